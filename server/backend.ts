@@ -1,0 +1,127 @@
+/**
+ * Dialling a backend: resolve the name once (with a timeout), connect to the resolved
+ * address (so what was resolved is what is dialled), bound the connect time, and turn
+ * every failure into one BackendError with a kind for the logs. The browser only ever
+ * learns "backend unavailable" (SECURITY.md B7).
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+
+export type BackendFailure = 'dns' | 'refused' | 'timeout' | 'unreachable' | 'aborted';
+
+export class BackendError extends Error {
+  override name = 'BackendError';
+  readonly kind: BackendFailure;
+  constructor(kind: BackendFailure, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
+export interface DialOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  dnsTimeoutMs: number;
+  /** Aborts the dial when the browser goes away first. */
+  signal: AbortSignal;
+}
+
+const KEEPALIVE_DELAY_MS = 60_000;
+
+async function resolveAddress(
+  host: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BackendError('dns', `DNS lookup of ${host} timed out`)),
+      timeoutMs,
+    );
+  });
+  const aborted = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(new BackendError('aborted', 'dial aborted')), {
+      once: true,
+    });
+  });
+  try {
+    const found = await Promise.race([lookup(host), timeout, aborted]);
+    return found.address;
+  } catch (err) {
+    if (err instanceof BackendError) throw err;
+    throw new BackendError(
+      'dns',
+      `DNS lookup of ${host} failed: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function classify(err: NodeJS.ErrnoException): BackendFailure {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    default:
+      return 'unreachable';
+  }
+}
+
+/** Connects to a backend; resolves with a connected socket (no-delay, keepalive on). */
+export async function dial(options: DialOptions): Promise<Socket> {
+  const { port, connectTimeoutMs, signal } = options;
+  if (signal.aborted) throw new BackendError('aborted', 'dial aborted');
+  const address = await resolveAddress(options.host, options.dnsTimeoutMs, signal);
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = tcpConnect({
+      host: address,
+      port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
+    });
+    const fail = (error: BackendError): void => {
+      cleanup();
+      socket.destroy();
+      reject(error);
+    };
+    const onError = (err: NodeJS.ErrnoException): void =>
+      fail(
+        new BackendError(
+          classify(err),
+          `connect to ${address}:${port} failed: ${err.code ?? err.message}`,
+          { cause: err },
+        ),
+      );
+    const onAbort = (): void => fail(new BackendError('aborted', 'dial aborted'));
+    const timer = setTimeout(
+      () =>
+        fail(
+          new BackendError(
+            'timeout',
+            `connect to ${address}:${port} timed out after ${connectTimeoutMs} ms`,
+          ),
+        ),
+      connectTimeoutMs,
+    );
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+    };
+    socket.once('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      cleanup();
+      resolve(socket);
+    });
+  });
+}

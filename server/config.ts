@@ -1,0 +1,207 @@
+/**
+ * Configuration: one YAML or JSON file, validated once at start with zod, then frozen.
+ * Every error names the key path (`hosts[1].target`) and what is wrong with it.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`; 0 = off. */
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
+  const unit = m?.[2];
+  if (m === null || unit === undefined || m[1] === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 500ms, 10s, 5m or 8h` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * (UNITS_MS[unit] ?? 1));
+});
+
+const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
+  if (m === null || m[1] === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size like 65536, 512KiB or 4MiB` });
+    return z.NEVER;
+  }
+  const mult = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] ?? 'B'] ?? 1;
+  return Number(m[1]) * mult;
+});
+
+const TARGET_RE = /^(tcp|telnet):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
+  message: 'must be tcp://HOST:PORT, telnet://HOST:PORT or builtin:demo',
+});
+
+function isTargetUrl(v: string): boolean {
+  const m = TARGET_RE.exec(v);
+  const port = Number(m?.[3]);
+  return m !== null && port >= 1 && port <= 65535;
+}
+
+const hostId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1–64 lowercase letters, digits, - or _');
+
+const limitsShape = {
+  idleTimeout: duration.optional(),
+  maxSessionDuration: duration.optional(),
+};
+
+const hostSchema = z.strictObject({
+  id: hostId,
+  name: z.string().min(1).max(100),
+  description: z.string().max(500).optional(),
+  tags: z.array(z.string().min(1).max(32)).max(16).optional(),
+  target,
+  encoding: z.string().min(1).default('utf-8'),
+  newline: z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf'),
+  input: z.enum(['line', 'raw']).optional(),
+  showAddress: z.boolean().default(false),
+  ...limitsShape,
+});
+
+const listenSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+});
+
+const limitsSchema = z.strictObject({
+  maxSessions: z.number().int().positive().default(9000),
+  maxSessionsPerIp: z.number().int().positive().default(20),
+  connectTimeout: duration.default(5000),
+  dnsTimeout: duration.default(3000),
+  idleTimeout: duration.default(0),
+  maxSessionDuration: duration.default(0),
+  heartbeatInterval: duration.default(25_000),
+  heartbeatTimeout: duration.default(20_000),
+  closeTimeout: duration.default(5000),
+  maxMessageBytes: byteSize.default(1024 * 1024),
+  highWaterBytes: byteSize.default(512 * 1024),
+  lowWaterBytes: byteSize.default(128 * 1024),
+  sessionBufferCapBytes: byteSize.default(4 * 1024 * 1024),
+});
+
+const schema = z
+  .strictObject({
+    listen: listenSchema.default({ host: '127.0.0.1', port: 8080 }),
+    publicUrl: z.url().optional(),
+    origins: z.array(z.string()).default([]),
+    allowMissingOrigin: z.boolean().default(false),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+      })
+      .default({ level: 'info' }),
+    hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, h] of c.hosts.entries()) {
+      if (seen.has(h.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', i, 'id'],
+          message: `duplicate id "${h.id}"`,
+        });
+      seen.add(h.id);
+    }
+    if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'lowWaterBytes'],
+        message: 'must be below limits.highWaterBytes',
+      });
+    }
+  });
+
+export type Config = z.output<typeof schema>;
+export type HostConfig = Config['hosts'][number];
+export type LimitsConfig = Config['limits'];
+export type ConfigInput = z.input<typeof schema>;
+
+/** The embedded default: loopback only, one built-in demo host. */
+export const DEFAULT_CONFIG_INPUT: ConfigInput = {
+  hosts: [
+    {
+      id: 'demo',
+      name: 'Porthole demo',
+      description: 'A built-in telnet service: colours, UTF-8, echo and your terminal size.',
+      tags: ['demo', 'telnet'],
+      target: 'builtin:demo',
+      input: 'raw',
+    },
+  ],
+};
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path)
+    out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`;
+  return out === '' ? '(top level)' : out;
+}
+
+/** Validates a parsed config object; throws ConfigError naming every bad key. */
+export function resolveConfig(input: unknown): Readonly<Config> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return deepFreeze(result.data);
+}
+
+/** Reads and validates a YAML or JSON (a subset of YAML) config file. */
+export function loadConfigFile(path: string): Readonly<Config> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  try {
+    return resolveConfig(parsed ?? {});
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export interface ParsedTarget {
+  kind: 'tcp' | 'telnet' | 'builtin';
+  host: string;
+  port: number;
+}
+
+/** Splits a validated target string into its parts. */
+export function parseTarget(value: string): ParsedTarget {
+  if (value === 'builtin:demo') return { kind: 'builtin', host: 'demo', port: 0 };
+  const m = TARGET_RE.exec(value);
+  if (m === null || m[1] === undefined || m[2] === undefined)
+    throw new ConfigError(`bad target ${value}`);
+  const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  return { kind: m[1] === 'telnet' ? 'telnet' : 'tcp', host, port: Number(m[3]) };
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * Process entry: flags and environment, config, start, signals. The only file that
+ * touches process.* (argv, env, exit, signals).
+ */
+import { parseArgs } from 'node:util';
+import { createPorthole } from './app.ts';
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_CONFIG_INPUT,
+  loadConfigFile,
+  resolveConfig,
+} from './config.ts';
+
+const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N]
+
+  --config FILE   YAML or JSON config (env PORTHOLE_CONFIG); default: built-in demo config
+  --host ADDR     listen address (env PORTHOLE_HOST); default 127.0.0.1
+  --port N        listen port (env PORTHOLE_PORT); default 8080
+  --help          show this help
+`;
+
+const DRAIN_GRACE_MS = 1000;
+const FORCE_EXIT_MS = 20_000;
+
+function fail(message: string): never {
+  process.stderr.write(`porthole: ${message}\n`);
+  process.exit(2);
+}
+
+function parsePort(value: string, source: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    fail(`${source} must be a port number 0–65535, got "${value}"`);
+  return n;
+}
+
+function loadConfig(): Readonly<Config> {
+  let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  const options = {
+    config: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    help: { type: 'boolean' },
+  } as const;
+  try {
+    args = parseArgs({ options, strict: true }).values;
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (args.help === true) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const path = args.config ?? process.env.PORTHOLE_CONFIG;
+  let config: Readonly<Config>;
+  try {
+    config =
+      path === undefined || path === ''
+        ? resolveConfig(DEFAULT_CONFIG_INPUT)
+        : loadConfigFile(path);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const host = args.host ?? process.env.PORTHOLE_HOST;
+  const portText = args.port ?? process.env.PORTHOLE_PORT;
+  const port =
+    portText === undefined
+      ? undefined
+      : parsePort(portText, args.port === undefined ? 'PORTHOLE_PORT' : '--port');
+  if (host === undefined && port === undefined) return config;
+  return Object.freeze({
+    ...config,
+    listen: Object.freeze({ host: host ?? config.listen.host, port: port ?? config.listen.port }),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const porthole = createPorthole({ config });
+  let address: Awaited<ReturnType<typeof porthole.listen>>;
+  try {
+    address = await porthole.listen();
+  } catch (err) {
+    fail(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`);
+  }
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  porthole.log.info(
+    { event: 'listening', address: address.address, port: address.port },
+    'listening',
+  );
+  process.stderr.write(`Porthole is running at http://${shown}:${address.port}/\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    porthole.log.info({ event: 'shutdown', signal }, 'draining sessions');
+    setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
+    porthole.close(DRAIN_GRACE_MS).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,70 @@
+/**
+ * Live sessions: counts (global, per IP, per host), one shared timer for every session's
+ * heartbeat and timeouts (no per-session timers), and a drain for shutdown.
+ */
+import type { Session } from './session.ts';
+
+const TICK_MS = 1000;
+
+export class SessionRegistry {
+  #sessions = new Set<Session>();
+  #perIp = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #totalOpened = 0;
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get totalOpened(): number {
+    return this.#totalOpened;
+  }
+
+  countForIp(ip: string): number {
+    return this.#perIp.get(ip) ?? 0;
+  }
+
+  add(session: Session): void {
+    this.#sessions.add(session);
+    this.#totalOpened++;
+    this.#perIp.set(session.clientIp, this.countForIp(session.clientIp) + 1);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#tick(), TICK_MS);
+      this.#timer.unref();
+    }
+  }
+
+  delete(session: Session): void {
+    if (!this.#sessions.delete(session)) return;
+    const n = this.countForIp(session.clientIp) - 1;
+    if (n <= 0) this.#perIp.delete(session.clientIp);
+    else this.#perIp.set(session.clientIp, n);
+    if (this.#sessions.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const s of this.#sessions) s.tick(now);
+  }
+
+  /** Bytes held in memory across all sessions. */
+  bufferedBytes(): number {
+    let total = 0;
+    for (const s of this.#sessions) total += s.bufferedBytes;
+    return total;
+  }
+
+  /** Closes every session with the given code; resolves once they are gone or after graceMs. */
+  async closeAll(code: number, reason: string, graceMs: number): Promise<void> {
+    for (const s of [...this.#sessions]) s.close(code, reason, 'shutdown');
+    const deadline = Date.now() + graceMs;
+    while (this.#closing() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  #closing(): boolean {
+    return this.#sessions.size > 0;
+  }
+}

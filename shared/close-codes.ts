@@ -1,0 +1,106 @@
+/**
+ * WebSocket close codes Porthole uses, with the sentence the client shows for each.
+ * Standard codes where RFC 6455 / IANA has one (1014 for every backend failure, so a
+ * browser cannot tell refused from timeout from DNS failure: SECURITY.md B7); 4000–4099
+ * for our own.
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  ABNORMAL: 1006,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  INTERNAL: 1011,
+  RESTART: 1012,
+  TRY_AGAIN_LATER: 1013,
+  BAD_GATEWAY: 1014,
+  IDLE_TIMEOUT: 4001,
+  SESSION_LIMIT: 4002,
+  BACKEND_CLOSED: 4003,
+  BACKEND_PROTOCOL: 4004,
+} as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+interface CloseInfo {
+  /** What the person at the terminal reads. */
+  readonly sentence: string;
+  /** Whether the client should reconnect on its own (an unexpected drop, not a deliberate end). */
+  readonly retry: boolean;
+}
+
+const CLOSE_INFO: ReadonlyMap<number, CloseInfo> = new Map<number, CloseInfo>([
+  [CloseCode.NORMAL, { sentence: 'The session ended.', retry: false }],
+  [
+    CloseCode.GOING_AWAY,
+    { sentence: 'The server is shutting down. Try again in a moment.', retry: true },
+  ],
+  [
+    CloseCode.ABNORMAL,
+    { sentence: 'The connection to the server was lost unexpectedly.', retry: true },
+  ],
+  [
+    CloseCode.POLICY,
+    { sentence: 'The server ended the session because a rule was broken.', retry: false },
+  ],
+  [
+    CloseCode.TOO_BIG,
+    { sentence: 'The server ended the session: a message was too large.', retry: false },
+  ],
+  [
+    CloseCode.INTERNAL,
+    { sentence: 'The server hit an internal error and ended the session.', retry: true },
+  ],
+  [CloseCode.RESTART, { sentence: 'The server is restarting. Reconnecting shortly.', retry: true }],
+  [
+    CloseCode.TRY_AGAIN_LATER,
+    { sentence: 'The server is at capacity right now. Try again later.', retry: true },
+  ],
+  [
+    CloseCode.BAD_GATEWAY,
+    {
+      sentence:
+        'Could not reach the host: it refused the connection, did not answer, or its name did not resolve.',
+      retry: false,
+    },
+  ],
+  [
+    CloseCode.IDLE_TIMEOUT,
+    { sentence: 'The session was closed after being idle too long.', retry: false },
+  ],
+  [
+    CloseCode.SESSION_LIMIT,
+    { sentence: 'The session reached its maximum allowed duration.', retry: false },
+  ],
+  [CloseCode.BACKEND_CLOSED, { sentence: 'The host closed the connection.', retry: false }],
+  [
+    CloseCode.BACKEND_PROTOCOL,
+    {
+      sentence: 'The host sent data that could not be decoded, so the session was ended.',
+      retry: false,
+    },
+  ],
+]);
+
+/** The sentence and retry policy for a close code; unknown codes get a generic sentence. */
+export function describeClose(code: number): CloseInfo {
+  return (
+    CLOSE_INFO.get(code) ?? {
+      sentence: `The connection closed (code ${code}).`,
+      retry: code >= 1000 && code < 4000 && code !== CloseCode.NORMAL,
+    }
+  );
+}
+
+/** Truncates a close reason to the 123-byte limit without splitting a UTF-8 sequence. */
+export function clampReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= MAX_CLOSE_REASON_BYTES) return reason;
+  let end = MAX_CLOSE_REASON_BYTES;
+  // Back off continuation bytes (10xxxxxx) so the cut lands on a character boundary.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
