@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { echoBackend, startBackend } from './helpers/backends.ts';
+import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+for (const protocol of ['porthole.v1', 'binary', []] as const) {
+  const label = Array.isArray(protocol) ? 'no subprotocol' : protocol;
+  test(`relays all 256 byte values unchanged both ways (${label}, tcp host)`, async (t) => {
+    const backend = await startBackend((s) => s.write(ALL_BYTES));
+    const proxy = await startProxy({ hosts: [{ id: 'raw', name: 'Raw', target: backend.target }] });
+    t.after(async () => {
+      await proxy.close();
+      await backend.close();
+    });
+    const ws = await openSession(proxy, 'raw', { protocol: [...(Array.isArray(protocol) ? protocol : [protocol])] });
+    const got = collect(ws);
+    await waitFor(() => got.bytes().length >= 256, 'backend bytes at the client');
+    assert.deepEqual(got.bytes(), ALL_BYTES);
+    ws.send(ALL_BYTES);
+    ws.send(ALL_BYTES.subarray(0, 10));
+    await waitFor(() => Buffer.concat(backend.received[0] ?? []).length >= 266, 'client bytes at the backend');
+    assert.deepEqual(Buffer.concat(backend.received[0] ?? []), Buffer.concat([ALL_BYTES, ALL_BYTES.subarray(0, 10)]));
+    ws.close();
+  });
+}
+
+test('porthole.v1 clients get hello and status control messages; binary clients get none', async (t) => {
+  const backend = await echoBackend();
+  const proxy = await startProxy({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const v1 = collect(await openSession(proxy, 'echo'));
+  await waitFor(() => v1.control.some((m) => m.type === 'status' && m.state === 'connected'), 'connected status');
+  const hello = v1.control[0];
+  assert.equal(hello?.type, 'hello');
+  assert.deepEqual(hello?.host, { id: 'echo', name: 'Echo', protocol: 'tcp', input: 'line' });
+  assert.equal(hello?.windowBytes, 512 * 1024);
+  const wsBin = await openSession(proxy, 'echo', { protocol: 'binary' });
+  const bin = collect(wsBin);
+  wsBin.send(Buffer.from('ping\n'));
+  await waitFor(() => bin.bytes().toString() === 'ping\n', 'echo in binary mode');
+  assert.equal(bin.control.length, 0);
+});
+
+test('ping gets pong with the same t; a text frame in binary mode is relayed as bytes', async (t) => {
+  const backend = await echoBackend();
+  const proxy = await startProxy({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const ws = await openSession(proxy, 'echo');
+  const got = collect(ws);
+  ws.send(JSON.stringify({ type: 'ping', t: 42.5 }));
+  await waitFor(() => got.control.some((m) => m.type === 'pong'), 'pong');
+  assert.deepEqual(got.control.find((m) => m.type === 'pong'), { type: 'pong', t: 42.5 });
+  const bin = await openSession(proxy, 'echo', { protocol: 'binary' });
+  const b = collect(bin);
+  bin.send('text as bytes');
+  await waitFor(() => b.bytes().toString() === 'text as bytes', 'text frame relayed');
+});
+
+test('a burst of frames sent right after open (possibly before the backend connects) arrives in order', async (t) => {
+  const backend = await startBackend();
+  const proxy = await startProxy({ hosts: [{ id: 'slow', name: 'Slow', target: backend.target }] });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const ws = await openSession(proxy, 'slow', { protocol: 'binary' });
+  for (let i = 0; i < 50; i++) ws.send(Buffer.from(`${i},`));
+  const expected = Array.from({ length: 50 }, (_, i) => `${i},`).join('');
+  await waitFor(() => Buffer.concat(backend.received[0] ?? []).toString() === expected, 'ordered delivery');
+});
+
+test('a bad control message closes only that session with 1008 and one log line', async (t) => {
+  const backend = await echoBackend();
+  const proxy = await startProxy({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const canary = await openSession(proxy, 'echo');
+  const canaryGot = collect(canary);
+  const bad = await openSession(proxy, 'echo');
+  const badGot = collect(bad);
+  bad.send('{"type":"resize","cols":"wide"}');
+  const { code, reason } = await badGot.closed;
+  assert.equal(code, 1008);
+  assert.match(reason, /bad control message/);
+  assert.equal(proxy.logs.filter((l) => l.msg === 'bad control message').length, 1);
+  canary.send(Buffer.from('still here'));
+  await waitFor(() => canaryGot.bytes().toString() === 'still here', 'canary echo');
+});
+
+test('GET /api/hosts lists hosts without backend addresses unless showAddress', async (t) => {
+  const proxy = await startProxy({
+    hosts: [
+      { id: 'hidden', name: 'Hidden', target: 'tcp://10.1.2.3:23' },
+      { id: 'shown', name: 'Shown', target: 'telnet://mud.example.org:4000', showAddress: true, tags: ['mud'] },
+    ],
+  });
+  t.after(() => proxy.close());
+  const res = await fetch(`http://127.0.0.1:${proxy.port}/api/hosts`);
+  const text = await res.text();
+  assert.ok(!text.includes('10.1.2.3'), 'a hidden address never appears');
+  const { hosts } = JSON.parse(text) as { hosts: Record<string, unknown>[] };
+  assert.deepEqual(hosts.map((h) => h.id), ['hidden', 'shown']);
+  assert.equal(hosts[1]?.address, 'mud.example.org:4000');
+  assert.equal(hosts[1]?.input, 'raw');
+  assert.equal(hosts[0]?.input, 'line');
+  const one = await fetch(`http://127.0.0.1:${proxy.port}/api/hosts/nope`);
+  assert.equal(one.status, 404);
+  const proto = await fetch(`http://127.0.0.1:${proxy.port}/api/hosts/__proto__`);
+  assert.equal(proto.status, 404);
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  ConfigError,
+  DEFAULT_CONFIG_INPUT,
+  loadConfigFile,
+  parseTarget,
+  resolveConfig,
+} from '../server/config.ts';
+
+const host = { id: 'mud', name: 'A MUD', target: 'telnet://mud.example.org:4000' };
+
+function errorOf(input: unknown): string {
+  try {
+    resolveConfig(input);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.message;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('the embedded default listens on loopback:8080 with the demo host', () => {
+  const c = resolveConfig(DEFAULT_CONFIG_INPUT);
+  assert.equal(c.listen.host, '127.0.0.1');
+  assert.equal(c.listen.port, 8080);
+  assert.equal(c.hosts[0]?.target, 'builtin:demo');
+  assert.equal(c.limits.highWaterBytes, 512 * 1024);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.limits) && Object.isFrozen(c.hosts[0]));
+});
+
+test('errors name the key path and what is wrong', () => {
+  assert.match(errorOf({ hosts: [{ ...host, target: 'ssh://x:22' }] }), /hosts\[0\]\.target: must be tcp:\/\/HOST:PORT/);
+  assert.match(errorOf({ hosts: [{ ...host, target: 'tcp://x:70000' }] }), /hosts\[0\]\.target/);
+  assert.match(errorOf({ hosts: [host, { ...host }] }), /hosts\[1\]\.id: duplicate id "mud"/);
+  assert.match(errorOf({ hosts: [] }), /hosts: must list at least one host/);
+  assert.match(errorOf({ hosts: [host], listen: { port: 'http' } }), /listen\.port/);
+  assert.match(errorOf({ hosts: [host], limits: { connectTimeout: '5 parsecs' } }), /limits\.connectTimeout: "5 parsecs" is not a duration/);
+  assert.match(errorOf({ hosts: [host], limits: { lowWaterBytes: '1MiB' } }), /limits\.lowWaterBytes: must be below/);
+  assert.match(errorOf({ hosts: [host], bogus: 1 }), /bogus|Unrecognized key/);
+  assert.match(errorOf({ hosts: [{ ...host, id: '__proto__' }] }), /hosts\[0\]\.id/);
+  assert.match(errorOf({ hosts: [{ ...host, newline: 'crcr' }] }), /hosts\[0\]\.newline/);
+});
+
+test('durations and sizes accept units', () => {
+  const c = resolveConfig({
+    hosts: [{ ...host, idleTimeout: '15m' }],
+    limits: { connectTimeout: '1.5s', idleTimeout: 0, highWaterBytes: '1MiB', lowWaterBytes: 1000 },
+  });
+  assert.equal(c.limits.connectTimeout, 1500);
+  assert.equal(c.limits.highWaterBytes, 1024 * 1024);
+  assert.equal(c.hosts[0]?.idleTimeout, 15 * 60_000);
+  assert.equal(c.hosts[0]?.encoding, 'utf-8');
+  assert.equal(c.hosts[0]?.newline, 'crlf');
+});
+
+test('config files: YAML and JSON load; bad files name the file and the key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'porthole-config-'));
+  const yaml = join(dir, 'a.yaml');
+  writeFileSync(yaml, 'listen: { port: 9000 }\nhosts:\n  - id: bbs\n    name: BBS\n    target: telnet://[::1]:2323\n    encoding: cp437\n');
+  const c = loadConfigFile(yaml);
+  assert.equal(c.listen.port, 9000);
+  assert.equal(c.hosts[0]?.encoding, 'cp437');
+  const json = join(dir, 'b.json');
+  writeFileSync(json, JSON.stringify({ hosts: [host] }));
+  assert.equal(loadConfigFile(json).hosts[0]?.id, 'mud');
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'hosts:\n  - id: x\n    name: X\n    target: tcp://h:1\n    newline: weird\n');
+  assert.throws(() => loadConfigFile(bad), (err: Error) => err.message.includes(bad) && err.message.includes('hosts[0].newline'));
+  const broken = join(dir, 'broken.yaml');
+  writeFileSync(broken, 'hosts: [\n');
+  assert.throws(() => loadConfigFile(broken), /not valid YAML/);
+  assert.throws(() => loadConfigFile(join(dir, 'missing.yaml')), /cannot read config file/);
+});
+
+test('targets parse into kind, host and port (IPv6 in brackets)', () => {
+  assert.deepEqual(parseTarget('telnet://[::1]:23'), { kind: 'telnet', host: '::1', port: 23 });
+  assert.deepEqual(parseTarget('tcp://irc.example.org:6667'), { kind: 'tcp', host: 'irc.example.org', port: 6667 });
+  assert.deepEqual(parseTarget('builtin:demo'), { kind: 'builtin', host: 'demo', port: 0 });
+});

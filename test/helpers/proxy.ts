@@ -1,0 +1,125 @@
+/** Start Porthole in-process on 127.0.0.1:0 and open WebSocket sessions against it. */
+import { Writable } from 'node:stream';
+import { WebSocket } from 'ws';
+import { createPorthole, type Porthole } from '../../server/app.ts';
+import { type ConfigInput, resolveConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/log.ts';
+import { SUBPROTOCOL } from '../../shared/protocol.ts';
+
+export interface TestProxy {
+  porthole: Porthole;
+  port: number;
+  url: string;
+  origin: string;
+  /** Every log line as parsed JSON. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startProxy(input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>): Promise<TestProxy> {
+  const config = resolveConfig({ log: { level: 'debug' }, ...input });
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const porthole = createPorthole({ config, logger: createLogger('debug', sink) });
+  const address = await porthole.listen(0, '127.0.0.1');
+  const origin = `http://127.0.0.1:${address.port}`;
+  return {
+    porthole,
+    port: address.port,
+    url: `ws://127.0.0.1:${address.port}`,
+    origin,
+    logs,
+    close: () => porthole.close(200),
+  };
+}
+
+export interface OpenOptions {
+  protocol?: string | string[];
+  origin?: string;
+  headers?: Record<string, string>;
+}
+
+type Early = { messages: [Buffer, boolean][]; listener: (data: Buffer, isBinary: boolean) => void };
+/** Messages that arrive between 'open' and collect(): ws can emit them in the same tick as 'open'. */
+const early = new WeakMap<WebSocket, Early>();
+
+/** Opens a session; resolves once the WebSocket is open. */
+export function openSession(proxy: TestProxy, hostId: string, opts: OpenOptions = {}): Promise<WebSocket> {
+  const protocols = opts.protocol ?? SUBPROTOCOL;
+  const ws = new WebSocket(`${proxy.url}/ws?host=${encodeURIComponent(hostId)}`, protocols, {
+    origin: opts.origin ?? proxy.origin,
+    headers: opts.headers ?? {},
+  });
+  const buffered: Early = { messages: [], listener: (data, isBinary) => buffered.messages.push([data, isBinary]) };
+  ws.on('message', buffered.listener);
+  early.set(ws, buffered);
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+/** The HTTP status a refused upgrade got. */
+export function upgradeStatus(proxy: TestProxy, path: string, opts: OpenOptions = {}): Promise<number> {
+  const ws = new WebSocket(`${proxy.url}${path}`, opts.protocol ?? SUBPROTOCOL, {
+    origin: opts.origin ?? proxy.origin,
+    headers: opts.headers ?? {},
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.once('error', (err) => {
+      if (!/Unexpected server response/.test(err.message)) reject(err);
+    });
+  });
+}
+
+export interface Collected {
+  binary: Buffer[];
+  control: Record<string, unknown>[];
+  closed: Promise<{ code: number; reason: string }>;
+  bytes(): Buffer;
+}
+
+/** Records everything a session receives. */
+export function collect(ws: WebSocket): Collected {
+  const binary: Buffer[] = [];
+  const control: Record<string, unknown>[] = [];
+  const onMessage = (data: Buffer, isBinary: boolean): void => {
+    if (isBinary) binary.push(data);
+    else control.push(JSON.parse(data.toString('utf8')));
+  };
+  const before = early.get(ws);
+  if (before !== undefined) {
+    ws.off('message', before.listener);
+    for (const [data, isBinary] of before.messages) onMessage(data, isBinary);
+    early.delete(ws);
+  }
+  ws.on('message', onMessage);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
+  );
+  return { binary, control, closed, bytes: () => Buffer.concat(binary) };
+}
+
+/** Polls `predicate` until it holds or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
