@@ -113,3 +113,6 @@ const NAMES = new Map<number, string>([
 export function optionName(option: number): string {
   return NAMES.get(option) ?? String(option);
 }
+
+/** What we announce in GMCP `Core.Hello` once the backend agrees to GMCP. */
+export const CLIENT_HELLO = { client: 'Porthole', version: '0.1.0' } as const;

@@ -1,0 +1,292 @@
+import type { Codec, CodecEvent, CodecOptions } from '../codec.ts';
+import { createBackendDecoder, isUtf8, type Transcode } from './charset.ts';
+import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
+import { Inflater } from './mccp.ts';
+import { decodeGmcp, decodeMsdp, decodeMssp, encodeGmcp, isGmcpPackage } from './mud.ts';
+import { OptionTable, type Side } from './options.ts';
+import { ClientEncoder } from './outbound.ts';
+import { type ParserSink, TelnetParser } from './parser.ts';
+import {
+  answerCharset,
+  clampSize,
+  encodeNaws,
+  encodeTtype,
+  mttsBits,
+  TtypeCycle,
+} from './terminal.ts';
+
+/**
+ * The telnet engine: backend bytes in, events out (DESIGN.md §4). No sockets, no timers;
+ * every reply it wants written to the backend comes back as a `send` event.
+ */
+export class TelnetEngine implements Codec {
+  #options: CodecOptions;
+  #table = new OptionTable();
+  #parser: TelnetParser;
+  #client: ClientEncoder;
+  #decode: Transcode | undefined;
+  #utf8: boolean;
+  #ttype: TtypeCycle;
+  #cols: number;
+  #rows: number;
+  #sentSize = '';
+  #inflater: Inflater | undefined;
+  #fatal = false;
+  #gmcpQueue: Uint8Array[] = [];
+  #events: CodecEvent[] = [];
+  #pending: Uint8Array[] = [];
+
+  constructor(options: CodecOptions) {
+    this.#options = options;
+    this.#decode = createBackendDecoder(options.encoding);
+    this.#client = new ClientEncoder(options.encoding, options.newline, true);
+    this.#utf8 = isUtf8(options.encoding);
+    this.#ttype = new TtypeCycle(options.terminalType);
+    const size = clampSize(options.cols, options.rows) ?? { cols: 80, rows: 24 };
+    this.#cols = size.cols;
+    this.#rows = size.rows;
+    this.#parser = new TelnetParser(this.#sink(), (option) => this.#subnegotiationLimit(option));
+  }
+
+  /** Bytes held for an unfinished subnegotiation; SECURITY.md C17 bounds it. */
+  get bufferedSubnegotiationBytes(): number {
+    return this.#parser.bufferedSubnegotiationBytes;
+  }
+
+  /** Bytes allocated for subnegotiations; never above the largest cap. */
+  get subnegotiationCapacity(): number {
+    return this.#parser.subnegotiationCapacity;
+  }
+
+  /** Whether one side of an option is on (for tests and diagnostics). */
+  enabled(side: Side, option: number): boolean {
+    return this.#table.enabled(side, option);
+  }
+
+  // Passive, like Mudlet and TinTin++: telnet servers ask for what they use (DO NAWS,
+  // DO TTYPE), and MUDs that never negotiate see no stray bytes.
+  start(): CodecEvent[] {
+    return [];
+  }
+
+  fromBackend(chunk: Uint8Array): CodecEvent[] {
+    if (this.#fatal) return [];
+    this.#events = [];
+    this.#consume(chunk);
+    this.#flushData();
+    return this.#events;
+  }
+
+  fromClient(bytes: Uint8Array): Uint8Array {
+    return this.#client.encode(bytes);
+  }
+
+  resize(cols: number, rows: number): CodecEvent[] {
+    const size = clampSize(cols, rows);
+    if (size === undefined) return [];
+    this.#cols = size.cols;
+    this.#rows = size.rows;
+    this.#events = [];
+    if (this.#table.enabled('us', Opt.NAWS)) this.#sendNaws();
+    return this.#events;
+  }
+
+  gmcp(pkg: string, data: unknown): CodecEvent[] {
+    const bytes = isGmcpPackage(pkg) ? encodeGmcp(pkg, data) : undefined;
+    if (bytes === undefined)
+      return [{ kind: 'warning', message: `GMCP from client not sendable (${pkg.slice(0, 40)})` }];
+    if (this.#table.enabled('him', Opt.GMCP)) return [{ kind: 'send', bytes }];
+    // Browsers send Core.Supports.Set on connect, before the MUD offers GMCP: keep a few.
+    if (this.#gmcpQueue.length < TelnetLimits.maxQueuedGmcp) this.#gmcpQueue.push(bytes);
+    return [];
+  }
+
+  #consume(chunk: Uint8Array): void {
+    let input = chunk;
+    let inflated = 0;
+    while (input.length > 0 && !this.#fatal) {
+      const inflater = this.#inflater;
+      if (inflater === undefined) {
+        input = input.subarray(this.#parser.feed(input));
+        continue;
+      }
+      const result = inflater.push(input, TelnetLimits.maxInflatedBytesPerChunk - inflated);
+      if (result.kind === 'error') {
+        this.#fail(`MCCP2 stream cannot be decompressed: ${result.message}`);
+        return;
+      }
+      for (const block of result.output) {
+        inflated += block.length;
+        this.#parser.feed(block);
+      }
+      if (result.rest === undefined) return;
+      this.#inflater = undefined; // Z_STREAM_END: the server ended compression cleanly
+      input = result.rest;
+    }
+  }
+
+  #sink(): ParserSink {
+    return {
+      data: (bytes) => {
+        this.#pending.push(bytes);
+      },
+      command: (code) => this.#onCommand(code),
+      negotiate: (verb, option) => this.#onNegotiate(verb, option),
+      subnegotiation: (option, payload) => this.#onSubnegotiation(option, payload),
+      warning: (message) => this.#emit({ kind: 'warning', message }),
+    };
+  }
+
+  #onCommand(code: number): void {
+    // EOR (RFC 885) and GA (RFC 854) end a prompt; MUDs send GA even after SGA.
+    if (code === Cmd.GA || code === Cmd.EOR) this.#emit({ kind: 'prompt' });
+  }
+
+  #onNegotiate(verb: Verb, option: number): void {
+    const outcome = this.#table.receive(verb, option);
+    if (outcome.reply !== undefined) this.#send(Uint8Array.of(Cmd.IAC, outcome.reply, option));
+    if (outcome.changed !== undefined) this.#onChange(outcome.side, option, outcome.changed);
+  }
+
+  #onChange(side: Side, option: number, enabled: boolean): void {
+    if (side === 'us') {
+      if (option === Opt.NAWS && enabled) this.#sendNaws(true);
+      return;
+    }
+    switch (option) {
+      case Opt.ECHO:
+        this.#emit({ kind: 'echo', local: !enabled });
+        break;
+      case Opt.BINARY:
+        this.#parser.stripNulAfterCr = !enabled; // RFC 856: in binary mode NUL is data
+        break;
+      case Opt.GMCP:
+        if (enabled) this.#startGmcp();
+        else this.#gmcpQueue = [];
+        break;
+    }
+  }
+
+  #startGmcp(): void {
+    const hello = encodeGmcp('Core.Hello', CLIENT_HELLO);
+    if (hello !== undefined) this.#send(hello);
+    for (const bytes of this.#gmcpQueue) this.#send(bytes);
+    this.#gmcpQueue = [];
+  }
+
+  #onSubnegotiation(option: number, payload: Uint8Array): boolean {
+    switch (option) {
+      case Opt.TTYPE:
+        if (payload[0] === Ttype.SEND && this.#table.enabled('us', Opt.TTYPE)) {
+          this.#send(encodeTtype(this.#ttype.next(this.#mttsBits())));
+        }
+        return false;
+      case Opt.CHARSET:
+        this.#onCharset(payload);
+        return false;
+      case Opt.MCCP2:
+        return this.#startCompression();
+      case Opt.GMCP:
+        this.#onGmcp(payload);
+        return false;
+      case Opt.MSDP:
+        this.#onMsdp(payload);
+        return false;
+      case Opt.MSSP:
+        if (this.#table.enabled('him', Opt.MSSP))
+          this.#emit({ kind: 'mssp', vars: decodeMssp(payload) });
+        return false;
+      default:
+        return false; // SECURITY.md D6: subnegotiations for options we refused are ignored
+    }
+  }
+
+  #onCharset(payload: Uint8Array): void {
+    if (!this.#table.enabled('us', Opt.CHARSET) && !this.#table.enabled('him', Opt.CHARSET)) return;
+    const answer = answerCharset(payload);
+    if (answer.reply !== undefined) this.#send(answer.reply);
+    if (answer.accepted === undefined || this.#utf8) return;
+    // From here on the backend sends UTF-8 whatever the host's configured set was.
+    this.#flushData();
+    this.#decode = undefined;
+    this.#client.setEncoding('utf-8');
+    this.#utf8 = true;
+  }
+
+  // MCCP2: everything after `IAC SB MCCP2 IAC SE`, starting with the very next byte of the
+  // same read, is one zlib stream.
+  #startCompression(): boolean {
+    if (this.#inflater !== undefined) return false;
+    if (!this.#table.enabled('him', Opt.MCCP2)) {
+      this.#emit({ kind: 'warning', message: 'MCCP2 start without negotiation ignored' });
+      return false;
+    }
+    this.#inflater = new Inflater();
+    return true;
+  }
+
+  #onGmcp(payload: Uint8Array): void {
+    if (!this.#table.enabled('him', Opt.GMCP)) return;
+    const message = decodeGmcp(payload);
+    if (message.kind === 'error') this.#emit({ kind: 'warning', message: message.message });
+    else this.#emit({ kind: 'gmcp', package: message.package, data: message.data });
+  }
+
+  #onMsdp(payload: Uint8Array): void {
+    if (!this.#table.enabled('him', Opt.MSDP)) return;
+    const message = decodeMsdp(payload);
+    if (message.kind === 'error') this.#emit({ kind: 'warning', message: message.message });
+    else this.#emit({ kind: 'msdp', data: message.data });
+  }
+
+  #subnegotiationLimit(option: number): number {
+    const mud = option === Opt.GMCP || option === Opt.MSDP;
+    return mud && this.#table.enabled('him', option)
+      ? TelnetLimits.maxMudSubnegotiationBytes
+      : TelnetLimits.maxSubnegotiationBytes;
+  }
+
+  #mttsBits(): number {
+    return mttsBits(this.#utf8, this.#options.screenReader);
+  }
+
+  #sendNaws(force = false): void {
+    const size = `${this.#cols}x${this.#rows}`;
+    if (!force && size === this.#sentSize) return;
+    this.#sentSize = size;
+    this.#send(encodeNaws(this.#cols, this.#rows));
+  }
+
+  #send(bytes: Uint8Array): void {
+    this.#flushData();
+    const last = this.#events.at(-1);
+    // Replies found in one read leave as one write.
+    if (last?.kind === 'send')
+      this.#events[this.#events.length - 1] = {
+        kind: 'send',
+        bytes: Buffer.concat([last.bytes, bytes]),
+      };
+    else this.#events.push({ kind: 'send', bytes });
+  }
+
+  #emit(event: CodecEvent): void {
+    this.#flushData();
+    this.#events.push(event);
+  }
+
+  #fail(message: string): void {
+    this.#flushData();
+    this.#fatal = true;
+    this.#inflater = undefined;
+    this.#events.push({ kind: 'fatal', message });
+  }
+
+  #flushData(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    const bytes = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    this.#pending = [];
+    const out = bytes === undefined || this.#decode === undefined ? bytes : this.#decode(bytes);
+    if (out !== undefined && out.length > 0) this.#events.push({ kind: 'data', bytes: out });
+  }
+}
