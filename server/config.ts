@@ -3,6 +3,7 @@
  * Every error names the key path (`hosts[1].target`) and what is wrong with it.
  */
 import { readFileSync } from 'node:fs';
+import iconv from 'iconv-lite';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -62,7 +63,12 @@ const hostSchema = z.strictObject({
   description: z.string().max(500).optional(),
   tags: z.array(z.string().min(1).max(32)).max(16).optional(),
   target,
-  encoding: z.string().min(1).default('utf-8'),
+  encoding: z
+    .string()
+    .refine((e) => /^utf-?8$/i.test(e) || iconv.encodingExists(e), {
+      message: 'is not a character set iconv-lite knows (try utf-8, cp437, latin1, koi8-r, ...)',
+    })
+    .default('utf-8'),
   newline: z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf'),
   input: z.enum(['line', 'raw']).optional(),
   showAddress: z.boolean().default(false),

@@ -9,7 +9,8 @@ for (const protocol of ['porthole.v1', 'binary', []] as const) {
   const label = Array.isArray(protocol) ? 'no subprotocol' : protocol;
   test(`relays all 256 byte values unchanged both ways (${label}, tcp host)`, async (t) => {
     const backend = await startBackend((s) => s.write(ALL_BYTES));
-    const proxy = await startProxy({ hosts: [{ id: 'raw', name: 'Raw', target: backend.target }] });
+    // newline 'cr' sends Enter as typed, so the bytes can be compared exactly.
+    const proxy = await startProxy({ hosts: [{ id: 'raw', name: 'Raw', target: backend.target, newline: 'cr' }] });
     t.after(async () => {
       await proxy.close();
       await backend.close();
@@ -25,6 +26,25 @@ for (const protocol of ['porthole.v1', 'binary', []] as const) {
     ws.close();
   });
 }
+
+test('porthole.v1 to a tcp host: Enter becomes the host newline (CR LF by default); binary mode is untouched', async (t) => {
+  const backend = await startBackend();
+  const proxy = await startProxy({ hosts: [{ id: 'irc', name: 'IRC', target: backend.target }] });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const v1 = await openSession(proxy, 'irc');
+  await waitFor(() => backend.sockets.length === 1, 'first connection');
+  v1.send(Buffer.from('NICK porthole\r'));
+  await waitFor(() => Buffer.concat(backend.received[0] ?? []).length >= 15, 'line at the backend');
+  assert.equal(Buffer.concat(backend.received[0] ?? []).toString('latin1'), 'NICK porthole\r\n');
+  const bin = await openSession(proxy, 'irc', { protocol: 'binary' });
+  await waitFor(() => backend.sockets.length === 2, 'second connection');
+  bin.send(Buffer.from('NICK raw\r'));
+  await waitFor(() => Buffer.concat(backend.received[1] ?? []).length >= 9, 'raw line at the backend');
+  assert.equal(Buffer.concat(backend.received[1] ?? []).toString('latin1'), 'NICK raw\r');
+});
 
 test('porthole.v1 clients get hello and status control messages; binary clients get none', async (t) => {
   const backend = await echoBackend();

@@ -43,6 +43,7 @@ test('errors name the key path and what is wrong', () => {
   assert.match(errorOf({ hosts: [host], bogus: 1 }), /bogus|Unrecognized key/);
   assert.match(errorOf({ hosts: [{ ...host, id: '__proto__' }] }), /hosts\[0\]\.id/);
   assert.match(errorOf({ hosts: [{ ...host, newline: 'crcr' }] }), /hosts\[0\]\.newline/);
+  assert.match(errorOf({ hosts: [{ ...host, encoding: 'klingon' }] }), /hosts\[0\]\.encoding: is not a character set/);
 });
 
 test('durations and sizes accept units', () => {
