@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createPorthole } from './app.ts';
+import { isClusterWorker, parseWorkers, startCluster } from './cluster.ts';
 import {
   type Config,
   ConfigError,
@@ -12,12 +13,15 @@ import {
   loadConfigFile,
   resolveConfig,
 } from './config.ts';
+import { createLogger } from './log.ts';
 
-const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N]
+const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N] [--workers N|auto]
 
   --config FILE   YAML or JSON config (env PORTHOLE_CONFIG); default: built-in demo config
   --host ADDR     listen address (env PORTHOLE_HOST); default 127.0.0.1
   --port N        listen port (env PORTHOLE_PORT); default 8080
+  --workers N     processes sharing the port, or auto = one per core (env PORTHOLE_WORKERS);
+                  default 1. Session limits apply per worker.
   --help          show this help
 `;
 
@@ -36,12 +40,18 @@ function parsePort(value: string, source: string): number {
   return n;
 }
 
-function loadConfig(): Readonly<Config> {
+interface Startup {
+  config: Readonly<Config>;
+  workers: number;
+}
+
+function loadConfig(): Startup {
   let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
   const options = {
     config: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean' },
   } as const;
   try {
@@ -64,21 +74,48 @@ function loadConfig(): Readonly<Config> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
+  const workersText = args.workers ?? process.env.PORTHOLE_WORKERS ?? '1';
+  const workers = parseWorkers(workersText);
+  if (workers === undefined) {
+    const source = args.workers === undefined ? 'PORTHOLE_WORKERS' : '--workers';
+    fail(`${source} must be a whole number 1–64 or "auto", got "${workersText}"`);
+  }
   const host = args.host ?? process.env.PORTHOLE_HOST;
   const portText = args.port ?? process.env.PORTHOLE_PORT;
   const port =
     portText === undefined
       ? undefined
       : parsePort(portText, args.port === undefined ? 'PORTHOLE_PORT' : '--port');
-  if (host === undefined && port === undefined) return config;
-  return Object.freeze({
-    ...config,
-    listen: Object.freeze({ host: host ?? config.listen.host, port: port ?? config.listen.port }),
+  if (host === undefined && port === undefined) return { config, workers };
+  const listen = Object.freeze({
+    host: host ?? config.listen.host,
+    port: port ?? config.listen.port,
+  });
+  return { config: Object.freeze({ ...config, listen }), workers };
+}
+
+/** The cluster primary: it forks the workers, forwards signals and serves nothing itself. */
+function runPrimary(config: Readonly<Config>, workers: number): void {
+  const log = createLogger(config.log.level);
+  const primary = startCluster(workers, log);
+  process.on('SIGTERM', () => primary.stop('SIGTERM'));
+  process.on('SIGINT', () => primary.stop('SIGINT'));
+  void primary.done.then((code) => {
+    log.flush();
+    process.exit(code);
   });
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { config, workers } = loadConfig();
+  if (workers > 1 && !isClusterWorker()) {
+    runPrimary(config, workers);
+    return;
+  }
+  await serve(config);
+}
+
+async function serve(config: Readonly<Config>): Promise<void> {
   const porthole = createPorthole({ config });
   let address: Awaited<ReturnType<typeof porthole.listen>>;
   try {

@@ -1,0 +1,87 @@
+/**
+ * `--workers N`: the primary forks N workers that each run a full Porthole on the shared
+ * port (node:cluster; on Linux the primary accepts and hands connections out round-robin).
+ * The primary forwards a drain signal to every worker and finishes once all have exited;
+ * a worker that dies on its own is replaced, one at most every RESPAWN_DELAY_MS.
+ *
+ * Each worker holds its own sessions, limits and demo host: `limits.maxSessions` and
+ * `maxSessionsPerIp` apply per worker, and a worker's file-descriptor cap is its own.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Logger } from './log.ts';
+
+const MAX_WORKERS = 64;
+const RESPAWN_DELAY_MS = 1000;
+/** main.ts exits with 2 for usage, config and listen errors. */
+const EXIT_CANNOT_START = 2;
+
+/** `auto` = one worker per core; otherwise an integer 1–64. Undefined when invalid. */
+export function parseWorkers(text: string): number | undefined {
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : undefined;
+}
+
+/** True in a process forked by startCluster(): it runs one Porthole and nothing else. */
+export function isClusterWorker(): boolean {
+  return cluster.isWorker;
+}
+
+export interface ClusterPrimary {
+  /** Sends `signal` to every worker (they drain); `done` resolves once all have exited. */
+  stop(signal: NodeJS.Signals): void;
+  /** The process exit code: 0 after a requested stop, 2 if a worker could not start. */
+  readonly done: Promise<number>;
+}
+
+/** Forks `workers` processes running this same entry point with the same arguments. */
+export function startCluster(workers: number, log: Logger): ClusterPrimary {
+  const live = new Set<Worker>();
+  let stopping = false;
+  let exitCode = 0;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const fork = (): void => {
+    if (stopping) return;
+    live.add(cluster.fork());
+  };
+
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'cluster.stop', signal, workers: live.size }, 'stopping workers');
+    for (const w of live) w.process.kill(signal);
+    if (live.size === 0) resolveDone(exitCode);
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker);
+    if (stopping) {
+      if (live.size === 0) resolveDone(exitCode);
+      return;
+    }
+    if (code === EXIT_CANNOT_START) {
+      // Bad config, port in use: a replacement would fail the same way.
+      log.error(
+        { event: 'cluster.start-failed', pid: worker.process.pid, code },
+        'worker failed to start',
+      );
+      exitCode = 2;
+      stop('SIGTERM');
+      return;
+    }
+    log.error(
+      { event: 'cluster.worker-died', pid: worker.process.pid, code, signal },
+      'worker died; starting a replacement',
+    );
+    setTimeout(fork, RESPAWN_DELAY_MS);
+  });
+
+  for (let i = 0; i < workers; i++) fork();
+  log.info({ event: 'cluster.start', workers }, 'cluster started');
+  return { stop, done };
+}
