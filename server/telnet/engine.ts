@@ -33,6 +33,7 @@ export class TelnetEngine implements Codec {
   #inflater: Inflater | undefined;
   #fatal = false;
   #gmcpQueue: Uint8Array[] = [];
+  #helloSent = false;
   #events: CodecEvent[] = [];
   #pending: Uint8Array[] = [];
 
@@ -111,13 +112,13 @@ export class TelnetEngine implements Codec {
         continue;
       }
       const result = inflater.push(input, TelnetLimits.maxInflatedBytesPerChunk - inflated);
-      if (result.kind === 'error') {
-        this.#fail(`MCCP2 stream cannot be decompressed: ${result.message}`);
-        return;
-      }
       for (const block of result.output) {
         inflated += block.length;
         this.#parser.feed(block);
+      }
+      if (result.kind === 'error') {
+        this.#fail(`MCCP2 stream cannot be decompressed: ${result.message}`);
+        return;
       }
       if (result.rest === undefined) return;
       this.#inflater = undefined; // Z_STREAM_END: the server ended compression cleanly
@@ -150,7 +151,9 @@ export class TelnetEngine implements Codec {
 
   #onChange(side: Side, option: number, enabled: boolean): void {
     if (side === 'us') {
-      if (option === Opt.NAWS && enabled) this.#sendNaws(true);
+      // RFC 1073: the size follows WILL NAWS. A DONT/DO storm gets it again only if it
+      // changed, so replies never outgrow the requests (SECURITY.md C19).
+      if (option === Opt.NAWS && enabled) this.#sendNaws();
       return;
     }
     switch (option) {
@@ -168,7 +171,9 @@ export class TelnetEngine implements Codec {
   }
 
   #startGmcp(): void {
-    const hello = encodeGmcp('Core.Hello', CLIENT_HELLO);
+    // Once per connection: a WILL/WONT GMCP storm must not make us repeat ourselves.
+    const hello = this.#helloSent ? undefined : encodeGmcp('Core.Hello', CLIENT_HELLO);
+    this.#helloSent = true;
     if (hello !== undefined) this.#send(hello);
     for (const bytes of this.#gmcpQueue) this.#send(bytes);
     this.#gmcpQueue = [];
@@ -250,9 +255,9 @@ export class TelnetEngine implements Codec {
     return mttsBits(this.#utf8, this.#options.screenReader);
   }
 
-  #sendNaws(force = false): void {
+  #sendNaws(): void {
     const size = `${this.#cols}x${this.#rows}`;
-    if (!force && size === this.#sentSize) return;
+    if (size === this.#sentSize) return;
     this.#sentSize = size;
     this.#send(encodeNaws(this.#cols, this.#rows));
   }

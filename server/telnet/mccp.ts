@@ -13,7 +13,8 @@ import {
 export type InflateResult =
   /** `rest` is set when the zlib stream ended: those bytes are plain telnet again. */
   | { kind: 'ok'; output: Uint8Array[]; rest: Uint8Array | undefined }
-  | { kind: 'error'; message: string };
+  /** `output` holds what inflated cleanly before the error. */
+  | { kind: 'error'; message: string; output: Uint8Array[] };
 
 // Small output blocks: MUD packets are tiny, and each block is shared by later pushes
 // until full, so a chatty session does not allocate a block per packet.
@@ -36,7 +37,7 @@ export class Inflater {
 
   /** Inflates `input`; fails once one call would produce more than `maxOutputBytes`. */
   push(input: Uint8Array, maxOutputBytes: number): InflateResult {
-    if (this.#ended) return { kind: 'error', message: 'compressed stream already ended' };
+    if (this.#ended) return { kind: 'error', message: 'compressed stream already ended', output: [] };
     const strm = this.#strm;
     strm.input = input;
     strm.next_in = 0;
@@ -52,19 +53,19 @@ export class Inflater {
         this.#mark = strm.next_out;
       }
       if (total > maxOutputBytes) {
-        return this.#fail(`inflated output exceeds ${maxOutputBytes} bytes for one read`);
+        return this.#fail(`inflated output exceeds ${maxOutputBytes} bytes for one read`, []);
       }
       if (status === Z_STREAM_END) {
         this.#end();
         return { kind: 'ok', output, rest: input.subarray(strm.next_in) };
       }
       if (status !== Z_OK && status !== Z_BUF_ERROR) {
-        return this.#fail(strm.msg || `zlib error ${status}`);
+        return this.#fail(strm.msg || `zlib error ${status}`, output);
       }
       if (strm.avail_out === 0) continue;
       if (strm.avail_in === 0) return { kind: 'ok', output, rest: undefined };
       // Input left, room left, yet no progress: zlib cannot go on with this stream.
-      return this.#fail(strm.msg || 'zlib made no progress');
+      return this.#fail(strm.msg || 'zlib made no progress', output);
     }
   }
 
@@ -75,9 +76,9 @@ export class Inflater {
     this.#mark = 0;
   }
 
-  #fail(message: string): InflateResult {
+  #fail(message: string, output: Uint8Array[]): InflateResult {
     this.#end();
-    return { kind: 'error', message };
+    return { kind: 'error', message, output };
   }
 
   #end(): void {

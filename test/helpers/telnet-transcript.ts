@@ -214,3 +214,39 @@ function step(codec: Codec, line: string): string[] {
       throw new Error(`unknown step ${line}`);
   }
 }
+
+/** Feeds each chunk in turn and merges adjacent data (and adjacent send) events. */
+export function feedAll(codec: Codec, chunks: readonly Uint8Array[]): CodecEvent[] {
+  return mergeAdjacent(chunks.flatMap((chunk) => codec.fromBackend(chunk)));
+}
+
+/** Adjacent data events become one, and so do adjacent send events: chunking must not matter. */
+export function mergeAdjacent(events: readonly CodecEvent[]): CodecEvent[] {
+  const out: CodecEvent[] = [];
+  for (const event of events) {
+    const last = out.at(-1);
+    if (last !== undefined && (event.kind === 'data' || event.kind === 'send') && last.kind === event.kind) {
+      out[out.length - 1] = { kind: event.kind, bytes: Buffer.concat([last.bytes, event.bytes]) };
+    } else out.push(event);
+  }
+  return out.map((event) =>
+    event.kind === 'data' || event.kind === 'send' ? { kind: event.kind, bytes: Buffer.from(event.bytes) } : event,
+  );
+}
+
+/** The bytes of every event of one kind, joined. */
+export function bytesOf(events: readonly CodecEvent[], kind: 'data' | 'send'): Buffer {
+  return Buffer.concat(events.flatMap((event) => (event.kind === kind ? [event.bytes] : [])));
+}
+
+/** Cuts `bytes` at the given offsets (sorted, deduplicated, clamped). */
+export function splitAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
+  const cuts = [...new Set(offsets.map((n) => Math.min(bytes.length, Math.max(0, n))))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    if (cut > from) chunks.push(bytes.subarray(from, cut));
+    from = Math.max(from, cut);
+  }
+  return chunks;
+}
