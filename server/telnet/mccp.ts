@@ -37,7 +37,9 @@ export class Inflater {
 
   /** Inflates `input`; fails once one call would produce more than `maxOutputBytes`. */
   push(input: Uint8Array, maxOutputBytes: number): InflateResult {
-    if (this.#ended) return { kind: 'error', message: 'compressed stream already ended', output: [] };
+    if (this.#ended) {
+      return { kind: 'error', message: 'compressed stream already ended', output: [] };
+    }
     const strm = this.#strm;
     strm.input = input;
     strm.next_in = 0;

@@ -225,12 +225,18 @@ export function mergeAdjacent(events: readonly CodecEvent[]): CodecEvent[] {
   const out: CodecEvent[] = [];
   for (const event of events) {
     const last = out.at(-1);
-    if (last !== undefined && (event.kind === 'data' || event.kind === 'send') && last.kind === event.kind) {
+    if (
+      last !== undefined &&
+      (event.kind === 'data' || event.kind === 'send') &&
+      last.kind === event.kind
+    ) {
       out[out.length - 1] = { kind: event.kind, bytes: Buffer.concat([last.bytes, event.bytes]) };
     } else out.push(event);
   }
   return out.map((event) =>
-    event.kind === 'data' || event.kind === 'send' ? { kind: event.kind, bytes: Buffer.from(event.bytes) } : event,
+    event.kind === 'data' || event.kind === 'send'
+      ? { kind: event.kind, bytes: Buffer.from(event.bytes) }
+      : event,
   );
 }
 
@@ -241,7 +247,9 @@ export function bytesOf(events: readonly CodecEvent[], kind: 'data' | 'send'): B
 
 /** Cuts `bytes` at the given offsets (sorted, deduplicated, clamped). */
 export function splitAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
-  const cuts = [...new Set(offsets.map((n) => Math.min(bytes.length, Math.max(0, n))))].sort((a, b) => a - b);
+  const cuts = [...new Set(offsets.map((n) => Math.min(bytes.length, Math.max(0, n))))].sort(
+    (a, b) => a - b,
+  );
   const chunks: Uint8Array[] = [];
   let from = 0;
   for (const cut of [...cuts, bytes.length]) {
