@@ -1,0 +1,333 @@
+/** One open session on screen: wires the connection to the terminal, input line, key bar and status bar. */
+import { Connection, type ConnectionState, type Ended } from './connection.ts';
+import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
+import { InputLine } from './input-line.ts';
+import { KeyBar } from './key-bar.ts';
+import { applyModifiers, type BarKey, keySequence, type Modifiers } from './keys.ts';
+import { loadHistory, saveHistory } from './line-history.ts';
+import { confirmLink } from './link-dialog.ts';
+import { Notice } from './notice.ts';
+import { SearchBar } from './search-bar.ts';
+import { type InputMode, loadInputMode, type Settings, saveInputMode } from './settings.ts';
+import { StatusBar } from './status.ts';
+import type { StorageLike } from './storage.ts';
+import { TerminalView } from './terminal.ts';
+import { probeHost, sessionUrl, webSocketTransport } from './transport.ts';
+
+export interface SessionViewOptions {
+  hostId: string;
+  /** Known from the picker; the server's hello has the final word. */
+  hostName: string | undefined;
+  defaultInput: InputMode | undefined;
+  settings: Settings;
+  storage: StorageLike | undefined;
+}
+
+const encoder = new TextEncoder();
+/** Reports xterm answers on its own (cursor position, device attributes): they go to the host in every mode. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences.
+const REPORT_RE = /^\x1b\[[?>]?[\d;]*[Rcn]$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences.
+const BRACKETED_PASTE_RE = /\x1b\[20[01]~/g;
+const dim = (text: string): string => `\x1b[0;2m${text}\x1b[0m`;
+
+export class SessionView {
+  #opts: SessionViewOptions;
+  #settings: Settings;
+  #app = byId('app', HTMLDivElement);
+  #view: TerminalView;
+  #conn: Connection;
+  #input: InputLine;
+  #keyBar: KeyBar;
+  #status = new StatusBar();
+  #notice = new Notice();
+  #search: SearchBar;
+  #linkTip = byId('link-tip', HTMLDivElement);
+  #disconnect = byId('btn-disconnect', HTMLButtonElement);
+  #mode: InputMode;
+  #userChoseMode: boolean;
+  #hostName: string;
+  #echoLocal = true;
+  #everConnected = false;
+  #listeners: Disposable[] = [];
+  #bytesTimer: ReturnType<typeof setInterval>;
+  #copyTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(opts: SessionViewOptions) {
+    this.#opts = opts;
+    this.#settings = opts.settings;
+    this.#hostName = opts.hostName ?? opts.hostId;
+    const chosen = loadInputMode(opts.storage, opts.hostId);
+    this.#userChoseMode = chosen !== undefined;
+    this.#mode = chosen ?? opts.defaultInput ?? 'raw';
+    this.#conn = new Connection({
+      url: sessionUrl(opts.hostId),
+      hostId: opts.hostId,
+      transport: webSocketTransport,
+      sink: { write: (bytes, done) => this.#view.write(bytes, done) },
+      probe: probeHost,
+      hooks: {
+        state: (s) => this.#onState(s),
+        hello: (hello) => {
+          this.#setHostName(hello.host.name);
+          if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
+        },
+        echo: (local) => {
+          this.#echoLocal = local;
+          this.#input.setMasked(!local);
+        },
+        latency: (ms) => this.#status.setLatency(ms),
+        ended: (e) => this.#onEnded(e),
+        serverError: (_code, message) =>
+          this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
+      },
+    });
+    this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
+      data: (d) => this.#onTerminalData(d),
+      binary: (d) => this.#conn.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)),
+      resize: (cols, rows) => this.#conn.resize(cols, rows),
+      title: (t) => this.#setTitle(t),
+      link: (event, uri, viaOsc8) => confirmLink(event, uri, viaOsc8),
+      linkHover: (uri) => this.#showLinkTip(uri),
+      key: (e) => this.#onTerminalKey(e),
+    });
+    const history = loadHistory(opts.storage, opts.hostId);
+    this.#input = new InputLine(history, this.#settings.keepLine, {
+      submit: (line, secret) => this.#sendLine(line, secret),
+      scroll: (pages) => this.#view.term.scrollPages(pages),
+      historyChanged: () => saveHistory(opts.storage, opts.hostId, history),
+    });
+    this.#keyBar = new KeyBar(
+      (key, mods) => this.#onBarKey(key, mods),
+      () => this.#focusInput(),
+    );
+    this.#search = new SearchBar(this.#view);
+    this.#listeners.push(
+      listen(this.#notice.reconnectButton, 'click', () => this.reconnect()),
+      listen(this.#notice.stopButton, 'click', () => this.#stopRetrying()),
+      listen(this.#disconnect, 'click', () => this.#toggleConnection()),
+      listen(byId('btn-mode', HTMLButtonElement), 'click', () =>
+        this.#setMode(this.#mode === 'line' ? 'raw' : 'line', true),
+      ),
+      listen(byId('btn-search', HTMLButtonElement), 'click', () => this.#search.show()),
+      listenWindow('online', () => this.#retrySoon()),
+      listenDocument('visibilitychange', () => {
+        if (document.visibilityState === 'visible') this.#retrySoon();
+      }),
+    );
+    this.#view.term.onSelectionChange(() => this.#copySelectionSoon());
+    this.#bytesTimer = setInterval(() => this.#updateBytes(), 500);
+    this.#setHostName(this.#hostName);
+    this.#setMode(this.#mode, false);
+    this.applySettings(this.#settings);
+    this.#status.visible = true;
+    this.#updateBytes();
+  }
+
+  /** Opens the connection, with the terminal already fitted so the first resize carries the real size. */
+  start(): void {
+    this.#view.fit();
+    this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
+    this.#conn.connect();
+    this.#focusInput();
+  }
+
+  reconnect(): void {
+    this.#notice.hide();
+    this.#conn.connect();
+    this.#focusInput();
+  }
+
+  applySettings(settings: Settings): void {
+    this.#settings = settings;
+    this.#view.applySettings(settings);
+    this.#input.keepLine = settings.keepLine;
+    const coarse = window.matchMedia('(pointer: coarse)').matches;
+    this.#keyBar.visible = settings.keyBar === 'on' || (settings.keyBar === 'auto' && coarse);
+  }
+
+  openSearch(): void {
+    this.#search.show();
+  }
+
+  dispose(): void {
+    this.#conn.close();
+    clearInterval(this.#bytesTimer);
+    clearTimeout(this.#copyTimer);
+    for (const l of this.#listeners) l.dispose();
+    this.#search.dispose();
+    this.#input.dispose();
+    this.#keyBar.dispose();
+    this.#keyBar.visible = false;
+    this.#input.visible = false;
+    this.#notice.hide();
+    this.#status.visible = false;
+    this.#linkTip.hidden = true;
+    this.#view.dispose();
+    delete this.#app.dataset.state;
+    delete this.#app.dataset.mode;
+  }
+
+  #onState(state: ConnectionState): void {
+    this.#status.setState(state);
+    this.#app.dataset.state = state;
+    this.#disconnect.textContent = state === 'closed' ? 'Reconnect' : 'Disconnect';
+    if (state === 'opening' || state === 'dialing' || state === 'connected') this.#notice.hide();
+    if (state === 'connected') {
+      if (this.#everConnected)
+        this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
+      this.#everConnected = true;
+      this.#echoLocal = true;
+      this.#input.setMasked(false);
+    }
+  }
+
+  #onEnded(ended: Ended): void {
+    this.#input.setMasked(false);
+    this.#notice.show(ended);
+    this.#view.writeLocal(`\r\n${dim(`── ${ended.sentence} ──`)}\r\n`);
+    if (ended.retryInMs === undefined && !ended.deliberate) this.#notice.focus();
+  }
+
+  #toggleConnection(): void {
+    if (this.#conn.state === 'closed') this.reconnect();
+    else this.#conn.close();
+  }
+
+  #stopRetrying(): void {
+    this.#conn.close();
+    this.#notice.stopped();
+  }
+
+  /** The network came back or the tab is visible again: a pending reconnect need not wait. */
+  #retrySoon(): void {
+    if (this.#conn.state === 'waiting') this.reconnect();
+  }
+
+  #sendLine(line: string, secret: boolean): boolean {
+    if (!this.#conn.send(encoder.encode(`${line}\r`))) return false;
+    if (!secret && this.#echoLocal && this.#settings.echoSent) {
+      this.#view.writeLocal(`${dim(plainText(line, 4000))}\r\n`);
+    }
+    this.#view.term.scrollToBottom();
+    return true;
+  }
+
+  #onTerminalData(data: string): void {
+    if (this.#mode === 'raw') {
+      const mods = this.#keyBar.latched ? this.#keyBar.consume() : undefined;
+      this.#conn.send(encoder.encode(mods === undefined ? data : applyModifiers(data, mods)));
+    } else if (REPORT_RE.test(data)) {
+      this.#conn.send(encoder.encode(data));
+    } else {
+      // Line mode: a paste (or a key that slipped through) belongs in the input line.
+      this.#input.insert(data.replace(BRACKETED_PASTE_RE, ''));
+    }
+  }
+
+  #onTerminalKey(e: KeyboardEvent): boolean {
+    if (e.type !== 'keydown') return this.#mode === 'raw';
+    const k = e.key.toLowerCase();
+    if (e.ctrlKey && e.shiftKey && !e.altKey) {
+      if (k === 'f') this.#search.show();
+      else if (k === 'c') void copyText(this.#view.term.getSelection());
+      else if (k === 'v') void this.#pasteFromClipboard();
+      else return this.#mode === 'raw';
+      e.preventDefault();
+      return false;
+    }
+    if (this.#mode === 'raw') return true;
+    // Line mode: typing into the terminal goes to the input line.
+    if (e.ctrlKey || e.metaKey || e.altKey) return false;
+    if (e.key.length === 1) {
+      e.preventDefault();
+      this.#input.insert(e.key);
+    } else if (e.key === 'Enter' || e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+      this.#input.focus();
+    } else if (e.key === 'PageUp' || e.key === 'PageDown') {
+      this.#view.term.scrollPages(e.key === 'PageUp' ? -1 : 1);
+    }
+    return false;
+  }
+
+  async #pasteFromClipboard(): Promise<void> {
+    try {
+      const text = await navigator.clipboard.readText();
+      if (this.#mode === 'raw') this.#view.term.paste(text);
+      else this.#input.insert(text);
+    } catch {
+      // Permission denied: the browser's own paste (Ctrl+V, context menu) still works.
+    }
+  }
+
+  #onBarKey(key: BarKey, mods: Modifiers): void {
+    if (this.#mode === 'raw') {
+      const appCursor = this.#view.term.modes.applicationCursorKeysMode;
+      this.#conn.send(encoder.encode(keySequence(key, appCursor, mods)));
+      return;
+    }
+    if (key === 'ArrowUp') this.#input.historyUp();
+    else if (key === 'ArrowDown') this.#input.historyDown();
+    else if (key === 'PageUp' || key === 'PageDown')
+      this.#view.term.scrollPages(key === 'PageUp' ? -1 : 1);
+    else if (key === 'Escape') this.#input.clear();
+    else this.#conn.send(encoder.encode(keySequence(key, false, mods)));
+  }
+
+  #setMode(mode: InputMode, byUser: boolean): void {
+    this.#mode = mode;
+    if (byUser) {
+      this.#userChoseMode = true;
+      saveInputMode(this.#opts.storage, this.#opts.hostId, mode);
+    }
+    this.#app.dataset.mode = mode;
+    this.#input.visible = mode === 'line';
+    this.#status.setMode(mode);
+    this.#view.term.options.disableStdin = false;
+    this.#view.fitSoon();
+    if (byUser) this.#focusInput();
+  }
+
+  #focusInput(): void {
+    if (this.#mode === 'line') this.#input.focus();
+    else this.#view.focus();
+  }
+
+  #setHostName(name: string): void {
+    this.#hostName = plainText(name, 100);
+    byId('session-host', HTMLSpanElement).textContent = this.#hostName;
+    byId('session-title', HTMLDivElement).hidden = false;
+    this.#status.setHost(this.#hostName);
+    document.title = `${this.#hostName} · Porthole`;
+  }
+
+  #setTitle(title: string): void {
+    const clean = plainText(title, 80).trim();
+    document.title = clean === '' ? `${this.#hostName} · Porthole` : `${clean} · ${this.#hostName}`;
+  }
+
+  #showLinkTip(uri: string | undefined): void {
+    this.#linkTip.hidden = uri === undefined;
+    this.#linkTip.textContent = uri === undefined ? '' : plainText(uri, 300);
+  }
+
+  #copySelectionSoon(): void {
+    clearTimeout(this.#copyTimer);
+    if (!this.#settings.copyOnSelect || !this.#view.term.hasSelection()) return;
+    this.#copyTimer = setTimeout(() => void copyText(this.#view.term.getSelection()), 200);
+  }
+
+  #updateBytes(): void {
+    const { bytesDown, bytesUp } = this.#conn.stats;
+    this.#status.setBytes(bytesDown, bytesUp);
+  }
+}
+
+async function copyText(text: string): Promise<void> {
+  if (text === '') return;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // Not a secure context or no permission: selection stays for a manual copy.
+  }
+}

@@ -1,0 +1,73 @@
+/** The status bar: connection state, host, latency, bytes, and the input-mode switch. */
+import type { ConnectionState } from './connection.ts';
+import { byId } from './dom.ts';
+import type { InputMode } from './settings.ts';
+
+const LABELS: Readonly<Record<ConnectionState, string>> = {
+  idle: 'Idle',
+  opening: 'Connecting…',
+  dialing: 'Reaching host…',
+  connected: 'Connected',
+  waiting: 'Reconnecting…',
+  closed: 'Disconnected',
+};
+
+export function stateLabel(state: ConnectionState): string {
+  return LABELS[state];
+}
+
+/** 1234567 → "1.2 MB"; decimal units, as people read download sizes. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = -1;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export class StatusBar {
+  #bar = byId('status-bar', HTMLElement);
+  #state = byId('status-state', HTMLSpanElement);
+  #stateText = byId('status-state-text', HTMLSpanElement);
+  #host = byId('status-host', HTMLSpanElement);
+  #latency = byId('status-latency', HTMLSpanElement);
+  #bytes = byId('status-bytes', HTMLSpanElement);
+  #mode = byId('btn-mode', HTMLButtonElement);
+
+  set visible(on: boolean) {
+    this.#bar.hidden = !on;
+  }
+
+  setState(state: ConnectionState): void {
+    this.#state.dataset.state = state;
+    this.#stateText.textContent = LABELS[state];
+    if (state !== 'connected') this.#latency.textContent = '';
+  }
+
+  setHost(name: string): void {
+    this.#host.textContent = name;
+  }
+
+  setLatency(ms: number | undefined): void {
+    this.#latency.textContent = ms === undefined ? '' : `${ms} ms`;
+  }
+
+  setBytes(down: number, up: number): void {
+    this.#bytes.textContent = `↓ ${formatBytes(down)}  ↑ ${formatBytes(up)}`;
+  }
+
+  setMode(mode: InputMode): void {
+    this.#mode.textContent = mode === 'line' ? 'Line mode' : 'Raw mode';
+    this.#mode.dataset.mode = mode;
+    this.#mode.setAttribute(
+      'aria-label',
+      mode === 'line'
+        ? 'Input mode: command line. Switch to raw keystrokes'
+        : 'Input mode: raw keystrokes. Switch to a command line',
+    );
+  }
+}

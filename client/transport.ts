@@ -1,0 +1,43 @@
+/** The browser's WebSocket behind connection.ts's Transport interface. */
+import { WS_PATH } from '../shared/protocol.ts';
+import type { ProbeResult, Transport, TransportFactory } from './connection.ts';
+
+export const webSocketTransport: TransportFactory = (url, protocols, handlers): Transport => {
+  const ws = new WebSocket(url, [...protocols]);
+  ws.binaryType = 'arraybuffer';
+  ws.onopen = () => handlers.open();
+  ws.onmessage = (event: MessageEvent<unknown>) => {
+    const { data } = event;
+    if (typeof data === 'string') handlers.text(data);
+    else if (data instanceof ArrayBuffer) handlers.binary(new Uint8Array(data));
+  };
+  ws.onclose = (event: CloseEvent) => handlers.close(event.code, event.reason);
+  return {
+    send: (data) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(data);
+    },
+    close: (code, reason) => {
+      ws.onopen = null;
+      ws.onmessage = null;
+      ws.onclose = null;
+      ws.close(code, reason);
+    },
+  };
+};
+
+/** The WebSocket URL for a host, on the page's own origin. */
+export function sessionUrl(hostId: string, base: Location = location): string {
+  const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${base.host}${WS_PATH}?host=${encodeURIComponent(hostId)}`;
+}
+
+/** Asks the server why a handshake failed: browsers report every refusal as 1006. */
+export async function probeHost(hostId: string): Promise<ProbeResult> {
+  try {
+    const res = await fetch(`/api/hosts/${encodeURIComponent(hostId)}`, { cache: 'no-store' });
+    if (res.status === 404) return 'unknown-host';
+    return res.ok ? 'exists' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
+}
