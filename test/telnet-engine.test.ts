@@ -290,3 +290,13 @@ test('GA with nothing before it is still a prompt; data before it is flushed fir
   const events = engine().fromBackend(Uint8Array.of(0x3e, IAC, GA, IAC, GA));
   assert.deepEqual(events.map(showEvent), ['data ">"', 'prompt', 'prompt']);
 });
+
+test('a flood of protocol errors yields at most 20 warnings, the last saying so', () => {
+  const codec = engine();
+  const flood = Buffer.concat(Array.from({ length: 500 }, () => Uint8Array.of(IAC, SE)));
+  const warnings = [...codec.fromBackend(flood), ...codec.fromBackend(flood)].filter(
+    (e) => e.kind === 'warning',
+  );
+  assert.equal(warnings.length, 20);
+  assert.match(showEvent(warnings[19] ?? { kind: 'prompt' }), /further telnet warnings suppressed/);
+});

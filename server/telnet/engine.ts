@@ -1,6 +1,7 @@
 import type { Codec, CodecEvent, CodecOptions } from '../codec.ts';
-import { createBackendDecoder, isUtf8, type Transcode } from './charset.ts';
+import { createBackendDecoder, isUtf8 } from './charset.ts';
 import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
+import { EventBuffer } from './events.ts';
 import { Inflater } from './mccp.ts';
 import { decodeGmcp, decodeMsdp, decodeMssp, encodeGmcp, isGmcpPackage } from './mud.ts';
 import { OptionTable, type Side } from './options.ts';
@@ -24,7 +25,6 @@ export class TelnetEngine implements Codec {
   #table = new OptionTable();
   #parser: TelnetParser;
   #client: ClientEncoder;
-  #decode: Transcode | undefined;
   #utf8: boolean;
   #ttype: TtypeCycle;
   #cols: number;
@@ -34,12 +34,11 @@ export class TelnetEngine implements Codec {
   #fatal = false;
   #gmcpQueue: Uint8Array[] = [];
   #helloSent = false;
-  #events: CodecEvent[] = [];
-  #pending: Uint8Array[] = [];
+  #out: EventBuffer;
 
   constructor(options: CodecOptions) {
     this.#options = options;
-    this.#decode = createBackendDecoder(options.encoding);
+    this.#out = new EventBuffer(createBackendDecoder(options.encoding));
     this.#client = new ClientEncoder(options.encoding, options.newline, true);
     this.#utf8 = isUtf8(options.encoding);
     this.#ttype = new TtypeCycle(options.terminalType);
@@ -72,10 +71,8 @@ export class TelnetEngine implements Codec {
 
   fromBackend(chunk: Uint8Array): CodecEvent[] {
     if (this.#fatal) return [];
-    this.#events = [];
     this.#consume(chunk);
-    this.#flushData();
-    return this.#events;
+    return this.#out.take();
   }
 
   fromClient(bytes: Uint8Array): Uint8Array {
@@ -87,9 +84,8 @@ export class TelnetEngine implements Codec {
     if (size === undefined) return [];
     this.#cols = size.cols;
     this.#rows = size.rows;
-    this.#events = [];
     if (this.#table.enabled('us', Opt.NAWS)) this.#sendNaws();
-    return this.#events;
+    return this.#out.take();
   }
 
   gmcp(pkg: string, data: unknown): CodecEvent[] {
@@ -128,9 +124,7 @@ export class TelnetEngine implements Codec {
 
   #sink(): ParserSink {
     return {
-      data: (bytes) => {
-        this.#pending.push(bytes);
-      },
+      data: (bytes) => this.#out.data(bytes),
       command: (code) => this.#onCommand(code),
       negotiate: (verb, option) => this.#onNegotiate(verb, option),
       subnegotiation: (option, payload) => this.#onSubnegotiation(option, payload),
@@ -212,8 +206,8 @@ export class TelnetEngine implements Codec {
     if (answer.reply !== undefined) this.#send(answer.reply);
     if (answer.accepted === undefined || this.#utf8) return;
     // From here on the backend sends UTF-8 whatever the host's configured set was.
-    this.#flushData();
-    this.#decode = undefined;
+    this.#out.flush();
+    this.#out.decode = undefined;
     this.#client.setEncoding('utf-8');
     this.#utf8 = true;
   }
@@ -263,35 +257,16 @@ export class TelnetEngine implements Codec {
   }
 
   #send(bytes: Uint8Array): void {
-    this.#flushData();
-    const last = this.#events.at(-1);
-    // Replies found in one read leave as one write.
-    if (last?.kind === 'send')
-      this.#events[this.#events.length - 1] = {
-        kind: 'send',
-        bytes: Buffer.concat([last.bytes, bytes]),
-      };
-    else this.#events.push({ kind: 'send', bytes });
+    this.#out.send(bytes);
   }
 
   #emit(event: CodecEvent): void {
-    this.#flushData();
-    this.#events.push(event);
+    this.#out.emit(event);
   }
 
   #fail(message: string): void {
-    this.#flushData();
     this.#fatal = true;
     this.#inflater = undefined;
-    this.#events.push({ kind: 'fatal', message });
-  }
-
-  #flushData(): void {
-    const pending = this.#pending;
-    if (pending.length === 0) return;
-    const bytes = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-    this.#pending = [];
-    const out = bytes === undefined || this.#decode === undefined ? bytes : this.#decode(bytes);
-    if (out !== undefined && out.length > 0) this.#events.push({ kind: 'data', bytes: out });
+    this.#out.emit({ kind: 'fatal', message });
   }
 }
