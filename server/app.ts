@@ -4,25 +4,24 @@
  * that embed Porthole in their own http.Server.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import express, { type Express } from 'express';
-import helmet from 'helmet';
+import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
-import { CloseCode, chooseSubprotocol, SUBPROTOCOLS } from '../shared/protocol.ts';
+import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import { createCodecFor } from './codecs.ts';
 import type { Config } from './config.ts';
 import { startDemoServer } from './demo.ts';
+import { createGate } from './gate.ts';
 import { HostCatalogue } from './hosts.ts';
+import { createExpressApp } from './http-routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { createOriginPolicy } from './origin.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
+import { createTlsServer } from './tls.ts';
 import { handleUpgrade } from './upgrade.ts';
 
 export interface PortholeOptions {
@@ -46,6 +45,8 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** The `upgrade` handler, for attaching to a server of your own. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Re-reads the TLS certificate and key (also done when the files change). */
+  reloadTls(): boolean;
   /** Stops accepting, closes sessions with 1001 and shuts down within graceMs. */
   close(graceMs?: number): Promise<void>;
 }
@@ -71,16 +72,22 @@ export function createPorthole(options: PortholeOptions): Porthole {
     handleProtocols: (offered) => chooseSubprotocol(offered),
   });
   const metrics = createMetrics(sessions);
-  const app = createExpressApp({ config, hosts, clientDir, metrics, isDraining: () => draining });
-  const server = createServer(
-    { headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 8192 },
-    app,
-  );
-  server.maxHeadersCount = 100;
-  const origin = createOriginPolicy(config.origins, config.publicUrl, {
-    allowMissing: config.allowMissingOrigin,
-    secure: false,
+  const gate = createGate(config);
+  const app = createExpressApp({
+    config,
+    hosts,
+    gate,
+    log,
+    clientDir,
+    metrics: metrics.registry,
+    isDraining: () => draining,
   });
+  // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
+  const serverOptions = { headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 8192 };
+  const tls =
+    config.tls === undefined ? undefined : createTlsServer(config.tls, serverOptions, app, log);
+  const server: Server = tls?.server ?? createServer(serverOptions, app);
+  server.maxHeadersCount = 100;
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(
       {
@@ -88,7 +95,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
         hosts,
         registry: sessions,
         wss,
-        origin,
+        gate,
         log,
         demoPort: () => demo?.port,
         draining: () => draining,
@@ -108,6 +115,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     hosts,
     log,
     handleUpgrade: upgrade,
+    reloadTls: () => tls?.reload() ?? false,
     async listen(port = config.listen.port, host = config.listen.host): Promise<AddressInfo> {
       if (hosts.usesDemo() && demo === undefined) demo = await startDemoServer();
       await new Promise<void>((resolve, reject) => {
@@ -121,7 +129,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     },
     async close(graceMs = 5000): Promise<void> {
       draining = true;
-      server.off('upgrade', upgrade);
+      tls?.stopWatching();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);
@@ -131,85 +139,4 @@ export function createPorthole(options: PortholeOptions): Porthole {
       await closed;
     },
   });
-}
-
-interface AppParts {
-  config: Readonly<Config>;
-  hosts: HostCatalogue;
-  clientDir: string;
-  metrics: ReturnType<typeof createMetrics>;
-  isDraining: () => boolean;
-}
-
-function createExpressApp({ config, hosts, clientDir, metrics, isDraining }: AppParts): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          // xterm.js's DOM renderer creates <style> elements and style attributes (TOOLCHAIN.md §4).
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
-          fontSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-        },
-      },
-      referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: config.publicUrl?.startsWith('https:') ?? false,
-    }),
-  );
-  app.get('/api/hosts', (_req, res) => {
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ hosts: hosts.list().map((h) => hosts.toPublic(h)) });
-  });
-  app.get('/api/hosts/:id', (req, res) => {
-    const entry = hosts.get(req.params.id);
-    if (entry === undefined)
-      res.status(404).json({ error: 'unknown-host', message: 'No such host.' });
-    else res.set('Cache-Control', 'no-store').json(hosts.toPublic(entry));
-  });
-  app.get('/api/info', (_req, res) => {
-    res.json({ subprotocols: SUBPROTOCOLS, windowBytes: config.limits.highWaterBytes });
-  });
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.get('/readyz', (_req, res) => {
-    if (isDraining()) res.status(503).json({ ok: false, draining: true });
-    else res.json({ ok: true });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  if (existsSync(clientDir)) {
-    app.use(
-      express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }),
-    );
-    // Deep links /h/ID serve the same page; the client reads the id from the path.
-    app.get('/h/:id', (_req, res) =>
-      res.sendFile(join(clientDir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } }),
-    );
-  } else {
-    app.get('/', (_req, res) => {
-      res
-        .status(503)
-        .type('text/plain')
-        .send('The client is not built yet: run `npm run build`.\n');
-    });
-  }
-  return app;
-}
-
-function noCacheHtml(res: import('express').Response, path: string): void {
-  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { authSchema, hostAllowSchema } from './auth-config.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -72,17 +73,37 @@ const hostSchema = z.strictObject({
   newline: z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf'),
   input: z.enum(['line', 'raw']).optional(),
   showAddress: z.boolean().default(false),
+  /** Who may use this host (needs auth); omitted = everyone who is authenticated. */
+  allow: hostAllowSchema,
+  maxSessions: z.number().int().positive().optional(),
   ...limitsShape,
 });
 
 const listenSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8080),
+  /** Plain HTTP/ws on a non-loopback address must be asked for (e.g. behind an ingress). */
+  allowPlaintext: z.boolean().default(false),
 });
+
+const cidr = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F:.]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/,
+    'must be an address, a CIDR or loopback/linklocal/uniquelocal',
+  );
 
 const limitsSchema = z.strictObject({
   maxSessions: z.number().int().positive().default(9000),
   maxSessionsPerIp: z.number().int().positive().default(20),
+  maxSessionsPerUser: z.number().int().positive().default(20),
+  upgradesPerIpPerMinute: z.number().int().positive().default(60),
+  upgradeBurst: z.number().int().positive().default(20),
+  maxMessagesPerSecond: z.number().int().positive().default(200),
+  maxBytesPerSecond: byteSize.default(1024 * 1024),
+  authFailures: z.number().int().positive().default(5),
+  authLockout: duration.default(300_000),
+  drainGrace: duration.default(1000),
   connectTimeout: duration.default(5000),
   dnsTimeout: duration.default(3000),
   idleTimeout: duration.default(0),
@@ -98,7 +119,12 @@ const limitsSchema = z.strictObject({
 
 const schema = z
   .strictObject({
-    listen: listenSchema.default({ host: '127.0.0.1', port: 8080 }),
+    listen: listenSchema.default({ host: '127.0.0.1', port: 8080, allowPlaintext: false }),
+    tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    trustedProxies: z.array(cidr).default([]),
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    frameAncestors: z.array(z.string()).default([]),
+    auth: authSchema.default({ mode: 'none' }),
     publicUrl: z.url().optional(),
     origins: z.array(z.string()).default([]),
     allowMissingOrigin: z.boolean().default(false),
@@ -120,6 +146,22 @@ const schema = z
           message: `duplicate id "${h.id}"`,
         });
       seen.add(h.id);
+    }
+    if (c.tls === undefined && !c.listen.allowPlaintext && !isLoopbackName(c.listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen', 'host'],
+        message: `${c.listen.host} is not loopback: configure tls, or set listen.allowPlaintext: true behind a TLS proxy`,
+      });
+    }
+    for (const [i, h] of c.hosts.entries()) {
+      if (h.allow !== undefined && c.auth.mode === 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', i, 'allow'],
+          message: 'needs auth.mode other than none',
+        });
+      }
     }
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
@@ -148,6 +190,13 @@ export const DEFAULT_CONFIG_INPUT: ConfigInput = {
     },
   ],
 };
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackName(host: string): boolean {
+  return (
+    host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

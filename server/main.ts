@@ -87,11 +87,18 @@ function loadConfig(): Startup {
       ? undefined
       : parsePort(portText, args.port === undefined ? 'PORTHOLE_PORT' : '--port');
   if (host === undefined && port === undefined) return { config, workers };
-  const listen = Object.freeze({
+  const listen = {
+    ...config.listen,
     host: host ?? config.listen.host,
     port: port ?? config.listen.port,
-  });
-  return { config: Object.freeze({ ...config, listen }), workers };
+  };
+  try {
+    // Validated again: --host 0.0.0.0 without TLS must fail the same way the file would.
+    return { config: resolveConfig({ ...config, listen }), workers };
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
 }
 
 /** The cluster primary: it forks the workers, forwards signals and serves nothing itself. */

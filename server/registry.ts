@@ -6,9 +6,17 @@ import type { Session } from './session.ts';
 
 const TICK_MS = 1000;
 
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n <= 0) map.delete(key);
+  else map.set(key, n);
+}
+
 export class SessionRegistry {
   #sessions = new Set<Session>();
   #perIp = new Map<string, number>();
+  #perUser = new Map<string, number>();
+  #perHost = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #totalOpened = 0;
 
@@ -24,10 +32,20 @@ export class SessionRegistry {
     return this.#perIp.get(ip) ?? 0;
   }
 
+  countForUser(user: string): number {
+    return this.#perUser.get(user) ?? 0;
+  }
+
+  countForHost(hostId: string): number {
+    return this.#perHost.get(hostId) ?? 0;
+  }
+
   add(session: Session): void {
     this.#sessions.add(session);
     this.#totalOpened++;
-    this.#perIp.set(session.clientIp, this.countForIp(session.clientIp) + 1);
+    bump(this.#perIp, session.clientIp, 1);
+    bump(this.#perUser, session.user, 1);
+    bump(this.#perHost, session.hostId, 1);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#tick(), TICK_MS);
       this.#timer.unref();
@@ -36,9 +54,9 @@ export class SessionRegistry {
 
   delete(session: Session): void {
     if (!this.#sessions.delete(session)) return;
-    const n = this.countForIp(session.clientIp) - 1;
-    if (n <= 0) this.#perIp.delete(session.clientIp);
-    else this.#perIp.set(session.clientIp, n);
+    bump(this.#perIp, session.clientIp, -1);
+    bump(this.#perUser, session.user, -1);
+    bump(this.#perHost, session.hostId, -1);
     if (this.#sessions.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;

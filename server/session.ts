@@ -25,6 +25,9 @@ export interface SessionOptions {
   ws: WebSocket;
   mode: Subprotocol;
   clientIp: string;
+  /** The authenticated user ('anonymous' without auth) and when their credential expires. */
+  user: string;
+  expiresAt: number | undefined;
   hello: Omit<HelloInfo, 'session' | 'windowBytes'>;
   limits: LimitsConfig;
   /** Per-host overrides of the idle and lifetime limits (0 = off). */
@@ -56,6 +59,8 @@ type State = 'connecting' | 'open' | 'closed';
 export class Session {
   readonly id: string;
   readonly clientIp: string;
+  readonly user: string;
+  readonly hostId: string;
   readonly startedAt = Date.now();
   readonly stats: SessionStats = { bytesDown: 0, bytesUp: 0 };
   #state: State = 'connecting';
@@ -69,7 +74,10 @@ export class Session {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #backendPaused = false;
-  #wsPaused = false;
+  /** Browser→backend flow: paused while the backend has not drained, or the rate budget is spent. */
+  #drainWait = false;
+  #throttled = false;
+  #wsReading = true;
   #active = false;
   #lastActivity = Date.now();
   #lastPing = Date.now();
@@ -81,11 +89,15 @@ export class Session {
   #rows = 24;
   #lastResizeAt = 0;
   #resizePending = false;
+  #messagesThisSecond = 0;
+  #bytesThisSecond = 0;
 
   constructor(opts: SessionOptions) {
     this.#opts = opts;
     this.id = opts.id;
     this.clientIp = opts.clientIp;
+    this.user = opts.user;
+    this.hostId = opts.hello.host.id;
     this.#ws = opts.ws;
     this.#v1 = opts.mode === SUBPROTOCOL;
     this.#window = new AckWindow(opts.limits.highWaterBytes, opts.limits.lowWaterBytes);
@@ -166,13 +178,26 @@ export class Session {
     const queued = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
+    this.#drainWait = false;
     for (const chunk of queued) this.#toBackend(chunk);
-    if (this.#wsPaused && socket.writableLength === 0) this.#resumeWs();
+    this.#syncWs();
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     this.#active = true;
     this.#awaitingPong = false;
+    const limits = this.#opts.limits;
+    // Counted per tick (one second); typing and pasting stay far below (SECURITY.md C13).
+    if (++this.#messagesThisSecond > limits.maxMessagesPerSecond) {
+      this.close(CloseCode.POLICY, 'too many messages', 'rate-messages');
+      return;
+    }
+    this.#bytesThisSecond += data.length;
+    if (this.#bytesThisSecond >= limits.maxBytesPerSecond && !this.#throttled) {
+      // A big paste is legitimate: slow it down (stop reading until the next tick), lose nothing.
+      this.#throttled = true;
+      this.#syncWs();
+    }
     if (isBinary || !this.#v1) {
       // websockify's binary mode relays text frames as bytes too.
       this.stats.bytesUp += data.length;
@@ -223,7 +248,10 @@ export class Session {
   #queue(data: Buffer): void {
     this.#pending.push(data);
     this.#pendingBytes += data.length;
-    if (this.#pendingBytes >= PRECONNECT_QUEUE_BYTES) this.#pauseWs();
+    if (this.#pendingBytes >= PRECONNECT_QUEUE_BYTES) {
+      this.#drainWait = true;
+      this.#syncWs();
+    }
   }
 
   #toBackend(data: Buffer): void {
@@ -236,22 +264,27 @@ export class Session {
         this.close(CloseCode.POLICY, 'slow consumer: the host is not reading', 'slow-backend');
         return;
       }
-      this.#pauseWs();
+      if (!this.#drainWait) {
+        this.#drainWait = true;
+        backend.once('drain', this.#onBackendDrain);
+        this.#syncWs();
+      }
     }
   }
 
-  #pauseWs(): void {
-    if (this.#wsPaused) return;
-    this.#wsPaused = true;
-    this.#ws.pause();
-    this.#backend?.once('drain', this.#resumeWs);
-  }
-
-  #resumeWs = (): void => {
-    if (!this.#wsPaused || this.#state === 'closed') return;
-    this.#wsPaused = false;
-    this.#ws.resume();
+  #onBackendDrain = (): void => {
+    this.#drainWait = false;
+    this.#syncWs();
   };
+
+  /** Reads from the browser only while nothing holds the flow back. */
+  #syncWs(): void {
+    const want = !this.#drainWait && !this.#throttled && this.#state !== 'closed';
+    if (want === this.#wsReading) return;
+    this.#wsReading = want;
+    if (want) this.#ws.resume();
+    else this.#ws.pause();
+  }
 
   #onBackendData(chunk: Buffer): void {
     this.#active = true;
@@ -351,6 +384,16 @@ export class Session {
   tick(now: number): void {
     if (this.#state === 'closed') return;
     const { heartbeatInterval, heartbeatTimeout } = this.#opts.limits;
+    this.#messagesThisSecond = 0;
+    this.#bytesThisSecond = 0;
+    if (this.#throttled) {
+      this.#throttled = false;
+      this.#syncWs();
+    }
+    if (this.#opts.expiresAt !== undefined && now >= this.#opts.expiresAt) {
+      this.close(CloseCode.POLICY, 'session expired', 'credential-expired');
+      return;
+    }
     if (this.#resizePending && this.#state === 'open') this.#applyResize();
     if (this.#active) {
       this.#active = false;
@@ -410,7 +453,8 @@ export class Session {
         event: 'session.close',
         session: this.id,
         ip: this.clientIp,
-        host: this.#opts.hello.host.id,
+        user: this.user,
+        host: this.hostId,
         code,
         reason: clampReason(reason),
         cause,

@@ -8,12 +8,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { type Subprotocol, WS_PATH } from '../shared/protocol.ts';
+import { AuthError, mayUse, type Principal } from './auth.ts';
 import { dial } from './backend.ts';
 import type { Codec, CodecOptions } from './codec.ts';
 import type { Config } from './config.ts';
+import { type Gate, LockedOut } from './gate.ts';
 import type { HostCatalogue, HostEntry } from './hosts.ts';
 import { cap, type Logger } from './log.ts';
-import { checkOrigin, type OriginPolicy } from './origin.ts';
+import { checkOrigin } from './origin.ts';
 import type { SessionRegistry } from './registry.ts';
 import { Session } from './session.ts';
 
@@ -22,7 +24,7 @@ export interface UpgradeContext {
   hosts: HostCatalogue;
   registry: SessionRegistry;
   wss: WebSocketServer;
-  origin: OriginPolicy;
+  gate: Gate;
   log: Logger;
   /** Where `builtin:demo` listens, once started. */
   demoPort: () => number | undefined;
@@ -33,6 +35,8 @@ export interface UpgradeContext {
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  421: 'Misdirected Request',
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
@@ -64,41 +68,88 @@ export function refuse(
   socket.destroy();
 }
 
-export function clientIp(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 interface Refusal {
   status: number;
   reason: string;
   headers?: Record<string, string>;
 }
 
-/** Every pre-upgrade check, in order: drain, path, method, origin, host id, capacity. */
-function vet(ctx: UpgradeContext, req: IncomingMessage, ip: string): HostEntry | Refusal {
-  if (ctx.draining())
-    return { status: 503, reason: 'server is shutting down', headers: { 'Retry-After': '5' } };
+interface Admitted {
+  entry: HostEntry;
+  principal: Principal;
+}
+
+const retry = (seconds: number): Record<string, string> => ({ 'Retry-After': String(seconds) });
+
+/** Cheap header checks first, in order: drain, path, method, Host, lockout, rate, Origin. */
+function vetRequest(ctx: UpgradeContext, req: IncomingMessage, ip: string): Refusal | URL {
+  if (ctx.draining()) return { status: 503, reason: 'server is shutting down', headers: retry(5) };
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== WS_PATH) return { status: 404, reason: 'not a WebSocket endpoint' };
   if (req.method !== 'GET')
     return { status: 405, reason: 'method not allowed', headers: { Allow: 'GET' } };
-  const verdict = checkOrigin(ctx.origin, req);
-  if (verdict !== 'ok')
-    return { status: 403, reason: verdict === 'missing' ? 'missing Origin' : 'origin not allowed' };
-  const entry = ctx.hosts.get(url.searchParams.get('host') ?? '');
-  if (entry === undefined) return { status: 404, reason: 'unknown host' };
-  const { limits } = ctx.config;
-  if (ctx.registry.size >= limits.maxSessions) {
-    return { status: 503, reason: 'server at capacity', headers: { 'Retry-After': '30' } };
-  }
-  if (ctx.registry.countForIp(ip) >= limits.maxSessionsPerIp) {
+  if (!ctx.gate.hostAllowed(req)) return { status: 421, reason: 'unknown Host' };
+  const banned = ctx.gate.lockout.bannedFor(ip);
+  if (banned > 0)
+    return { status: 429, reason: 'too many failed attempts', headers: retry(banned) };
+  if (!ctx.gate.upgrades.take(ip)) {
     return {
       status: 429,
-      reason: 'too many sessions from this address',
-      headers: { 'Retry-After': '30' },
+      reason: 'too many connections',
+      headers: retry(ctx.gate.upgrades.retryAfterSeconds(ip)),
     };
   }
-  return entry;
+  const verdict = checkOrigin(ctx.gate.origin, req);
+  if (verdict !== 'ok')
+    return { status: 403, reason: verdict === 'missing' ? 'missing Origin' : 'origin not allowed' };
+  return url;
+}
+
+/** Then who the client is, which host it asked for, whether it may use it, and capacity. */
+async function admit(
+  ctx: UpgradeContext,
+  req: IncomingMessage,
+  url: URL,
+  ip: string,
+): Promise<Refusal | Admitted> {
+  let principal: Principal;
+  try {
+    principal = await ctx.gate.authenticate(req);
+  } catch (err) {
+    if (err instanceof LockedOut)
+      return {
+        status: 429,
+        reason: 'too many failed attempts',
+        headers: retry(err.retryAfterSeconds),
+      };
+    if (err instanceof AuthError)
+      return {
+        status: err.status,
+        reason: err.status === 401 ? 'authentication required' : 'forbidden',
+      };
+    throw err;
+  }
+  const entry = ctx.hosts.get(url.searchParams.get('host') ?? '');
+  if (entry === undefined || !mayUse(principal, entry.config.allow))
+    return { status: 404, reason: 'unknown host' };
+  const { limits } = ctx.config;
+  const { registry } = ctx;
+  if (registry.size >= limits.maxSessions)
+    return { status: 503, reason: 'server at capacity', headers: retry(30) };
+  if (registry.countForIp(ip) >= limits.maxSessionsPerIp) {
+    return { status: 429, reason: 'too many sessions from this address', headers: retry(30) };
+  }
+  if (
+    principal.user !== 'anonymous' &&
+    registry.countForUser(principal.user) >= limits.maxSessionsPerUser
+  ) {
+    return { status: 429, reason: 'too many sessions for this user', headers: retry(30) };
+  }
+  const hostCap = entry.config.maxSessions;
+  if (hostCap !== undefined && registry.countForHost(entry.config.id) >= hostCap) {
+    return { status: 503, reason: 'host at capacity', headers: retry(30) };
+  }
+  return { entry, principal };
 }
 
 export function handleUpgrade(
@@ -108,28 +159,51 @@ export function handleUpgrade(
   head: Buffer,
 ): void {
   socket.on('error', () => socket.destroy());
-  const ip = clientIp(req);
-  const result = vet(ctx, req, ip);
-  if ('status' in result) {
-    const { status, reason } = result;
+  const ip = ctx.gate.clientIp(req);
+  const deny = (r: Refusal): void => {
     ctx.log.info(
       {
         event: 'upgrade.refused',
-        status,
-        reason,
+        status: r.status,
+        reason: r.reason,
         ip,
         origin: cap(req.headers.origin),
-        url: cap(req.url),
+        url: redactUrl(req.url),
       },
       'upgrade refused',
     );
-    refuse(socket, status, `${reason}\n`, result.headers);
+    refuse(socket, r.status, `${r.reason}\n`, r.headers);
+  };
+  const url = vetRequest(ctx, req, ip);
+  if (!(url instanceof URL)) {
+    deny(url);
     return;
   }
-  ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip));
+  admit(ctx, req, url, ip).then(
+    (result) => {
+      if ('status' in result) deny(result);
+      else if (!socket.destroyed)
+        ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip));
+    },
+    (err: unknown) => {
+      ctx.log.error({ err, ip }, 'upgrade handler failed');
+      deny({ status: 503, reason: 'internal error' });
+    },
+  );
 }
 
-function startSession(ctx: UpgradeContext, ws: WebSocket, entry: HostEntry, ip: string): void {
+/** Query secrets never reach the logs (SECURITY.md A10). */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  return cap(url.replace(/([?&](?:token|access_token|jwt|password)=)[^&]*/gi, '$1[redacted]'));
+}
+
+function startSession(
+  ctx: UpgradeContext,
+  ws: WebSocket,
+  { entry, principal }: Admitted,
+  ip: string,
+): void {
   const { config, registry, log } = ctx;
   const mode = (ws.protocol === '' ? 'binary' : ws.protocol) as Subprotocol;
   const id = randomUUID();
@@ -150,6 +224,8 @@ function startSession(ctx: UpgradeContext, ws: WebSocket, entry: HostEntry, ip: 
     ws,
     mode,
     clientIp: ip,
+    user: principal.user,
+    expiresAt: principal.expiresAt,
     hello: {
       host: { id: hostCfg.id, name: hostCfg.name, protocol: entry.protocol, input: entry.input },
       features:
@@ -175,6 +251,9 @@ function startSession(ctx: UpgradeContext, ws: WebSocket, entry: HostEntry, ip: 
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
   });
   registry.add(session);
-  log.info({ event: 'session.open', session: id, ip, host: hostCfg.id, mode }, 'session opened');
+  log.info(
+    { event: 'session.open', session: id, ip, user: principal.user, host: hostCfg.id, mode },
+    'session opened',
+  );
   ctx.onSession?.(session);
 }

@@ -10,19 +10,29 @@ for (const protocol of ['porthole.v1', 'binary', []] as const) {
   test(`relays all 256 byte values unchanged both ways (${label}, tcp host)`, async (t) => {
     const backend = await startBackend((s) => s.write(ALL_BYTES));
     // newline 'cr' sends Enter as typed, so the bytes can be compared exactly.
-    const proxy = await startProxy({ hosts: [{ id: 'raw', name: 'Raw', target: backend.target, newline: 'cr' }] });
+    const proxy = await startProxy({
+      hosts: [{ id: 'raw', name: 'Raw', target: backend.target, newline: 'cr' }],
+    });
     t.after(async () => {
       await proxy.close();
       await backend.close();
     });
-    const ws = await openSession(proxy, 'raw', { protocol: [...(Array.isArray(protocol) ? protocol : [protocol])] });
+    const ws = await openSession(proxy, 'raw', {
+      protocol: [...(Array.isArray(protocol) ? protocol : [protocol])],
+    });
     const got = collect(ws);
     await waitFor(() => got.bytes().length >= 256, 'backend bytes at the client');
     assert.deepEqual(got.bytes(), ALL_BYTES);
     ws.send(ALL_BYTES);
     ws.send(ALL_BYTES.subarray(0, 10));
-    await waitFor(() => Buffer.concat(backend.received[0] ?? []).length >= 266, 'client bytes at the backend');
-    assert.deepEqual(Buffer.concat(backend.received[0] ?? []), Buffer.concat([ALL_BYTES, ALL_BYTES.subarray(0, 10)]));
+    await waitFor(
+      () => Buffer.concat(backend.received[0] ?? []).length >= 266,
+      'client bytes at the backend',
+    );
+    assert.deepEqual(
+      Buffer.concat(backend.received[0] ?? []),
+      Buffer.concat([ALL_BYTES, ALL_BYTES.subarray(0, 10)]),
+    );
     ws.close();
   });
 }
@@ -42,7 +52,10 @@ test('porthole.v1 to a tcp host: Enter becomes the host newline (CR LF by defaul
   const bin = await openSession(proxy, 'irc', { protocol: 'binary' });
   await waitFor(() => backend.sockets.length === 2, 'second connection');
   bin.send(Buffer.from('NICK raw\r'));
-  await waitFor(() => Buffer.concat(backend.received[1] ?? []).length >= 9, 'raw line at the backend');
+  await waitFor(
+    () => Buffer.concat(backend.received[1] ?? []).length >= 9,
+    'raw line at the backend',
+  );
   assert.equal(Buffer.concat(backend.received[1] ?? []).toString('latin1'), 'NICK raw\r');
 });
 
@@ -54,7 +67,10 @@ test('porthole.v1 clients get hello and status control messages; binary clients 
     await backend.close();
   });
   const v1 = collect(await openSession(proxy, 'echo'));
-  await waitFor(() => v1.control.some((m) => m.type === 'status' && m.state === 'connected'), 'connected status');
+  await waitFor(
+    () => v1.control.some((m) => m.type === 'status' && m.state === 'connected'),
+    'connected status',
+  );
   const hello = v1.control[0];
   assert.equal(hello?.type, 'hello');
   assert.deepEqual(hello?.host, { id: 'echo', name: 'Echo', protocol: 'tcp', input: 'line' });
@@ -77,7 +93,10 @@ test('ping gets pong with the same t; a text frame in binary mode is relayed as 
   const got = collect(ws);
   ws.send(JSON.stringify({ type: 'ping', t: 42.5 }));
   await waitFor(() => got.control.some((m) => m.type === 'pong'), 'pong');
-  assert.deepEqual(got.control.find((m) => m.type === 'pong'), { type: 'pong', t: 42.5 });
+  assert.deepEqual(
+    got.control.find((m) => m.type === 'pong'),
+    { type: 'pong', t: 42.5 },
+  );
   const bin = await openSession(proxy, 'echo', { protocol: 'binary' });
   const b = collect(bin);
   bin.send('text as bytes');
@@ -94,7 +113,10 @@ test('a burst of frames sent right after open (possibly before the backend conne
   const ws = await openSession(proxy, 'slow', { protocol: 'binary' });
   for (let i = 0; i < 50; i++) ws.send(Buffer.from(`${i},`));
   const expected = Array.from({ length: 50 }, (_, i) => `${i},`).join('');
-  await waitFor(() => Buffer.concat(backend.received[0] ?? []).toString() === expected, 'ordered delivery');
+  await waitFor(
+    () => Buffer.concat(backend.received[0] ?? []).toString() === expected,
+    'ordered delivery',
+  );
 });
 
 test('a bad control message closes only that session with 1008 and one log line', async (t) => {
@@ -121,7 +143,13 @@ test('GET /api/hosts lists hosts without backend addresses unless showAddress', 
   const proxy = await startProxy({
     hosts: [
       { id: 'hidden', name: 'Hidden', target: 'tcp://10.1.2.3:23' },
-      { id: 'shown', name: 'Shown', target: 'telnet://mud.example.org:4000', showAddress: true, tags: ['mud'] },
+      {
+        id: 'shown',
+        name: 'Shown',
+        target: 'telnet://mud.example.org:4000',
+        showAddress: true,
+        tags: ['mud'],
+      },
     ],
   });
   t.after(() => proxy.close());
@@ -129,7 +157,10 @@ test('GET /api/hosts lists hosts without backend addresses unless showAddress', 
   const text = await res.text();
   assert.ok(!text.includes('10.1.2.3'), 'a hidden address never appears');
   const { hosts } = JSON.parse(text) as { hosts: Record<string, unknown>[] };
-  assert.deepEqual(hosts.map((h) => h.id), ['hidden', 'shown']);
+  assert.deepEqual(
+    hosts.map((h) => h.id),
+    ['hidden', 'shown'],
+  );
   assert.equal(hosts[1]?.address, 'mud.example.org:4000');
   assert.equal(hosts[1]?.input, 'raw');
   assert.equal(hosts[0]?.input, 'line');

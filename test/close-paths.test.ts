@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { closedPort, echoBackend, finAfterBackend, rstBackend, startBackend } from './helpers/backends.ts';
+import {
+  closedPort,
+  echoBackend,
+  finAfterBackend,
+  rstBackend,
+  startBackend,
+} from './helpers/backends.ts';
 import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 
 test('backend FIN: the browser gets every byte, then 4003', async (t) => {
@@ -32,7 +38,9 @@ test('backend FIN: the browser gets every byte, then 4003', async (t) => {
 
 test('backend refused: 1014 with a generic reason, detail only in the log', async (t) => {
   const port = await closedPort();
-  const proxy = await startProxy({ hosts: [{ id: 'gone', name: 'Gone', target: `tcp://127.0.0.1:${port}` }] });
+  const proxy = await startProxy({
+    hosts: [{ id: 'gone', name: 'Gone', target: `tcp://127.0.0.1:${port}` }],
+  });
   t.after(() => proxy.close());
   const got = collect(await openSession(proxy, 'gone'));
   const started = Date.now();
@@ -52,7 +60,11 @@ test('backend connect timeout: 1014 after connectTimeout', async (t) => {
     'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
   ]);
   t.after(() => py.kill());
-  const port = Number(await new Promise<string>((resolve) => py.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+  const port = Number(
+    await new Promise<string>((resolve) =>
+      py.stdout.once('data', (d: Buffer) => resolve(d.toString())),
+    ),
+  );
   const fillers: import('node:net').Socket[] = [];
   const { connect } = await import('node:net');
   for (let i = 0; i < 4; i++) fillers.push(connect(port, '127.0.0.1').on('error', () => {}));
@@ -89,10 +101,12 @@ test('backend RST mid-stream: 1014 and resources freed', async (t) => {
 
 test('client close(1000): the backend receives FIN and the session is released', async (t) => {
   let backendEnded = false;
-  const backend = await startBackend((s) => s.on('end', () => {
-    backendEnded = true;
-    s.end();
-  }));
+  const backend = await startBackend((s) =>
+    s.on('end', () => {
+      backendEnded = true;
+      s.end();
+    }),
+  );
   const proxy = await startProxy({ hosts: [{ id: 'b', name: 'B', target: backend.target }] });
   t.after(async () => {
     await proxy.close();
@@ -110,9 +124,11 @@ test('client close(1000): the backend receives FIN and the session is released',
 
 test('client vanishes (stops reading, no pongs): terminated by the heartbeat, backend closed', async (t) => {
   let backendClosed = false;
-  const backend = await startBackend((s) => s.on('close', () => {
-    backendClosed = true;
-  }));
+  const backend = await startBackend((s) =>
+    s.on('close', () => {
+      backendClosed = true;
+    }),
+  );
   const proxy = await startProxy({
     hosts: [{ id: 'b', name: 'B', target: backend.target }],
     limits: { heartbeatInterval: 300, heartbeatTimeout: 300 },

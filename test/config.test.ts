@@ -33,17 +33,29 @@ test('the embedded default listens on loopback:8080 with the demo host', () => {
 });
 
 test('errors name the key path and what is wrong', () => {
-  assert.match(errorOf({ hosts: [{ ...host, target: 'ssh://x:22' }] }), /hosts\[0\]\.target: must be tcp:\/\/HOST:PORT/);
+  assert.match(
+    errorOf({ hosts: [{ ...host, target: 'ssh://x:22' }] }),
+    /hosts\[0\]\.target: must be tcp:\/\/HOST:PORT/,
+  );
   assert.match(errorOf({ hosts: [{ ...host, target: 'tcp://x:70000' }] }), /hosts\[0\]\.target/);
   assert.match(errorOf({ hosts: [host, { ...host }] }), /hosts\[1\]\.id: duplicate id "mud"/);
   assert.match(errorOf({ hosts: [] }), /hosts: must list at least one host/);
   assert.match(errorOf({ hosts: [host], listen: { port: 'http' } }), /listen\.port/);
-  assert.match(errorOf({ hosts: [host], limits: { connectTimeout: '5 parsecs' } }), /limits\.connectTimeout: "5 parsecs" is not a duration/);
-  assert.match(errorOf({ hosts: [host], limits: { lowWaterBytes: '1MiB' } }), /limits\.lowWaterBytes: must be below/);
+  assert.match(
+    errorOf({ hosts: [host], limits: { connectTimeout: '5 parsecs' } }),
+    /limits\.connectTimeout: "5 parsecs" is not a duration/,
+  );
+  assert.match(
+    errorOf({ hosts: [host], limits: { lowWaterBytes: '1MiB' } }),
+    /limits\.lowWaterBytes: must be below/,
+  );
   assert.match(errorOf({ hosts: [host], bogus: 1 }), /bogus|Unrecognized key/);
   assert.match(errorOf({ hosts: [{ ...host, id: '__proto__' }] }), /hosts\[0\]\.id/);
   assert.match(errorOf({ hosts: [{ ...host, newline: 'crcr' }] }), /hosts\[0\]\.newline/);
-  assert.match(errorOf({ hosts: [{ ...host, encoding: 'klingon' }] }), /hosts\[0\]\.encoding: is not a character set/);
+  assert.match(
+    errorOf({ hosts: [{ ...host, encoding: 'klingon' }] }),
+    /hosts\[0\]\.encoding: is not a character set/,
+  );
 });
 
 test('durations and sizes accept units', () => {
@@ -61,7 +73,10 @@ test('durations and sizes accept units', () => {
 test('config files: YAML and JSON load; bad files name the file and the key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'porthole-config-'));
   const yaml = join(dir, 'a.yaml');
-  writeFileSync(yaml, 'listen: { port: 9000 }\nhosts:\n  - id: bbs\n    name: BBS\n    target: telnet://[::1]:2323\n    encoding: cp437\n');
+  writeFileSync(
+    yaml,
+    'listen: { port: 9000 }\nhosts:\n  - id: bbs\n    name: BBS\n    target: telnet://[::1]:2323\n    encoding: cp437\n',
+  );
   const c = loadConfigFile(yaml);
   assert.equal(c.listen.port, 9000);
   assert.equal(c.hosts[0]?.encoding, 'cp437');
@@ -70,7 +85,10 @@ test('config files: YAML and JSON load; bad files name the file and the key', ()
   assert.equal(loadConfigFile(json).hosts[0]?.id, 'mud');
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, 'hosts:\n  - id: x\n    name: X\n    target: tcp://h:1\n    newline: weird\n');
-  assert.throws(() => loadConfigFile(bad), (err: Error) => err.message.includes(bad) && err.message.includes('hosts[0].newline'));
+  assert.throws(
+    () => loadConfigFile(bad),
+    (err: Error) => err.message.includes(bad) && err.message.includes('hosts[0].newline'),
+  );
   const broken = join(dir, 'broken.yaml');
   writeFileSync(broken, 'hosts: [\n');
   assert.throws(() => loadConfigFile(broken), /not valid YAML/);
@@ -79,6 +97,10 @@ test('config files: YAML and JSON load; bad files name the file and the key', ()
 
 test('targets parse into kind, host and port (IPv6 in brackets)', () => {
   assert.deepEqual(parseTarget('telnet://[::1]:23'), { kind: 'telnet', host: '::1', port: 23 });
-  assert.deepEqual(parseTarget('tcp://irc.example.org:6667'), { kind: 'tcp', host: 'irc.example.org', port: 6667 });
+  assert.deepEqual(parseTarget('tcp://irc.example.org:6667'), {
+    kind: 'tcp',
+    host: 'irc.example.org',
+    port: 6667,
+  });
   assert.deepEqual(parseTarget('builtin:demo'), { kind: 'builtin', host: 'demo', port: 0 });
 });

@@ -68,19 +68,31 @@ test('malformed client messages are typed failures, never throws', () => {
 });
 
 test('oversized control messages are refused before parsing', () => {
-  const big = JSON.stringify({ type: 'gmcp', package: 'A', data: 'x'.repeat(Limits.maxControlBytes) });
+  const big = JSON.stringify({
+    type: 'gmcp',
+    package: 'A',
+    data: 'x'.repeat(Limits.maxControlBytes),
+  });
   const r = decodeClient(big);
   assert.ok(r instanceof ProtocolError);
   assert.match(r.message, /too large/);
   // Multi-byte characters count in bytes, not UTF-16 units.
-  const wide = JSON.stringify({ type: 'gmcp', package: 'A', data: '€'.repeat(Limits.maxControlBytes / 3 + 10) });
+  const wide = JSON.stringify({
+    type: 'gmcp',
+    package: 'A',
+    data: '€'.repeat(Limits.maxControlBytes / 3 + 10),
+  });
   assert.ok(decodeClient(wide) instanceof ProtocolError);
   const fits = JSON.stringify({ type: 'gmcp', package: 'A', data: 'x'.repeat(1000) });
   assert.ok(!(decodeClient(fits) instanceof ProtocolError));
 });
 
 test('resize values are clamped to 1–500 × 1–200', () => {
-  assert.deepEqual(decodeClient('{"type":"resize","cols":0,"rows":-5}'), { type: 'resize', cols: 1, rows: 1 });
+  assert.deepEqual(decodeClient('{"type":"resize","cols":0,"rows":-5}'), {
+    type: 'resize',
+    cols: 1,
+    rows: 1,
+  });
   assert.deepEqual(decodeClient('{"type":"resize","cols":65535,"rows":9999}'), {
     type: 'resize',
     cols: 500,

@@ -16,7 +16,9 @@ export interface FakeBackend {
   close(): Promise<void>;
 }
 
-export async function startBackend(onConnection: (socket: Socket) => void = () => {}): Promise<FakeBackend> {
+export async function startBackend(
+  onConnection: (socket: Socket) => void = () => {},
+): Promise<FakeBackend> {
   const sockets: Socket[] = [];
   const received: Buffer[][] = [];
   const waiters: ((s: Socket) => void)[] = [];

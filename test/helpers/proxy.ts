@@ -16,12 +16,15 @@ export interface TestProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>): Promise<TestProxy> {
+export async function startProxy(
+  input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>,
+): Promise<TestProxy> {
   const config = resolveConfig({ log: { level: 'debug' }, ...input });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line));
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line !== '') logs.push(JSON.parse(line));
       cb();
     },
   });
@@ -49,13 +52,20 @@ type Early = { messages: [Buffer, boolean][]; listener: (data: Buffer, isBinary:
 const early = new WeakMap<WebSocket, Early>();
 
 /** Opens a session; resolves once the WebSocket is open. */
-export function openSession(proxy: TestProxy, hostId: string, opts: OpenOptions = {}): Promise<WebSocket> {
+export function openSession(
+  proxy: TestProxy,
+  hostId: string,
+  opts: OpenOptions = {},
+): Promise<WebSocket> {
   const protocols = opts.protocol ?? SUBPROTOCOL;
   const ws = new WebSocket(`${proxy.url}/ws?host=${encodeURIComponent(hostId)}`, protocols, {
     origin: opts.origin ?? proxy.origin,
     headers: opts.headers ?? {},
   });
-  const buffered: Early = { messages: [], listener: (data, isBinary) => buffered.messages.push([data, isBinary]) };
+  const buffered: Early = {
+    messages: [],
+    listener: (data, isBinary) => buffered.messages.push([data, isBinary]),
+  };
   ws.on('message', buffered.listener);
   early.set(ws, buffered);
   return new Promise((resolve, reject) => {
@@ -66,7 +76,11 @@ export function openSession(proxy: TestProxy, hostId: string, opts: OpenOptions 
 }
 
 /** The HTTP status a refused upgrade got. */
-export function upgradeStatus(proxy: TestProxy, path: string, opts: OpenOptions = {}): Promise<number> {
+export function upgradeStatus(
+  proxy: TestProxy,
+  path: string,
+  opts: OpenOptions = {},
+): Promise<number> {
   const ws = new WebSocket(`${proxy.url}${path}`, opts.protocol ?? SUBPROTOCOL, {
     origin: opts.origin ?? proxy.origin,
     headers: opts.headers ?? {},
@@ -116,7 +130,11 @@ export function collect(ws: WebSocket): Collected {
 }
 
 /** Polls `predicate` until it holds or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
