@@ -25,7 +25,6 @@ const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N] [--worke
   --help          show this help
 `;
 
-const DRAIN_GRACE_MS = 1000;
 const FORCE_EXIT_MS = 20_000;
 
 function fail(message: string): never {
@@ -135,7 +134,15 @@ async function serve(config: Readonly<Config>): Promise<void> {
     { event: 'listening', address: address.address, port: address.port },
     'listening',
   );
-  process.stderr.write(`Porthole is running at http://${shown}:${address.port}/\n`);
+  const scheme = config.tls === undefined ? 'http' : 'https';
+  process.stderr.write(`Porthole is running at ${scheme}://${shown}:${address.port}/\n`);
+  if (config.allowedHosts.length === 0 && config.publicUrl === undefined && config.listen.allowPlaintext) {
+    porthole.log.warn(
+      { event: 'config.warning' },
+      'listening beyond loopback without publicUrl or allowedHosts: any Host header is accepted',
+    );
+  }
+  process.on('SIGHUP', () => porthole.reloadTls());
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -143,7 +150,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     stopping = true;
     porthole.log.info({ event: 'shutdown', signal }, 'draining sessions');
     setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
-    porthole.close(DRAIN_GRACE_MS).then(
+    porthole.close(config.limits.drainGrace).then(
       () => process.exit(0),
       () => process.exit(1),
     );
