@@ -148,6 +148,8 @@ export class TelnetEngine implements Codec {
       // RFC 1073: the size follows WILL NAWS. A DONT/DO storm gets it again only if it
       // changed, so replies never outgrow the requests (SECURITY.md C19).
       if (option === Opt.NAWS && enabled) this.#sendNaws();
+      // MTTS: DONT TTYPE then DO TTYPE is how a server restarts the cycle.
+      if (option === Opt.TTYPE && !enabled) this.#ttype = new TtypeCycle(this.#options.terminalType);
       return;
     }
     switch (option) {
