@@ -149,7 +149,9 @@ export class TelnetEngine implements Codec {
       // changed, so replies never outgrow the requests (SECURITY.md C19).
       if (option === Opt.NAWS && enabled) this.#sendNaws();
       // MTTS: DONT TTYPE then DO TTYPE is how a server restarts the cycle.
-      if (option === Opt.TTYPE && !enabled) this.#ttype = new TtypeCycle(this.#options.terminalType);
+      if (option === Opt.TTYPE && !enabled) {
+        this.#ttype = new TtypeCycle(this.#options.terminalType);
+      }
       return;
     }
     switch (option) {
