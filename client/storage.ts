@@ -32,7 +32,8 @@ export function writeJson(storage: StorageLike | undefined, key: string, value: 
 /** window.localStorage, or undefined where touching it throws. */
 export function browserStorage(): StorageLike | undefined {
   try {
-    return globalThis.localStorage;
+    // Typed structurally: this module is also compiled for Node (tests), which has no DOM types.
+    return (globalThis as { localStorage?: StorageLike }).localStorage;
   } catch {
     return undefined;
   }

@@ -1,0 +1,347 @@
+/**
+ * The client's connection state machine (client/connection.ts) with a fake socket, a fake
+ * terminal and a manual clock: acknowledgements, latency, close sentences, reconnect policy.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Backoff } from '../client/backoff.ts';
+import {
+  type Clock,
+  Connection,
+  type ConnectionState,
+  type Ended,
+  type ProbeResult,
+  Sentences,
+  type TransportHandlers,
+} from '../client/connection.ts';
+import { CloseCode, describeClose, encode, SUBPROTOCOL } from '../shared/protocol.ts';
+
+class ManualClock implements Clock {
+  t = 1_000_000;
+  #timers: { at: number; fn: () => void; id: number }[] = [];
+  #next = 0;
+  now(): number {
+    return this.t;
+  }
+  schedule(fn: () => void, ms: number): () => void {
+    const id = this.#next++;
+    this.#timers.push({ at: this.t + ms, fn, id });
+    return () => {
+      this.#timers = this.#timers.filter((x) => x.id !== id);
+    };
+  }
+  /** Advances time, running due timers in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.#timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (due === undefined) break;
+      this.#timers = this.#timers.filter((x) => x !== due);
+      this.t = due.at;
+      due.fn();
+    }
+    this.t = end;
+  }
+  get pending(): number[] {
+    return this.#timers.map((x) => x.at - this.t);
+  }
+}
+
+interface FakeSocket {
+  url: string;
+  protocols: readonly string[];
+  handlers: TransportHandlers;
+  sent: (string | Uint8Array)[];
+  closed: { code: number | undefined; reason: string | undefined } | undefined;
+  control(): Record<string, unknown>[];
+}
+
+function setup(opts: { probe?: ProbeResult; ackEveryBytes?: number } = {}) {
+  const clock = new ManualClock();
+  const sockets: FakeSocket[] = [];
+  const writes: { bytes: Uint8Array; done: () => void }[] = [];
+  const states: ConnectionState[] = [];
+  const ended: Ended[] = [];
+  const latencies: number[] = [];
+  const echoes: boolean[] = [];
+  let probes = 0;
+  const conn = new Connection({
+    url: 'ws://test/ws?host=demo',
+    hostId: 'demo',
+    clock,
+    random: () => 0.5,
+    ackEveryBytes: opts.ackEveryBytes ?? 64 * 1024,
+    pingIntervalMs: 10_000,
+    transport: (url, protocols, handlers) => {
+      const socket: FakeSocket = {
+        url,
+        protocols,
+        handlers,
+        sent: [],
+        closed: undefined,
+        control: () =>
+          socket.sent.filter((m): m is string => typeof m === 'string').map((m) => JSON.parse(m)),
+      };
+      sockets.push(socket);
+      return {
+        send: (data) => socket.sent.push(data),
+        close: (code, reason) => {
+          socket.closed = { code, reason };
+        },
+      };
+    },
+    sink: { write: (bytes, done) => writes.push({ bytes, done }) },
+    probe: async () => {
+      probes++;
+      return opts.probe ?? 'exists';
+    },
+    hooks: {
+      state: (s) => states.push(s),
+      ended: (e) => ended.push(e),
+      latency: (ms) => latencies.push(ms),
+      echo: (local) => echoes.push(local),
+    },
+  });
+  const last = (): FakeSocket => {
+    const s = sockets.at(-1);
+    assert.ok(s, 'a socket was opened');
+    return s;
+  };
+  const serverSays = (msg: Parameters<typeof encode>[0]): void => last().handlers.text(encode(msg));
+  const openAndConnect = (): void => {
+    last().handlers.open();
+    serverSays({ type: 'status', state: 'connected' });
+  };
+  return {
+    conn,
+    clock,
+    sockets,
+    writes,
+    states,
+    ended,
+    latencies,
+    echoes,
+    last,
+    serverSays,
+    openAndConnect,
+    probes: () => probes,
+  };
+}
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('opens with the porthole.v1 subprotocol and walks opening → dialing → connected', () => {
+  const s = setup();
+  s.conn.resize(100, 30);
+  s.conn.connect();
+  assert.equal(s.last().url, 'ws://test/ws?host=demo');
+  assert.deepEqual(s.last().protocols, [SUBPROTOCOL]);
+  assert.equal(s.conn.state, 'opening');
+  s.last().handlers.open();
+  assert.equal(s.conn.state, 'dialing');
+  // The size known before the socket opened is sent at once, then a latency probe.
+  assert.deepEqual(s.last().control().slice(0, 2), [
+    { type: 'resize', cols: 100, rows: 30 },
+    { type: 'ping', t: s.clock.t },
+  ]);
+  s.serverSays({ type: 'status', state: 'connected' });
+  assert.deepEqual(s.states, ['opening', 'dialing', 'connected']);
+});
+
+test('acknowledges processed bytes in batches, and the remainder once writes go idle', () => {
+  const s = setup({ ackEveryBytes: 64 * 1024 });
+  s.conn.connect();
+  s.openAndConnect();
+  const chunk = new Uint8Array(40 * 1024);
+  for (let i = 0; i < 3; i++) s.last().handlers.binary(chunk);
+  assert.equal(s.writes.length, 3);
+  const acks = (): unknown[] =>
+    s
+      .last()
+      .control()
+      .filter((m) => m.type === 'ack');
+  assert.deepEqual(acks(), [], 'nothing is acknowledged before xterm has parsed it');
+  s.writes[0]?.done();
+  assert.deepEqual(acks(), []);
+  s.writes[1]?.done();
+  assert.deepEqual(acks(), [{ type: 'ack', bytes: 80 * 1024 }]);
+  s.writes[2]?.done();
+  assert.deepEqual(acks().at(-1), { type: 'ack', bytes: 40 * 1024 }, 'idle flush');
+  assert.equal(s.conn.stats.bytesDown, 120 * 1024);
+});
+
+test('write callbacks from a previous socket never acknowledge on the new one', () => {
+  const s = setup({ ackEveryBytes: 1 });
+  s.conn.connect();
+  s.openAndConnect();
+  s.last().handlers.binary(new Uint8Array(10));
+  s.conn.connect(); // Reconnect button
+  s.openAndConnect();
+  s.writes[0]?.done();
+  assert.deepEqual(
+    s
+      .last()
+      .control()
+      .filter((m) => m.type === 'ack'),
+    [],
+  );
+});
+
+test('pong gives the latency; echo messages reach the hook', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  const t = s.clock.t;
+  s.clock.t += 42;
+  s.serverSays({ type: 'pong', t });
+  assert.deepEqual(s.latencies, [42]);
+  assert.equal(s.conn.latencyMs, 42);
+  s.serverSays({ type: 'echo', local: false });
+  assert.deepEqual(s.echoes, [false]);
+});
+
+test('a deliberate end by the host (4003) is not retried', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  s.last().handlers.close(CloseCode.BACKEND_CLOSED, 'host closed the connection');
+  assert.equal(s.conn.state, 'closed');
+  const e = s.ended.at(-1);
+  assert.equal(e?.sentence, describeClose(CloseCode.BACKEND_CLOSED).sentence);
+  assert.equal(e?.reason, 'host closed the connection');
+  assert.equal(e?.retryInMs, undefined);
+  s.clock.advance(10 * 60_000);
+  assert.equal(s.sockets.length, 1, 'no reconnect attempt');
+});
+
+test('an unexpected drop reconnects with growing delays, and a stable session resets them', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  s.last().handlers.close(CloseCode.GOING_AWAY, 'server shutting down');
+  assert.equal(s.conn.state, 'waiting');
+  assert.equal(s.ended.at(-1)?.retryInMs, 1000);
+  s.clock.advance(999);
+  assert.equal(s.sockets.length, 1);
+  s.clock.advance(1);
+  assert.equal(s.sockets.length, 2, 'reconnected after the first delay');
+  s.openAndConnect();
+  s.last().handlers.close(CloseCode.ABNORMAL, '');
+  assert.equal(s.ended.at(-1)?.retryInMs, 2000, 'a quick second drop waits longer');
+  s.clock.advance(2000);
+  s.openAndConnect();
+  for (let i = 0; i < 6; i++) {
+    s.clock.advance(10_000);
+    s.serverSays({ type: 'pong', t: s.clock.t });
+  }
+  assert.equal(s.sockets.length, 3, 'answered pings keep the session');
+  s.last().handlers.close(CloseCode.GOING_AWAY, '');
+  assert.equal(s.ended.at(-1)?.retryInMs, 1000, 'after a stable minute the backoff starts over');
+});
+
+test('retries stop after Backoff.maxAttempts and say so', async () => {
+  const s = setup({ probe: 'unreachable' });
+  s.conn.connect();
+  for (let i = 0; i <= Backoff.maxAttempts; i++) {
+    s.last().handlers.close(CloseCode.ABNORMAL, '');
+    await flush();
+    s.clock.advance(Backoff.maxMs * 2);
+  }
+  assert.equal(s.sockets.length, Backoff.maxAttempts + 1);
+  const e = s.ended.at(-1);
+  assert.equal(e?.gaveUp, true);
+  assert.equal(e?.sentence, Sentences.unreachable);
+  assert.equal(s.conn.state, 'closed');
+});
+
+test('a refused handshake (1006 before open) asks the server why: unknown host is final', async () => {
+  const s = setup({ probe: 'unknown-host' });
+  s.conn.connect();
+  s.last().handlers.close(CloseCode.ABNORMAL, '');
+  await flush();
+  assert.equal(s.probes(), 1);
+  assert.equal(s.conn.state, 'closed');
+  assert.equal(s.ended.at(-1)?.sentence, Sentences.unknownHost);
+  s.clock.advance(60_000);
+  assert.equal(s.sockets.length, 1);
+});
+
+test('a refused handshake for a host that exists is retried', async () => {
+  const s = setup({ probe: 'exists' });
+  s.conn.connect();
+  s.last().handlers.close(CloseCode.ABNORMAL, '');
+  await flush();
+  assert.equal(s.conn.state, 'waiting');
+  assert.equal(s.ended.at(-1)?.sentence, Sentences.refused);
+});
+
+test('Disconnect ends the session for good and closes the socket normally', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  s.conn.close();
+  assert.equal(s.last().closed?.code, CloseCode.NORMAL);
+  assert.equal(s.conn.state, 'closed');
+  assert.equal(s.ended.at(-1)?.deliberate, true);
+  assert.equal(s.ended.at(-1)?.sentence, Sentences.deliberate);
+  // The socket's own close event arrives later and is ignored.
+  s.last().handlers.close(CloseCode.NORMAL, '');
+  assert.equal(s.ended.length, 1);
+  s.clock.advance(60_000);
+  assert.equal(s.sockets.length, 1);
+});
+
+test('Disconnect during a scheduled reconnect cancels it', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  s.last().handlers.close(CloseCode.INTERNAL, '');
+  assert.equal(s.conn.state, 'waiting');
+  s.conn.close();
+  s.clock.advance(60_000);
+  assert.equal(s.sockets.length, 1);
+  assert.equal(s.conn.state, 'closed');
+});
+
+test('a server that stops answering pings is treated as a drop and retried', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  s.clock.advance(40_000);
+  assert.equal(s.last().closed !== undefined || s.sockets.length > 1, true);
+  const e = s.ended.at(-1);
+  assert.equal(e?.sentence, Sentences.stalled);
+  assert.notEqual(e?.retryInMs, undefined);
+});
+
+test('keystrokes are sent only while the socket is open, and counted', () => {
+  const s = setup();
+  s.conn.connect();
+  assert.equal(s.conn.send(new Uint8Array([104, 105])), false);
+  s.last().handlers.open();
+  assert.equal(s.conn.send(new Uint8Array([104, 105])), true);
+  assert.deepEqual(s.last().sent.at(-1), new Uint8Array([104, 105]));
+  assert.equal(s.conn.stats.bytesUp, 2);
+});
+
+test('resize is clamped and only sent when the size changes', () => {
+  const s = setup();
+  s.conn.connect();
+  s.last().handlers.open();
+  s.conn.resize(9999, 0);
+  s.conn.resize(9999, 0);
+  const resizes = s
+    .last()
+    .control()
+    .filter((m) => m.type === 'resize');
+  assert.deepEqual(resizes, [{ type: 'resize', cols: 500, rows: 1 }]);
+});
+
+test('malformed control frames from the server are ignored, not fatal', () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  s.last().handlers.text('{"type":"status","state":"exploded"}');
+  s.last().handlers.text('not json');
+  assert.equal(s.conn.state, 'connected');
+});
