@@ -10,11 +10,13 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
+import type { Lookup } from './backend.ts';
+import type { Codec, CodecOptions } from './codec.ts';
 import { createCodecFor } from './codecs.ts';
 import type { Config } from './config.ts';
 import { startDemoServer } from './demo.ts';
 import { createGate } from './gate.ts';
-import { HostCatalogue } from './hosts.ts';
+import { HostCatalogue, type HostEntry } from './hosts.ts';
 import { createExpressApp } from './http-routes.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
@@ -29,6 +31,10 @@ export interface PortholeOptions {
   logger?: Logger;
   /** Directory of the built client; defaults to dist/public in the package. */
   clientDir?: string;
+  /** Resolves backend host names (default: the OS resolver). */
+  lookup?: Lookup;
+  /** Chooses the codec for a host (default: telnet engine for telnet hosts, raw for tcp). */
+  createCodec?: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
 }
 
 export interface PortholeEvents {
@@ -83,7 +89,13 @@ export function createPorthole(options: PortholeOptions): Porthole {
     isDraining: () => draining,
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
-  const serverOptions = { headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 8192 };
+  const serverOptions = {
+    headersTimeout: config.limits.headersTimeout,
+    requestTimeout: 15_000,
+    maxHeaderSize: 8192,
+    // How often Node checks those timeouts (default 30 s would let slowloris sockets linger).
+    connectionsCheckingInterval: Math.min(1000, config.limits.headersTimeout),
+  };
   const tls =
     config.tls === undefined ? undefined : createTlsServer(config.tls, serverOptions, app, log);
   const server: Server = tls?.server ?? createServer(serverOptions, app);
@@ -99,7 +111,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
         log,
         demoPort: () => demo?.port,
         draining: () => draining,
-        createCodec: createCodecFor,
+        createCodec: options.createCodec ?? createCodecFor,
+        lookup: options.lookup,
         onSession: (s) => emitter.emit('session', s),
       },
       req,

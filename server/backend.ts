@@ -4,7 +4,7 @@
  * every failure into one BackendError with a kind for the logs. The browser only ever
  * learns "backend unavailable" (SECURITY.md B7).
  */
-import { lookup } from 'node:dns/promises';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 
 export type BackendFailure = 'dns' | 'refused' | 'timeout' | 'unreachable' | 'aborted';
@@ -25,7 +25,11 @@ export interface DialOptions {
   dnsTimeoutMs: number;
   /** Aborts the dial when the browser goes away first. */
   signal: AbortSignal;
+  /** Name → address; defaults to the OS resolver (dns.lookup). Injectable for tests and embedders. */
+  lookup?: Lookup;
 }
+
+export type Lookup = (host: string) => Promise<{ address: string }>;
 
 const KEEPALIVE_DELAY_MS = 60_000;
 
@@ -33,6 +37,7 @@ async function resolveAddress(
   host: string,
   timeoutMs: number,
   signal: AbortSignal,
+  lookup: Lookup,
 ): Promise<string> {
   if (isIP(host) !== 0) return host;
   let timer: NodeJS.Timeout | undefined;
@@ -79,7 +84,12 @@ function classify(err: NodeJS.ErrnoException): BackendFailure {
 export async function dial(options: DialOptions): Promise<Socket> {
   const { port, connectTimeoutMs, signal } = options;
   if (signal.aborted) throw new BackendError('aborted', 'dial aborted');
-  const address = await resolveAddress(options.host, options.dnsTimeoutMs, signal);
+  const address = await resolveAddress(
+    options.host,
+    options.dnsTimeoutMs,
+    signal,
+    options.lookup ?? dnsLookup,
+  );
   return new Promise<Socket>((resolve, reject) => {
     const socket = tcpConnect({
       host: address,

@@ -104,6 +104,7 @@ const limitsSchema = z.strictObject({
   authFailures: z.number().int().positive().default(5),
   authLockout: duration.default(300_000),
   drainGrace: duration.default(1000),
+  headersTimeout: duration.default(10_000),
   connectTimeout: duration.default(5000),
   dnsTimeout: duration.default(3000),
   idleTimeout: duration.default(0),

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { type Subprotocol, WS_PATH } from '../shared/protocol.ts';
 import { AuthError, mayUse, type Principal } from './auth.ts';
-import { dial } from './backend.ts';
+import { dial, type Lookup } from './backend.ts';
 import type { Codec, CodecOptions } from './codec.ts';
 import type { Config } from './config.ts';
 import { type Gate, LockedOut } from './gate.ts';
@@ -30,6 +30,7 @@ export interface UpgradeContext {
   demoPort: () => number | undefined;
   draining: () => boolean;
   createCodec: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
+  lookup: Lookup | undefined;
   onSession?: (session: Session) => void;
 }
 
@@ -163,7 +164,7 @@ export function handleUpgrade(
   const deny = (r: Refusal): void => {
     ctx.log.info(
       {
-        event: 'upgrade.refused',
+        event: r.status === 401 ? 'auth.fail' : 'upgrade.refused',
         status: r.status,
         reason: r.reason,
         ip,
@@ -183,7 +184,9 @@ export function handleUpgrade(
     (result) => {
       if ('status' in result) deny(result);
       else if (!socket.destroyed)
-        ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip));
+        ctx.wss.handleUpgrade(req, socket, head, (ws) =>
+          startSession(ctx, ws, result, ip, req.headers['user-agent']),
+        );
     },
     (err: unknown) => {
       ctx.log.error({ err, ip }, 'upgrade handler failed');
@@ -203,6 +206,7 @@ function startSession(
   ws: WebSocket,
   { entry, principal }: Admitted,
   ip: string,
+  ua: string | undefined,
 ): void {
   const { config, registry, log } = ctx;
   const mode = (ws.protocol === '' ? 'binary' : ws.protocol) as Subprotocol;
@@ -244,6 +248,7 @@ function startSession(
         connectTimeoutMs: config.limits.connectTimeout,
         dnsTimeoutMs: config.limits.dnsTimeout,
         signal,
+        ...(ctx.lookup === undefined ? {} : { lookup: ctx.lookup }),
       }),
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
@@ -252,7 +257,15 @@ function startSession(
   });
   registry.add(session);
   log.info(
-    { event: 'session.open', session: id, ip, user: principal.user, host: hostCfg.id, mode },
+    {
+      event: 'session.open',
+      session: id,
+      ip,
+      user: principal.user,
+      host: hostCfg.id,
+      mode,
+      ua: cap(ua),
+    },
     'session opened',
   );
   ctx.onSession?.(session);
