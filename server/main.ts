@@ -136,7 +136,11 @@ async function serve(config: Readonly<Config>): Promise<void> {
   );
   const scheme = config.tls === undefined ? 'http' : 'https';
   process.stderr.write(`Porthole is running at ${scheme}://${shown}:${address.port}/\n`);
-  if (config.allowedHosts.length === 0 && config.publicUrl === undefined && config.listen.allowPlaintext) {
+  if (
+    config.allowedHosts.length === 0 &&
+    config.publicUrl === undefined &&
+    config.listen.allowPlaintext
+  ) {
     porthole.log.warn(
       { event: 'config.warning' },
       'listening beyond loopback without publicUrl or allowedHosts: any Host header is accepted',
