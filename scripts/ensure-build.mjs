@@ -14,7 +14,8 @@ function newest(dir) {
   return t;
 }
 
-const stale = (out, ...srcs) => !existsSync(out) || Math.max(...srcs.map(newest)) > statSync(out).mtimeMs;
+const stale = (out, ...srcs) =>
+  !existsSync(out) || Math.max(...srcs.map(newest)) > statSync(out).mtimeMs;
 
 if (stale('dist/public/index.html', 'client', 'shared', 'public')) {
   console.error('porthole: building the client…');
