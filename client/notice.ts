@@ -28,7 +28,8 @@ export class Notice {
     this.#text.textContent = ended.sentence;
     // The server's reason is untrusted text: shown literally, control characters removed (E7).
     const reason = plainText(ended.reason, 123);
-    this.#detail.hidden = reason === '' || ended.deliberate;
+    const redundant = ended.sentence.toLowerCase().includes(reason.toLowerCase());
+    this.#detail.hidden = reason === '' || redundant || ended.deliberate;
     this.#detail.textContent = reason === '' ? '' : `Server said: “${reason}”`;
     this.#reconnect.textContent = ended.retryInMs === undefined ? 'Reconnect' : 'Reconnect now';
     this.#stop.hidden = ended.retryInMs === undefined;

@@ -169,6 +169,7 @@ export class SessionView {
   }
 
   #onState(state: ConnectionState): void {
+    this.#updateBytes();
     this.#status.setState(state);
     this.#app.dataset.state = state;
     this.#disconnect.textContent = state === 'closed' ? 'Reconnect' : 'Disconnect';
@@ -183,6 +184,7 @@ export class SessionView {
   }
 
   #onEnded(ended: Ended): void {
+    this.#updateBytes();
     this.#input.setMasked(false);
     this.#notice.show(ended);
     this.#view.writeLocal(`\r\n${dim(`── ${ended.sentence} ──`)}\r\n`);
