@@ -39,7 +39,8 @@ export class HostPicker {
   async show(recent: readonly string[]): Promise<void> {
     this.#recent = recent;
     this.#section.hidden = false;
-    this.#filter.focus();
+    // On a phone, focusing would throw up the on-screen keyboard over the list.
+    if (!window.matchMedia('(pointer: coarse)').matches) this.#filter.focus();
     if (this.#hosts.length === 0) this.#message('Loading hosts…');
     try {
       const res = await fetch('/api/hosts', { cache: 'no-store' });

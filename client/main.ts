@@ -12,7 +12,7 @@ import { browserStorage } from './storage.ts';
 const storage = browserStorage();
 const app = byId('app', HTMLDivElement);
 const root = document.documentElement;
-let settings = loadSettings(storage);
+let settings = loadSettings(storage, window.matchMedia('(max-width: 480px)').matches);
 let session: SessionView | undefined;
 let embed = false;
 

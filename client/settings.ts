@@ -42,6 +42,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 });
 
 const KEY = 'settings';
+const NARROW_FONT_SIZE = 12;
 
 const clampInt = (v: unknown, min: number, max: number, fallback: number): number =>
   typeof v === 'number' && Number.isFinite(v)
@@ -72,8 +73,13 @@ export function normalizeSettings(value: unknown): Settings {
   };
 }
 
-export function loadSettings(storage: StorageLike | undefined): Settings {
-  return normalizeSettings(readJson(storage, KEY));
+/** Stored settings; `narrowScreen` picks a smaller default font so a phone gets ~50 columns, not 40. */
+export function loadSettings(storage: StorageLike | undefined, narrowScreen = false): Settings {
+  const stored = readJson(storage, KEY);
+  if (stored === undefined && narrowScreen) {
+    return normalizeSettings({ ...DEFAULT_SETTINGS, fontSize: NARROW_FONT_SIZE });
+  }
+  return normalizeSettings(stored);
 }
 
 export function saveSettings(storage: StorageLike | undefined, settings: Settings): void {

@@ -100,6 +100,14 @@ test('settings: defaults, clamping and unknown values fall back', () => {
   assert.equal(loadInputMode(storage, 'bbs'), undefined);
 });
 
+test('settings: a narrow screen starts with a smaller font, until the user picks one', () => {
+  const storage = new MemoryStorage();
+  assert.equal(loadSettings(storage, true).fontSize, 12);
+  assert.equal(loadSettings(storage, false).fontSize, DEFAULT_SETTINGS.fontSize);
+  saveSettings(storage, { ...DEFAULT_SETTINGS, fontSize: 17 });
+  assert.equal(loadSettings(storage, true).fontSize, 17);
+});
+
 test('settings survive a storage that throws (sandboxed iframes)', () => {
   const hostile = {
     getItem(): string | null {
