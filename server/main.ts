@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createPorthole } from './app.ts';
+import { hashPassword } from './auth.ts';
 import { isClusterWorker, parseWorkers, startCluster } from './cluster.ts';
 import {
   type Config,
@@ -22,6 +23,7 @@ const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N] [--worke
   --port N        listen port (env PORTHOLE_PORT); default 8080
   --workers N     processes sharing the port, or auto = one per core (env PORTHOLE_WORKERS);
                   default 1. Session limits apply per worker.
+  --hash-password read a password on stdin, print its hash for auth.users[].passwordHash
   --help          show this help
 `;
 
@@ -44,13 +46,22 @@ interface Startup {
   workers: number;
 }
 
-function loadConfig(): Startup {
+async function printPasswordHash(): Promise<void> {
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const password = input.replace(/\r?\n$/, '');
+  if (password === '') fail('--hash-password reads the password from stdin; got nothing');
+  process.stdout.write(`${await hashPassword(password)}\n`);
+}
+
+function loadConfig(): Startup | undefined {
   let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
   const options = {
     config: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
     workers: { type: 'string' },
+    'hash-password': { type: 'boolean' },
     help: { type: 'boolean' },
   } as const;
   try {
@@ -61,6 +72,10 @@ function loadConfig(): Startup {
   if (args.help === true) {
     process.stdout.write(USAGE);
     process.exit(0);
+  }
+  if (args['hash-password'] === true) {
+    void printPasswordHash();
+    return undefined;
   }
   const path = args.config ?? process.env.PORTHOLE_CONFIG;
   let config: Readonly<Config>;
@@ -113,7 +128,9 @@ function runPrimary(config: Readonly<Config>, workers: number): void {
 }
 
 async function main(): Promise<void> {
-  const { config, workers } = loadConfig();
+  const startup = loadConfig();
+  if (startup === undefined) return;
+  const { config, workers } = startup;
   if (workers > 1 && !isClusterWorker()) {
     runPrimary(config, workers);
     return;
