@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
+import type { Principal } from './auth.ts';
 import type { Lookup } from './backend.ts';
 import type { Codec, CodecOptions } from './codec.ts';
 import { createCodecFor } from './codecs.ts';
@@ -33,12 +34,17 @@ export interface PortholeOptions {
   clientDir?: string;
   /** Resolves backend host names (default: the OS resolver). */
   lookup?: Lookup;
+  /** Replaces the configured auth for upgrades: resolve to a Principal or reject with AuthError. */
+  authenticate?: (req: IncomingMessage) => Promise<Principal>;
   /** Chooses the codec for a host (default: telnet engine for telnet hosts, raw for tcp). */
   createCodec?: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
 }
 
 export interface PortholeEvents {
+  /** A session was admitted (after auth and limits) and is dialling its backend. */
   session: [session: Session];
+  /** A session ended; `session.closeCode`, `closeReason` and `stats` say how. */
+  close: [session: Session];
 }
 
 export interface Porthole extends EventEmitter<PortholeEvents> {
@@ -114,6 +120,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
         createCodec: options.createCodec ?? createCodecFor,
         lookup: options.lookup,
         onSession: (s) => emitter.emit('session', s),
+        onSessionClose: (s) => emitter.emit('close', s),
+        ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
       },
       req,
       socket,

@@ -2,6 +2,7 @@
 
 export * from '../shared/protocol.ts';
 export { createPorthole, type Porthole, type PortholeOptions } from './app.ts';
+export { AuthError, type Principal } from './auth.ts';
 export type { Codec, CodecEvent, CodecOptions } from './codec.ts';
 export {
   type Config,

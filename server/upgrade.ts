@@ -32,6 +32,9 @@ export interface UpgradeContext {
   createCodec: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
   lookup: Lookup | undefined;
   onSession?: (session: Session) => void;
+  onSessionClose?: (session: Session) => void;
+  /** Replaces the configured authenticator (embedding hook). */
+  authenticate?: (req: IncomingMessage) => Promise<Principal>;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -115,7 +118,7 @@ async function admit(
 ): Promise<Refusal | Admitted> {
   let principal: Principal;
   try {
-    principal = await ctx.gate.authenticate(req);
+    principal = await (ctx.authenticate ?? ctx.gate.authenticate)(req);
   } catch (err) {
     if (err instanceof LockedOut)
       return {
@@ -252,7 +255,10 @@ function startSession(
       }),
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
-    onClose: (s) => registry.delete(s),
+    onClose: (s) => {
+      registry.delete(s);
+      ctx.onSessionClose?.(s);
+    },
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
   });
   registry.add(session);
