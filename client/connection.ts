@@ -97,6 +97,8 @@ export interface ConnectionHooks {
   latency?(ms: number): void;
   ended?(ended: Ended): void;
   serverError?(code: string, message: string): void;
+  /** Bytes moved (either way): for a throttled byte counter. */
+  traffic?(): void;
 }
 
 export interface ConnectionOptions {
@@ -204,6 +206,7 @@ export class Connection {
     if (this.#transport === undefined || !this.#opened || bytes.length === 0) return false;
     this.#transport.send(bytes);
     this.#bytesUp += bytes.length;
+    this.#hooks.traffic?.();
     return true;
   }
 
@@ -295,6 +298,7 @@ export class Connection {
   #onBinary(gen: number, bytes: Uint8Array): void {
     const n = bytes.length;
     this.#bytesDown += n;
+    this.#hooks.traffic?.();
     this.#writesInFlight++;
     this.#opts.sink.write(bytes, () => this.#written(gen, n));
   }

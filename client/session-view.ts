@@ -50,7 +50,7 @@ export class SessionView {
   #echoLocal = true;
   #everConnected = false;
   #listeners: Disposable[] = [];
-  #bytesTimer: ReturnType<typeof setInterval>;
+  #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: SessionViewOptions) {
@@ -61,7 +61,7 @@ export class SessionView {
     this.#userChoseMode = chosen !== undefined;
     this.#mode = chosen ?? opts.defaultInput ?? 'raw';
     this.#conn = new Connection({
-      url: sessionUrl(opts.hostId),
+      url: sessionUrl(opts.hostId, opts.settings.screenReader),
       hostId: opts.hostId,
       transport: webSocketTransport,
       sink: { write: (bytes, done) => this.#view.write(bytes, done) },
@@ -77,6 +77,7 @@ export class SessionView {
           this.#input.setMasked(!local);
         },
         latency: (ms) => this.#status.setLatency(ms),
+        traffic: () => this.#updateBytesSoon(),
         ended: (e) => this.#onEnded(e),
         serverError: (_code, message) =>
           this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
@@ -116,7 +117,6 @@ export class SessionView {
       }),
     );
     this.#view.term.onSelectionChange(() => this.#copySelectionSoon());
-    this.#bytesTimer = setInterval(() => this.#updateBytes(), 500);
     this.#setHostName(this.#hostName);
     this.#setMode(this.#mode, false);
     this.applySettings(this.#settings);
@@ -152,7 +152,7 @@ export class SessionView {
 
   dispose(): void {
     this.#conn.close();
-    clearInterval(this.#bytesTimer);
+    clearTimeout(this.#bytesTimer);
     clearTimeout(this.#copyTimer);
     for (const l of this.#listeners) l.dispose();
     this.#search.dispose();
@@ -315,8 +315,19 @@ export class SessionView {
 
   #copySelectionSoon(): void {
     clearTimeout(this.#copyTimer);
-    if (!this.#settings.copyOnSelect || !this.#view.term.hasSelection()) return;
+    // Search selects its matches; that is not the user choosing text to copy.
+    if (this.#search.open || !this.#settings.copyOnSelect || !this.#view.term.hasSelection())
+      return;
     this.#copyTimer = setTimeout(() => void copyText(this.#view.term.getSelection()), 200);
+  }
+
+  /** At most four updates a second, however fast the bytes flow. */
+  #updateBytesSoon(): void {
+    if (this.#bytesTimer !== undefined) return;
+    this.#bytesTimer = setTimeout(() => {
+      this.#bytesTimer = undefined;
+      this.#updateBytes();
+    }, 250);
   }
 
   #updateBytes(): void {

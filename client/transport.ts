@@ -25,10 +25,18 @@ export const webSocketTransport: TransportFactory = (url, protocols, handlers): 
   };
 };
 
-/** The WebSocket URL for a host, on the page's own origin. */
-export function sessionUrl(hostId: string, base: Location = location): string {
+/**
+ * The WebSocket URL for a host, on the page's own origin. `sr=1` tells the server a screen
+ * reader is in use, so the telnet engine can set the MTTS screen-reader bit before it answers TTYPE.
+ */
+export function sessionUrl(
+  hostId: string,
+  screenReader: boolean,
+  base: Location = location,
+): string {
   const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${base.host}${WS_PATH}?host=${encodeURIComponent(hostId)}`;
+  const sr = screenReader ? '&sr=1' : '';
+  return `${scheme}//${base.host}${WS_PATH}?host=${encodeURIComponent(hostId)}${sr}`;
 }
 
 /** Asks the server why a handshake failed: browsers report every refusal as 1006. */

@@ -46,3 +46,65 @@ test('picks the demo host, sees the banner, types and sees the echo', async () =
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('renderer, search, copy on select, settings and screen reader mode', async () => {
+  const page = await browser.context.newPage();
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: server.url,
+  });
+  await page.goto(`${server.url}/?host=demo`);
+  await waitForScreen(page, 'Type something');
+  // Headless Chromium has only software GL (SwiftShader): the DOM renderer is faster there.
+  assert.equal(await page.locator('#terminal').getAttribute('data-renderer'), 'dom');
+
+  await page.keyboard.press('Control+Shift+F');
+  const search = page.locator('#search-input');
+  assert.equal(await search.evaluate((el) => el === document.activeElement), true);
+  await search.fill('colours');
+  await search.press('Enter');
+  assert.equal(await page.locator('#search-result').textContent(), '');
+  await search.fill('no such text anywhere');
+  await search.press('Enter');
+  assert.equal(await page.locator('#search-result').textContent(), 'No matches');
+  await search.press('Escape');
+  assert.equal(await page.locator('#search-bar').isHidden(), true);
+
+  await page.evaluate(() => navigator.clipboard.writeText('before'));
+  const box = await page.locator('#terminal').boundingBox();
+  assert.ok(box);
+  // Drag across the start of the banner line ("Welcome to the Porthole demo host").
+  const row = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll('.xterm-rows > div')];
+    const r = rows.find((x) => x.textContent?.includes('Welcome'))?.getBoundingClientRect();
+    return r === undefined ? undefined : { y: r.top + r.height / 2, x: r.left };
+  });
+  assert.ok(row);
+  const cell = box.width / 138;
+  await page.mouse.move(row.x + 2, row.y);
+  await page.mouse.down();
+  await page.mouse.move(row.x + 60 * cell, row.y, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForTimeout(400);
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /Welcome to the/);
+
+  await page.locator('#btn-settings').click();
+  await page.locator('#settings-dialog[open]').waitFor();
+  await screenshot(page, 'settings');
+  await page.locator('#set-theme').selectOption('light');
+  await page.locator('#font-larger').click();
+  await page.locator('#set-screen-reader').check();
+  await page.getByRole('button', { name: 'Done' }).click();
+  assert.equal(await page.locator('html').getAttribute('data-theme'), 'light');
+  await page.locator('.xterm-accessibility').waitFor({ state: 'attached' });
+  await page.reload();
+  await waitForScreen(page, 'Type something');
+  assert.equal(await page.locator('html').getAttribute('data-theme'), 'light', 'persisted');
+  const stored = await page.evaluate(() =>
+    JSON.parse(localStorage.getItem('porthole.settings') ?? '{}'),
+  );
+  assert.equal(stored.fontSize, 16);
+  assert.equal(stored.screenReader, true);
+  await screenshot(page, 'session-light');
+  await page.evaluate(() => localStorage.removeItem('porthole.settings'));
+  await page.close();
+});
