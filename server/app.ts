@@ -25,7 +25,7 @@ import { CLIENT_DIR } from './paths.ts';
 import { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
 import { createTlsServer } from './tls.ts';
-import { handleUpgrade } from './upgrade.ts';
+import { handleUpgrade, refuse } from './upgrade.ts';
 
 export interface PortholeOptions {
   config: Readonly<Config>;
@@ -82,6 +82,14 @@ export function createPorthole(options: PortholeOptions): Porthole {
     maxFragments: 64,
     maxBufferedChunks: 4096,
     handleProtocols: (offered) => chooseSubprotocol(offered),
+  });
+  // The gate checks handshakes itself (handshake.ts); anything ws still refuses is logged too.
+  wss.on('wsClientError', (err, socket, req) => {
+    log.info(
+      { event: 'upgrade.refused', status: 400, reason: err.message, ip: req.socket.remoteAddress },
+      'upgrade refused',
+    );
+    refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions);
   const gate = createGate(config);

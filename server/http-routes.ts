@@ -131,6 +131,10 @@ function requireAuth({ gate, log }: AppParts) {
       },
       (err: unknown) => {
         if (err instanceof LockedOut) {
+          log.info(
+            { event: 'auth.locked', ip: gate.clientIp(req), retryAfter: err.retryAfterSeconds },
+            'api auth refused',
+          );
           res
             .status(429)
             .set('Retry-After', String(err.retryAfterSeconds))
@@ -158,6 +162,7 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
     const ip = gate.clientIp(req);
     const banned = gate.lockout.bannedFor(ip);
     if (banned > 0) {
+      log.info({ event: 'auth.locked', ip, mode: 'password', retryAfter: banned }, 'login refused');
       res
         .status(429)
         .set('Retry-After', String(banned))

@@ -13,6 +13,7 @@ import { dial, type Lookup } from './backend.ts';
 import type { Codec, CodecOptions } from './codec.ts';
 import type { Config } from './config.ts';
 import { type Gate, LockedOut } from './gate.ts';
+import { handshakeProblem } from './handshake.ts';
 import type { HostCatalogue, HostEntry } from './hosts.ts';
 import { cap, type Logger } from './log.ts';
 import { checkOrigin } from './origin.ts';
@@ -85,13 +86,15 @@ interface Admitted {
 
 const retry = (seconds: number): Record<string, string> => ({ 'Retry-After': String(seconds) });
 
-/** Cheap header checks first, in order: drain, path, method, Host, lockout, rate, Origin. */
+/** Cheap header checks first, in order: drain, path, method, handshake, Host, lockout, rate, Origin. */
 function vetRequest(ctx: UpgradeContext, req: IncomingMessage, ip: string): Refusal | URL {
   if (ctx.draining()) return { status: 503, reason: 'server is shutting down', headers: retry(5) };
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname !== WS_PATH) return { status: 404, reason: 'not a WebSocket endpoint' };
   if (req.method !== 'GET')
     return { status: 405, reason: 'method not allowed', headers: { Allow: 'GET' } };
+  const malformed = handshakeProblem(req);
+  if (malformed !== undefined) return malformed;
   if (!ctx.gate.hostAllowed(req)) return { status: 421, reason: 'unknown Host' };
   const banned = ctx.gate.lockout.bannedFor(ip);
   if (banned > 0)

@@ -1,7 +1,7 @@
 /** Start Porthole in-process on 127.0.0.1:0 and open WebSocket sessions against it. */
 import { Writable } from 'node:stream';
-import { WebSocket } from 'ws';
-import { createPorthole, type Porthole } from '../../server/app.ts';
+import { type ClientOptions, WebSocket } from 'ws';
+import { createPorthole, type Porthole, type PortholeOptions } from '../../server/app.ts';
 import { type ConfigInput, resolveConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/log.ts';
 import { SUBPROTOCOL } from '../../shared/protocol.ts';
@@ -13,30 +13,42 @@ export interface TestProxy {
   origin: string;
   /** Every log line as parsed JSON. */
   logs: Record<string, unknown>[];
+  /** Every log line exactly as written (one JSON object per line). */
+  rawLogs: string[];
   close(): Promise<void>;
 }
 
+/** Injection points of createPorthole that tests may set (DNS, codecs). */
+export type ProxyOptions = Pick<PortholeOptions, 'lookup' | 'createCodec'>;
+
 export async function startProxy(
   input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>,
+  options: ProxyOptions = {},
 ): Promise<TestProxy> {
   const config = resolveConfig({ log: { level: 'debug' }, ...input });
   const logs: Record<string, unknown>[] = [];
+  const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line !== '') logs.push(JSON.parse(line));
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        rawLogs.push(line);
+        logs.push(JSON.parse(line));
+      }
       cb();
     },
   });
-  const porthole = createPorthole({ config, logger: createLogger('debug', sink) });
+  const porthole = createPorthole({ config, logger: createLogger('debug', sink), ...options });
   const address = await porthole.listen(0, '127.0.0.1');
-  const origin = `http://127.0.0.1:${address.port}`;
+  const secure = config.tls !== undefined;
+  const origin = `${secure ? 'https' : 'http'}://127.0.0.1:${address.port}`;
   return {
     porthole,
     port: address.port,
-    url: `ws://127.0.0.1:${address.port}`,
+    url: `${secure ? 'wss' : 'ws'}://127.0.0.1:${address.port}`,
     origin,
     logs,
+    rawLogs,
     close: () => porthole.close(200),
   };
 }
@@ -45,6 +57,20 @@ export interface OpenOptions {
   protocol?: string | string[];
   origin?: string;
   headers?: Record<string, string>;
+  /** Source address, e.g. 127.0.0.2 for "another client". */
+  localAddress?: string;
+  /** Query parameters added after host=ID. */
+  query?: string;
+}
+
+function clientOptions(opts: OpenOptions, proxy: TestProxy): ClientOptions {
+  return {
+    origin: opts.origin ?? proxy.origin,
+    headers: opts.headers ?? {},
+    ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+    // Test certificates are self-signed.
+    ...(proxy.url.startsWith('wss:') ? { rejectUnauthorized: false } : {}),
+  };
 }
 
 type Early = { messages: [Buffer, boolean][]; listener: (data: Buffer, isBinary: boolean) => void };
@@ -58,10 +84,12 @@ export function openSession(
   opts: OpenOptions = {},
 ): Promise<WebSocket> {
   const protocols = opts.protocol ?? SUBPROTOCOL;
-  const ws = new WebSocket(`${proxy.url}/ws?host=${encodeURIComponent(hostId)}`, protocols, {
-    origin: opts.origin ?? proxy.origin,
-    headers: opts.headers ?? {},
-  });
+  const query = opts.query === undefined ? '' : `&${opts.query}`;
+  const ws = new WebSocket(
+    `${proxy.url}/ws?host=${encodeURIComponent(hostId)}${query}`,
+    protocols,
+    clientOptions(opts, proxy),
+  );
   const buffered: Early = {
     messages: [],
     listener: (data, isBinary) => buffered.messages.push([data, isBinary]),
@@ -75,25 +103,47 @@ export function openSession(
   });
 }
 
-/** The HTTP status a refused upgrade got. */
-export function upgradeStatus(
+/** The HTTP status a refused upgrade got (101 if it was accepted). */
+export async function upgradeStatus(
   proxy: TestProxy,
   path: string,
   opts: OpenOptions = {},
 ): Promise<number> {
-  const ws = new WebSocket(`${proxy.url}${path}`, opts.protocol ?? SUBPROTOCOL, {
-    origin: opts.origin ?? proxy.origin,
-    headers: opts.headers ?? {},
-  });
+  return (await upgradeResponse(proxy, path, opts)).status;
+}
+
+/** The status, headers and body of an upgrade's answer (a 101 is closed at once). */
+export function upgradeResponse(
+  proxy: TestProxy,
+  path: string,
+  opts: OpenOptions = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  const ws = new WebSocket(
+    `${proxy.url}${path}`,
+    opts.protocol ?? SUBPROTOCOL,
+    clientOptions(opts, proxy),
+  );
   return new Promise((resolve, reject) => {
-    ws.once('open', () => {
-      ws.terminate();
-      resolve(101);
+    ws.once('upgrade', (res) => {
+      ws.once('open', () => {
+        ws.terminate();
+        resolve({ status: 101, headers: res.headers, body: '' });
+      });
     });
     ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.once('end', () => {
+        ws.terminate();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
     });
     ws.once('error', (err) => {
       if (!/Unexpected server response/.test(err.message)) reject(err);
