@@ -18,112 +18,22 @@ import {
   SUBPROTOCOL,
 } from '../shared/protocol.ts';
 import { Backoff, reconnectDelayMs } from './backoff.ts';
+import {
+  type Clock,
+  type ConnectionHooks,
+  type ConnectionOptions,
+  type ConnectionState,
+  type Ended,
+  type ProbeResult,
+  Sentences,
+  systemClock,
+  type Transport,
+} from './connection-types.ts';
 
-/** The few things Connection needs from a WebSocket. */
-export interface Transport {
-  send(data: string | Uint8Array<ArrayBuffer>): void;
-  close(code?: number, reason?: string): void;
-}
+export * from './connection-types.ts';
 
-export interface TransportHandlers {
-  open(): void;
-  text(data: string): void;
-  binary(data: Uint8Array): void;
-  close(code: number, reason: string): void;
-}
-
-export type TransportFactory = (
-  url: string,
-  protocols: readonly string[],
-  handlers: TransportHandlers,
-) => Transport;
-
-/** Where terminal bytes go; `done` fires once they are parsed (xterm's write callback). */
-export interface TerminalSink {
-  write(bytes: Uint8Array, done: () => void): void;
-}
-
-export interface Clock {
-  now(): number;
-  /** Runs fn after ms; returns a function that cancels it. */
-  schedule(fn: () => void, ms: number): () => void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  schedule: (fn, ms) => {
-    const id = setTimeout(fn, ms);
-    return () => clearTimeout(id);
-  },
-};
-
-/** What `GET /api/hosts/:id` said when a handshake was refused (browsers only report 1006). */
-export type ProbeResult = 'unknown-host' | 'exists' | 'unreachable';
-
-export type ConnectionState =
-  /** Not started. */
-  | 'idle'
-  /** WebSocket handshake in progress. */
-  | 'opening'
-  /** Socket open; the server is connecting to the host. */
-  | 'dialing'
-  | 'connected'
-  /** Dropped; a reconnect is scheduled. */
-  | 'waiting'
-  /** Ended; only the user starts it again. */
-  | 'closed';
-
-/** How a session ended, for the person at the terminal. */
-export interface Ended {
-  code: number;
-  /** The server's close reason (untrusted text: render with textContent). */
-  reason: string;
-  sentence: string;
-  /** The user ended it (Disconnect), not the server or the network. */
-  deliberate: boolean;
-  /** Milliseconds until the automatic reconnect, or undefined when none is scheduled. */
-  retryInMs: number | undefined;
-  /** The drop was worth retrying but the attempts ran out. */
-  gaveUp: boolean;
-  attempt: number;
-}
-
-export interface ConnectionHooks {
-  state?(state: ConnectionState): void;
-  hello?(hello: HelloInfo): void;
-  echo?(local: boolean): void;
-  prompt?(): void;
-  gmcp?(pkg: string, data: unknown): void;
-  latency?(ms: number): void;
-  ended?(ended: Ended): void;
-  serverError?(code: string, message: string): void;
-  /** Bytes moved (either way): for a throttled byte counter. */
-  traffic?(): void;
-}
-
-export interface ConnectionOptions {
-  url: string;
-  hostId: string;
-  transport: TransportFactory;
-  sink: TerminalSink;
-  probe: (hostId: string) => Promise<ProbeResult>;
-  hooks?: ConnectionHooks;
-  clock?: Clock;
-  random?: () => number;
-  /** Acknowledge at least every this many processed bytes (and whenever writes go idle). */
-  ackEveryBytes?: number;
-  pingIntervalMs?: number;
-}
-
-export const Sentences = {
-  unknownHost: 'There is no host with that name on this server.',
-  refused:
-    'The server would not open a session: it may be busy, or this page is not allowed to connect.',
-  unreachable: 'Cannot reach the Porthole server. Check your connection.',
-  stalled: 'The server stopped answering.',
-  deliberate: 'You disconnected.',
-} as const;
-
+/** Keystroke frames are split at this size. */
+const MAX_FRAME_BYTES = 64 * 1024;
 /** A drop after this long connected starts the backoff from the first step again. */
 const STABLE_AFTER_MS = 10_000;
 /** Pings unanswered for this many intervals mean the network is gone even if the socket says open. */
@@ -204,7 +114,10 @@ export class Connection {
   /** Keystrokes or a line for the host. Dropped unless the socket is open. */
   send(bytes: Uint8Array<ArrayBuffer>): boolean {
     if (this.#transport === undefined || !this.#opened || bytes.length === 0) return false;
-    this.#transport.send(bytes);
+    // A big paste goes as several frames: the server caps one message (1 MiB by default).
+    for (let at = 0; at < bytes.length; at += MAX_FRAME_BYTES) {
+      this.#transport.send(bytes.subarray(at, at + MAX_FRAME_BYTES));
+    }
     this.#bytesUp += bytes.length;
     this.#hooks.traffic?.();
     return true;

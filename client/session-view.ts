@@ -3,7 +3,7 @@ import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
-import { applyModifiers, type BarKey, keySequence, type Modifiers } from './keys.ts';
+import { copyText, KeyRouter } from './key-router.ts';
 import { loadHistory, saveHistory } from './line-history.ts';
 import { confirmLink } from './link-dialog.ts';
 import { Notice } from './notice.ts';
@@ -23,12 +23,6 @@ export interface SessionViewOptions {
   storage: StorageLike | undefined;
 }
 
-const encoder = new TextEncoder();
-/** Reports xterm answers on its own (cursor position, device attributes): they go to the host in every mode. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences.
-const REPORT_RE = /^\x1b\[[?>]?[\d;]*[Rcn]$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences.
-const BRACKETED_PASTE_RE = /\x1b\[20[01]~/g;
 const dim = (text: string): string => `\x1b[0;2m${text}\x1b[0m`;
 
 export class SessionView {
@@ -37,6 +31,7 @@ export class SessionView {
   #app = byId('app', HTMLDivElement);
   #view: TerminalView;
   #conn: Connection;
+  #keys: KeyRouter;
   #input: InputLine;
   #keyBar: KeyBar;
   #status = new StatusBar();
@@ -49,6 +44,8 @@ export class SessionView {
   #hostName: string;
   #echoLocal = true;
   #everConnected = false;
+  /** Set while "Stop retrying" closes the connection: the notice keeps its sentence. */
+  #stopping = false;
   #listeners: Disposable[] = [];
   #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -83,14 +80,22 @@ export class SessionView {
           this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
       },
     });
+    this.#keys = new KeyRouter({
+      conn: this.#conn,
+      view: () => this.#view,
+      input: () => this.#input,
+      keyBar: () => this.#keyBar,
+      search: () => this.#search,
+      mode: () => this.#mode,
+    });
     this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
-      data: (d) => this.#onTerminalData(d),
+      data: (d) => this.#keys.terminalData(d),
       binary: (d) => this.#conn.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)),
       resize: (cols, rows) => this.#conn.resize(cols, rows),
       title: (t) => this.#setTitle(t),
       link: (event, uri, viaOsc8) => confirmLink(event, uri, viaOsc8),
       linkHover: (uri) => this.#showLinkTip(uri),
-      key: (e) => this.#onTerminalKey(e),
+      key: (e) => this.#keys.terminalKey(e),
     });
     const history = loadHistory(opts.storage, opts.hostId);
     this.#input = new InputLine(history, this.#settings.keepLine, {
@@ -99,7 +104,7 @@ export class SessionView {
       historyChanged: () => saveHistory(opts.storage, opts.hostId, history),
     });
     this.#keyBar = new KeyBar(
-      (key, mods) => this.#onBarKey(key, mods),
+      (key, mods) => this.#keys.barKey(key, mods),
       () => this.#focusInput(),
     );
     this.#search = new SearchBar(this.#view);
@@ -186,6 +191,7 @@ export class SessionView {
   #onEnded(ended: Ended): void {
     this.#updateBytes();
     this.#input.setMasked(false);
+    if (this.#stopping) return;
     this.#notice.show(ended);
     this.#view.writeLocal(`\r\n${dim(`── ${ended.sentence} ──`)}\r\n`);
     if (ended.retryInMs === undefined && !ended.deliberate) this.#notice.focus();
@@ -197,7 +203,9 @@ export class SessionView {
   }
 
   #stopRetrying(): void {
+    this.#stopping = true;
     this.#conn.close();
+    this.#stopping = false;
     this.#notice.stopped();
   }
 
@@ -207,73 +215,12 @@ export class SessionView {
   }
 
   #sendLine(line: string, secret: boolean): boolean {
-    if (!this.#conn.send(encoder.encode(`${line}\r`))) return false;
+    if (!this.#keys.sendLine(line)) return false;
     if (!secret && this.#echoLocal && this.#settings.echoSent) {
       this.#view.writeLocal(`${dim(plainText(line, 4000))}\r\n`);
     }
     this.#view.term.scrollToBottom();
     return true;
-  }
-
-  #onTerminalData(data: string): void {
-    if (this.#mode === 'raw') {
-      const mods = this.#keyBar.latched ? this.#keyBar.consume() : undefined;
-      this.#conn.send(encoder.encode(mods === undefined ? data : applyModifiers(data, mods)));
-    } else if (REPORT_RE.test(data)) {
-      this.#conn.send(encoder.encode(data));
-    } else {
-      // Line mode: a paste (or a key that slipped through) belongs in the input line.
-      this.#input.insert(data.replace(BRACKETED_PASTE_RE, ''));
-    }
-  }
-
-  #onTerminalKey(e: KeyboardEvent): boolean {
-    if (e.type !== 'keydown') return this.#mode === 'raw';
-    const k = e.key.toLowerCase();
-    if (e.ctrlKey && e.shiftKey && !e.altKey) {
-      if (k === 'f') this.#search.show();
-      else if (k === 'c') void copyText(this.#view.term.getSelection());
-      else if (k === 'v') void this.#pasteFromClipboard();
-      else return this.#mode === 'raw';
-      e.preventDefault();
-      return false;
-    }
-    if (this.#mode === 'raw') return true;
-    // Line mode: typing into the terminal goes to the input line.
-    if (e.ctrlKey || e.metaKey || e.altKey) return false;
-    if (e.key.length === 1) {
-      e.preventDefault();
-      this.#input.insert(e.key);
-    } else if (e.key === 'Enter' || e.key === 'ArrowUp' || e.key === 'ArrowDown') {
-      this.#input.focus();
-    } else if (e.key === 'PageUp' || e.key === 'PageDown') {
-      this.#view.term.scrollPages(e.key === 'PageUp' ? -1 : 1);
-    }
-    return false;
-  }
-
-  async #pasteFromClipboard(): Promise<void> {
-    try {
-      const text = await navigator.clipboard.readText();
-      if (this.#mode === 'raw') this.#view.term.paste(text);
-      else this.#input.insert(text);
-    } catch {
-      // Permission denied: the browser's own paste (Ctrl+V, context menu) still works.
-    }
-  }
-
-  #onBarKey(key: BarKey, mods: Modifiers): void {
-    if (this.#mode === 'raw') {
-      const appCursor = this.#view.term.modes.applicationCursorKeysMode;
-      this.#conn.send(encoder.encode(keySequence(key, appCursor, mods)));
-      return;
-    }
-    if (key === 'ArrowUp') this.#input.historyUp();
-    else if (key === 'ArrowDown') this.#input.historyDown();
-    else if (key === 'PageUp' || key === 'PageDown')
-      this.#view.term.scrollPages(key === 'PageUp' ? -1 : 1);
-    else if (key === 'Escape') this.#input.clear();
-    else this.#conn.send(encoder.encode(keySequence(key, false, mods)));
   }
 
   #setMode(mode: InputMode, byUser: boolean): void {
@@ -333,14 +280,5 @@ export class SessionView {
   #updateBytes(): void {
     const { bytesDown, bytesUp } = this.#conn.stats;
     this.#status.setBytes(bytesDown, bytesUp);
-  }
-}
-
-async function copyText(text: string): Promise<void> {
-  if (text === '') return;
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Not a secure context or no permission: selection stays for a manual copy.
   }
 }

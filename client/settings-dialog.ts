@@ -44,11 +44,6 @@ export class SettingsDialog {
     for (const l of this.#listeners) l.dispose();
   }
 
-  /** Ctrl+= / Ctrl+- style changes from outside the dialog. */
-  stepFont(delta: number): void {
-    this.#stepFont(delta);
-  }
-
   #stepFont(delta: number): void {
     this.#apply({ ...this.#settings, fontSize: this.#settings.fontSize + delta });
     this.#fill();

@@ -324,6 +324,20 @@ test('keystrokes are sent only while the socket is open, and counted', () => {
   assert.equal(s.conn.stats.bytesUp, 2);
 });
 
+test('a large paste is split into frames the server accepts', () => {
+  const s = setup();
+  s.conn.connect();
+  s.last().handlers.open();
+  const before = s.last().sent.length;
+  assert.equal(s.conn.send(new Uint8Array(150 * 1024).fill(97)), true);
+  const frames = s.last().sent.slice(before) as Uint8Array[];
+  assert.deepEqual(
+    frames.map((f) => f.length),
+    [64 * 1024, 64 * 1024, 22 * 1024],
+  );
+  assert.equal(s.conn.stats.bytesUp, 150 * 1024);
+});
+
 test('resize is clamped and only sent when the size changes', () => {
   const s = setup();
   s.conn.connect();

@@ -90,6 +90,12 @@ test('switching to line mode is remembered for the host', async () => {
   await page.keyboard.type('say hi');
   await page.keyboard.press('Enter');
   await until(() => received(recorder).slice(before).includes('say hi\r\n'), 'the line', page);
+  // Keys typed while the terminal has focus land in the input line, not on the wire.
+  await page.locator('#terminal').click();
+  await page.keyboard.type('xyz');
+  assert.equal(await page.locator('#line-input').inputValue(), 'xyz');
+  assert.equal(received(recorder).includes('xyz'), false);
+  await page.locator('#line-input').fill('');
   await page.reload();
   await waitForState(page, 'connected');
   assert.equal(await page.locator('#line-input').isVisible(), true, 'line mode after a reload');
