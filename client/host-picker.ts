@@ -38,6 +38,8 @@ export class HostPicker {
   /** Shows the picker and loads the hosts (again). */
   async show(recent: readonly string[]): Promise<void> {
     this.#recent = recent;
+    // The last used host is first and highlighted: Enter goes straight back to it.
+    this.#active = 0;
     this.#section.hidden = false;
     // On a phone, focusing would throw up the on-screen keyboard over the list.
     if (!window.matchMedia('(pointer: coarse)').matches) this.#filter.focus();

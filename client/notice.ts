@@ -28,7 +28,7 @@ export class Notice {
     this.#text.textContent = ended.sentence;
     // The server's reason is untrusted text: shown literally, control characters removed (E7).
     const reason = plainText(ended.reason, 123);
-    const redundant = ended.sentence.toLowerCase().includes(reason.toLowerCase());
+    const redundant = saysNothingNew(reason, ended.sentence);
     this.#detail.hidden = reason === '' || redundant || ended.deliberate;
     this.#detail.textContent = reason === '' ? '' : `Server said: “${reason}”`;
     this.#reconnect.textContent = ended.retryInMs === undefined ? 'Reconnect' : 'Reconnect now';
@@ -80,4 +80,11 @@ export class Notice {
     if (this.#countdown !== undefined) clearInterval(this.#countdown);
     this.#countdown = undefined;
   }
+}
+
+/** True when every word of the reason is already in the sentence ("server shutting down"). */
+function saysNothingNew(reason: string, sentence: string): boolean {
+  const words = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const known = new Set(words(sentence));
+  return words(reason).every((w) => known.has(w));
 }

@@ -42,6 +42,7 @@ test('a server restart: the client says so, retries, and is back without a click
     describeClose(CloseCode.GOING_AWAY).sentence,
   );
   assert.match((await page.locator('#notice-retry').textContent()) ?? '', /Reconnecting/);
+  await screenshot(page, 'reconnecting');
   server = await startServer(undefined, port);
   // Backoff: 1 s, then 2 s (while the server was down); allow for both.
   await waitForState(page, 'connected', 8000);

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
 import {
   launchBrowser,
+  screenshot,
   startServer,
   type TestBrowser,
   type TestServer,
@@ -122,6 +123,7 @@ test('filter box and keyboard: type to filter, arrows to choose, Enter to open',
   await page.getByRole('option').first().waitFor();
   assert.equal((await optionNames(page))[0], 'DuneMUD', 'the last used host comes first');
   assert.equal(await page.locator('[role="option"] .badge').textContent(), 'last used');
+  await screenshot(page, 'picker-hosts');
   assert.deepEqual(problems, []);
   await page.close();
 });
