@@ -22,18 +22,26 @@ let browser: TestBrowser;
 let recorder: FakeBackend;
 let mud: FakeBackend;
 let naws: NawsBackend;
+let flood: FakeBackend;
+const FLOOD_BYTES = 4 * 1024 * 1024;
 
 before(async () => {
-  [recorder, mud, naws] = await Promise.all([
+  [recorder, mud, naws, flood] = await Promise.all([
     startBackend((s) => s.write('recorder ready\r\n')),
     loginMud(),
     nawsRecorder(),
+    startBackend((s) => {
+      const line = Buffer.from('flood flood flood flood flood flood flood flood flood flood\r\n');
+      s.write(Buffer.concat(Array(Math.ceil(FLOOD_BYTES / line.length)).fill(line)));
+      s.write('FLOOD-DONE\r\n');
+    }),
   ]);
   server = await startServer({
     hosts: [
       { id: 'rec', name: 'Recorder', target: recorder.target, input: 'raw' },
       { id: 'mud', name: 'TestMUD', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
       { id: 'naws', name: 'NAWS', target: `telnet://127.0.0.1:${naws.port}`, input: 'raw' },
+      { id: 'flood', name: 'Flood', target: flood.target, input: 'raw' },
     ],
   });
   browser = await launchBrowser();
@@ -42,7 +50,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
-  await Promise.all([recorder?.close(), mud?.close(), naws?.close()]);
+  await Promise.all([recorder?.close(), mud?.close(), naws?.close(), flood?.close()]);
 });
 
 const received = (b: FakeBackend): string => Buffer.concat(b.received.flat()).toString('latin1');
@@ -162,5 +170,18 @@ test('a window resize reaches the telnet host as NAWS', async () => {
   const last = naws.sizes.at(-1);
   assert.ok(last !== undefined && last.cols >= 60 && last.cols <= 80, JSON.stringify(last));
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.close();
+});
+
+test('4 MiB of output arrives in full: acks keep the server’s 512 KiB window moving', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=flood`);
+  // Without acknowledgements the server stops reading the host after 512 KiB.
+  await waitForScreen(page, 'FLOOD-DONE', 20_000);
+  await page.waitForFunction(
+    () => /↓ 4\.\d MB/.test(document.querySelector('#status-bytes')?.textContent ?? ''),
+    undefined,
+    { timeout: 3000 },
+  );
   await page.close();
 });
