@@ -7,6 +7,7 @@ import iconv from 'iconv-lite';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema, hostAllowSchema } from './auth-config.ts';
+import { customTargetsSchema } from './targets.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -136,6 +137,8 @@ const schema = z
       })
       .default({ level: 'info' }),
     hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+    /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
+    customTargets: customTargetsSchema,
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

@@ -19,6 +19,8 @@ import { cap, type Logger } from './log.ts';
 import { checkOrigin } from './origin.ts';
 import type { SessionRegistry } from './registry.ts';
 import { Session } from './session.ts';
+import { chooseTarget, dialCustom } from './target-gate.ts';
+import { type CustomTarget, TARGET_REFUSED } from './targets.ts';
 
 export interface UpgradeContext {
   config: Readonly<Config>;
@@ -77,11 +79,15 @@ interface Refusal {
   status: number;
   reason: string;
   headers?: Record<string, string>;
+  /** For the log line only; the browser sees `reason`. */
+  detail?: string;
 }
 
 interface Admitted {
   entry: HostEntry;
   principal: Principal;
+  /** An opt-in `?target=host:port`, dialled only through the pinning policy. */
+  custom?: CustomTarget;
 }
 
 const retry = (seconds: number): Record<string, string> => ({ 'Retry-After': String(seconds) });
@@ -136,7 +142,11 @@ async function admit(
       };
     throw err;
   }
-  const entry = ctx.hosts.get(url.searchParams.get('host') ?? '');
+  const choice = chooseTarget(ctx.config.customTargets, url.searchParams);
+  if (choice.kind === 'refused')
+    return { status: choice.error.status, reason: TARGET_REFUSED, detail: choice.error.message };
+  const entry =
+    choice.kind === 'custom' ? choice.entry : ctx.hosts.get(url.searchParams.get('host') ?? '');
   if (entry === undefined || !mayUse(principal, entry.config.allow))
     return { status: 404, reason: 'unknown host' };
   const { limits } = ctx.config;
@@ -156,7 +166,9 @@ async function admit(
   if (hostCap !== undefined && registry.countForHost(entry.config.id) >= hostCap) {
     return { status: 503, reason: 'host at capacity', headers: retry(30) };
   }
-  return { entry, principal };
+  return choice.kind === 'custom'
+    ? { entry, principal, custom: choice.target }
+    : { entry, principal };
 }
 
 export function handleUpgrade(
@@ -173,6 +185,7 @@ export function handleUpgrade(
         event: r.status === 401 ? 'auth.fail' : 'upgrade.refused',
         status: r.status,
         reason: r.reason,
+        detail: cap(r.detail),
         ip,
         origin: cap(req.headers.origin),
         url: redactUrl(req.url),
@@ -210,7 +223,7 @@ export function redactUrl(url: string | undefined): string | undefined {
 function startSession(
   ctx: UpgradeContext,
   ws: WebSocket,
-  { entry, principal }: Admitted,
+  { entry, principal, custom }: Admitted,
   ip: string,
   ua: string | undefined,
 ): void {
@@ -248,14 +261,20 @@ function startSession(
     maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
     log,
     dial: (signal) =>
-      dial({
-        host: targetHost,
-        port: entry.protocol === 'builtin' ? (ctx.demoPort() ?? 0) : entry.target.port,
-        connectTimeoutMs: config.limits.connectTimeout,
-        dnsTimeoutMs: config.limits.dnsTimeout,
-        signal,
-        ...(ctx.lookup === undefined ? {} : { lookup: ctx.lookup }),
-      }),
+      custom !== undefined
+        ? dialCustom(config.customTargets, custom, {
+            connectTimeoutMs: config.limits.connectTimeout,
+            dnsTimeoutMs: config.limits.dnsTimeout,
+            signal,
+          })
+        : dial({
+            host: targetHost,
+            port: entry.protocol === 'builtin' ? (ctx.demoPort() ?? 0) : entry.target.port,
+            connectTimeoutMs: config.limits.connectTimeout,
+            dnsTimeoutMs: config.limits.dnsTimeout,
+            signal,
+            ...(ctx.lookup === undefined ? {} : { lookup: ctx.lookup }),
+          }),
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
     onClose: (s) => {

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { WebSocket } from 'ws';
+import { SUBPROTOCOL } from '../shared/protocol.ts';
+import { type FakeBackend, startBackend } from './helpers/backends.ts';
+import { startProxy, type TestProxy, upgradeResponse } from './helpers/proxy.ts';
+import { waitFor } from './helpers/targets.ts';
+
+async function setup(
+  t: test.TestContext,
+  customTargets?: Record<string, unknown>,
+): Promise<{ proxy: TestProxy; backend: FakeBackend }> {
+  const backend = await startBackend();
+  const extra = customTargets === undefined ? {} : { customTargets };
+  const proxy = await startProxy({
+    hosts: [{ id: 'lab', name: 'Lab', target: backend.target }],
+    ...extra,
+  });
+  t.after(() => Promise.all([proxy.close(), backend.close()]));
+  return { proxy, backend };
+}
+
+test('B1: with customTargets off, any target/port/hostname parameter is a 400 and nothing is dialled', async (t) => {
+  const { proxy, backend } = await setup(t);
+  const p = backend.port;
+  for (const query of [
+    'host=127.0.0.1&port=22',
+    `target=127.0.0.1:${p}`,
+    'target=10.0.0.1:23',
+    `host=lab&port=${p + 1}`,
+    `host=lab&target=127.0.0.1:${p}`,
+    'hostname=127.0.0.1',
+    'host=lab&hostname=127.0.0.1',
+    'target=__proto__',
+  ]) {
+    const res = await upgradeResponse(proxy, `/ws?${query}`);
+    assert.equal(res.status, 400, query);
+    assert.equal(res.body, 'unknown target\n', query);
+  }
+  assert.equal(backend.sockets.length, 0, 'the recorder saw no connection');
+  const refusals = proxy.logs.filter((l) => l.event === 'upgrade.refused');
+  assert.equal(refusals.length, 8, 'one log line per refusal');
+  assert.ok(refusals.every((l) => typeof l.detail === 'string' && l.detail !== ''));
+});
+
+test('B1/B3: enabled, only the allowed address and port connect; everything else is refused before 101', async (t) => {
+  const backend0 = await startBackend();
+  t.after(() => backend0.close());
+  const { proxy, backend } = await setup(t, {
+    enabled: true,
+    ports: [backend0.port],
+    allowAddresses: ['127.0.0.1'],
+  });
+  // The recorder under test listens on backend0's port; `lab` (backend) must stay untouched.
+  for (const [query, status] of [
+    [`target=127.0.0.2:${backend0.port}`, 403],
+    [`target=[::1]:${backend0.port}`, 403],
+    [`target=0.0.0.0:${backend0.port}`, 403],
+    [`target=169.254.169.254:${backend0.port}`, 403],
+    [`target=127.0.0.1:${backend0.port === 22 ? 23 : 22}`, 403],
+    [`target=127.0.0.1:${backend0.port}&host=lab`, 400],
+    [`target=127.0.0.1:${backend0.port}&target=127.0.0.1:${backend0.port}`, 400],
+    [`target=user@127.0.0.1:${backend0.port}`, 400],
+  ] as const) {
+    const res = await upgradeResponse(proxy, `/ws?${query}`);
+    assert.equal(res.status, status, query);
+    assert.equal(res.body, 'unknown target\n', query);
+  }
+  assert.equal(backend0.sockets.length, 0);
+  const open: WebSocket[] = [];
+  t.after(() => {
+    for (const ws of open) ws.terminate();
+  });
+  for (const spelling of ['127.0.0.1', '0x7f.1', '2130706433']) {
+    const ws = new WebSocket(`${proxy.url}/ws?target=${spelling}:${backend0.port}`, SUBPROTOCOL, {
+      origin: proxy.origin,
+    });
+    open.push(ws);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  }
+  await waitFor(() => backend0.sockets.length === 3);
+  assert.equal(backend.sockets.length, 0);
+});
