@@ -151,6 +151,7 @@ test('a cursor position request gets only the numeric report', async () => {
   await waitForScreen(page, 'where am I?');
   const deadline = Date.now() + 3000;
   while (received(cpr) === '' && Date.now() < deadline) await page.waitForTimeout(25);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a cursor position report starts with ESC.
   assert.match(received(cpr), /^\x1b\[\d+;\d+R$/);
   await page.close();
 });
