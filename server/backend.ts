@@ -47,10 +47,10 @@ async function resolveAddress(
       timeoutMs,
     );
   });
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
-    signal.addEventListener('abort', () => reject(new BackendError('aborted', 'dial aborted')), {
-      once: true,
-    });
+    onAbort = () => reject(new BackendError('aborted', 'dial aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     const found = await Promise.race([lookup(host), timeout, aborted]);
@@ -66,6 +66,7 @@ async function resolveAddress(
     );
   } finally {
     clearTimeout(timer);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }
 }
 

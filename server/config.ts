@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { classify, endsInNumber } from './address.ts';
 import { authSchema, hostAllowSchema } from './auth-config.ts';
 import { customTargetsSchema } from './targets.ts';
 
@@ -47,7 +48,11 @@ const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), 
 function isTargetUrl(v: string): boolean {
   const m = TARGET_RE.exec(v);
   const port = Number(m?.[3]);
-  return m !== null && port >= 1 && port <= 65535;
+  // A host whose last label is a number is an IP literal (getaddrinfo reads `0x7f.1` as
+  // 127.0.0.1): it must parse as one, and is dialled in its canonical form (SECURITY.md B3).
+  const host = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
+  const literalOk = !endsInNumber(host) || classify(host) !== undefined;
+  return m !== null && port >= 1 && port <= 65535 && literalOk;
 }
 
 const hostId = z
@@ -261,6 +266,7 @@ export function parseTarget(value: string): ParsedTarget {
   const m = TARGET_RE.exec(value);
   if (m === null || m[1] === undefined || m[2] === undefined)
     throw new ConfigError(`bad target ${value}`);
-  const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  const host = classify(raw)?.canonical ?? raw;
   return { kind: m[1] === 'telnet' ? 'telnet' : 'tcp', host, port: Number(m[3]) };
 }

@@ -104,3 +104,22 @@ test('targets parse into kind, host and port (IPv6 in brackets)', () => {
   });
   assert.deepEqual(parseTarget('builtin:demo'), { kind: 'builtin', host: 'demo', port: 0 });
 });
+
+test('B3: odd IP spellings in configured targets are canonicalised; a numeric non-address is refused', () => {
+  const c = resolveConfig({
+    hosts: [
+      { id: 'a', name: 'A', target: 'tcp://0x7f.1:23' },
+      { id: 'b', name: 'B', target: 'tcp://2130706433:23' },
+      { id: 'c', name: 'C', target: 'telnet://[::ffff:7f00:1]:23' },
+    ],
+  });
+  for (const h of c.hosts) assert.equal(parseTarget(h.target).host, '127.0.0.1', h.target);
+  assert.match(
+    errorOf({ hosts: [{ ...host, target: 'tcp://1.2.3.4.5:23' }] }),
+    /hosts\[0\]\.target/,
+  );
+  assert.match(
+    errorOf({ hosts: [{ ...host, target: 'tcp://example.999:23' }] }),
+    /hosts\[0\]\.target/,
+  );
+});
