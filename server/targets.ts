@@ -62,6 +62,13 @@ export const customTargetsSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
     ports: z.array(portEntry).min(1).prefault([23, 2323, '4000-9999']),
+    /** Ports refused even inside `ports`: common databases, brokers and admin UIs (no open relay to them). */
+    denyPorts: z
+      .array(portEntry)
+      .prefault([
+        5432, 5672, 5984, 6379, 6443, 7000, 7001, 8080, 8086, 8443, 8500, 9000, 9042, 9090, 9092,
+        9100, 9200, 9300,
+      ]),
     allowHosts: z.array(hostPattern).default(['*']),
     denyHosts: z.array(hostPattern).default([]),
     allowIpLiterals: z.boolean().default(true),
@@ -179,6 +186,8 @@ export class TargetPolicy {
     if (port > 65535) return new TargetError('syntax', `port ${port} is out of range`);
     if (!this.#config.ports.some(([lo, hi]) => port >= lo && port <= hi))
       return new TargetError('port', `port ${port} is not in customTargets.ports`);
+    if (this.#config.denyPorts.some(([lo, hi]) => port >= lo && port <= hi))
+      return new TargetError('port', `port ${port} is in customTargets.denyPorts`);
     const host = this.#host(m[1], m[2]);
     if (host instanceof TargetError) return host;
     if (host.literal !== undefined && !this.#config.allowIpLiterals)

@@ -249,3 +249,14 @@ test('chooseTarget: one target and nothing beside it; the entry is named by the 
   assert.equal(choice.entry.protocol, 'tcp');
   assert.deepEqual(choice.entry.target, { kind: 'tcp', host: '2606:4700::1', port: 23 });
 });
+
+test('B1: well-known service ports inside the allowed range are refused by default (denyPorts)', () => {
+  const policy = new TargetPolicy(customTargetsSchema.parse({ enabled: true }));
+  for (const port of [5432, 6379, 8080, 9200]) {
+    const r = policy.parse(`mud.example.org:${port}`);
+    assert.ok(r instanceof TargetError && r.code === 'port', String(port));
+  }
+  assert.ok(!(policy.parse('mud.example.org:6789') instanceof TargetError));
+  const open = new TargetPolicy(customTargetsSchema.parse({ enabled: true, denyPorts: [] }));
+  assert.ok(!(open.parse('mud.example.org:6379') instanceof TargetError));
+});
