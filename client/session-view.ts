@@ -46,6 +46,9 @@ export class SessionView {
   #everConnected = false;
   /** Set while "Stop retrying" closes the connection: the notice keeps its sentence. */
   #stopping = false;
+  #termTitle = '';
+  #unread = false;
+  #frame = byId('term-frame', HTMLDivElement);
   #listeners: Disposable[] = [];
   #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -61,7 +64,12 @@ export class SessionView {
       url: sessionUrl(opts.hostId, opts.settings.screenReader),
       hostId: opts.hostId,
       transport: webSocketTransport,
-      sink: { write: (bytes, done) => this.#view.write(bytes, done) },
+      sink: {
+        write: (bytes, done) => {
+          if (document.hidden) this.#markUnread();
+          this.#view.write(bytes, done);
+        },
+      },
       probe: probeHost,
       hooks: {
         state: (s) => this.#onState(s),
@@ -118,10 +126,14 @@ export class SessionView {
       listen(byId('btn-search', HTMLButtonElement), 'click', () => this.#search.show()),
       listenWindow('online', () => this.#retrySoon()),
       listenDocument('visibilitychange', () => {
-        if (document.visibilityState === 'visible') this.#retrySoon();
+        if (document.visibilityState !== 'visible') return;
+        this.#unread = false;
+        this.#renderTitle();
+        this.#retrySoon();
       }),
     );
     this.#view.term.onSelectionChange(() => this.#copySelectionSoon());
+    this.#view.term.onBell(() => this.#bell());
     this.#setHostName(this.#hostName);
     this.#setMode(this.#mode, false);
     this.applySettings(this.#settings);
@@ -247,12 +259,36 @@ export class SessionView {
     byId('session-host', HTMLSpanElement).textContent = this.#hostName;
     byId('session-title', HTMLDivElement).hidden = false;
     this.#status.setHost(this.#hostName);
-    document.title = `${this.#hostName} · Porthole`;
+    this.#renderTitle();
   }
 
+  /** The host's own title (OSC 0/2), as plain text. */
   #setTitle(title: string): void {
-    const clean = plainText(title, 80).trim();
-    document.title = clean === '' ? `${this.#hostName} · Porthole` : `${clean} · ${this.#hostName}`;
+    this.#termTitle = plainText(title, 80).trim();
+    this.#renderTitle();
+  }
+
+  /** "● " marks output that arrived while the tab was in the background. */
+  #renderTitle(): void {
+    const base =
+      this.#termTitle === ''
+        ? `${this.#hostName} · Porthole`
+        : `${this.#termTitle} · ${this.#hostName}`;
+    document.title = this.#unread ? `● ${base}` : base;
+  }
+
+  #markUnread(): void {
+    if (this.#unread) return;
+    this.#unread = true;
+    this.#renderTitle();
+  }
+
+  /** A visual bell: a short flash of the frame (no sound; the page may be one of many tabs). */
+  #bell(): void {
+    if (document.hidden) this.#markUnread();
+    this.#frame.classList.remove('bell');
+    void this.#frame.offsetWidth;
+    this.#frame.classList.add('bell');
   }
 
   #showLinkTip(uri: string | undefined): void {
