@@ -59,7 +59,7 @@ function slowV1(url: string, origin: string, bytesPerTick: number): SlowReader {
     unprocessed -= n;
     ws.send(encode({ type: 'ack', bytes: n }));
   }, TICK_MS);
-  ws.once('open', () => ws.send('0\n'));
+  ws.once('open', () => ws.send(Buffer.from('0\n')));
   return reader;
 }
 
@@ -78,7 +78,7 @@ function slowBinary(url: string, origin: string, bytesPerTick: number): SlowRead
     budget = bytesPerTick;
     ws.resume();
   }, TICK_MS);
-  ws.once('open', () => ws.send('0\n'));
+  ws.once('open', () => ws.send(Buffer.from('0\n')));
   return reader;
 }
 

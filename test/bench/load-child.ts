@@ -20,17 +20,12 @@ const PING = Buffer.alloc(32, 'p');
 const OPEN_TIMEOUT_MS = 30_000;
 const live = new Set<WebSocket>();
 const closeCodes: Record<string, number> = {};
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0);
-};
-
 function openOne(url: string, origin: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, SUBPROTOCOL, {
       origin,
       perMessageDeflate: false,
       handshakeTimeout: OPEN_TIMEOUT_MS,
-      generateMask: zeroMask,
     });
     let settled = false;
     const settle = (failure: string | undefined): void => {

@@ -16,6 +16,8 @@ const TICKS_PER_S = 100;
 export interface ProcSample {
   /** User + system CPU seconds, including children that have been waited for (socat's forks). */
   cpuS: number;
+  /** Of cpuS, the part spent in the kernel (syscalls, TCP copies). */
+  sysS: number;
   rssBytes: number;
 }
 
@@ -44,15 +46,17 @@ export function childPids(pid: number): number[] {
 export function sample(pid: number, withChildren = false): ProcSample {
   const pids = withChildren ? [pid, ...childPids(pid)] : [pid];
   let ticks = 0;
+  let sysTicks = 0;
   let pages = 0;
   for (const p of pids) {
     const f = statFields(p);
     if (f === undefined) continue;
     // After the ')' : state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14) … rss(21)
     ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    sysTicks += Number(f[12]) + Number(f[14]);
     pages += Number(f[21]);
   }
-  return { cpuS: ticks / TICKS_PER_S, rssBytes: pages * PAGE_BYTES };
+  return { cpuS: ticks / TICKS_PER_S, sysS: sysTicks / TICKS_PER_S, rssBytes: pages * PAGE_BYTES };
 }
 
 export function freePort(): Promise<number> {
@@ -96,6 +100,14 @@ export function nextMessage<T extends { type: string }>(
   });
 }
 
+/** BENCH_PROXY_ENV="A=1 B=2" sets variables for the proxy only (e.g. WS_NO_BUFFER_UTIL=1). */
+function proxyEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_PROXY_ENV ?? '').split(' ').filter((p) => p.includes('='));
+  return Object.fromEntries(
+    pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+  );
+}
+
 export interface ProxyProcess {
   child: ChildProcess;
   pid: number;
@@ -123,7 +135,7 @@ export async function startProxy(
       '--workers',
       String(workers),
     ],
-    { cwd: ROOT, stdio: ['ignore', log, 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', log, 'pipe'], env: { ...process.env, ...proxyEnv() } },
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the proxy');

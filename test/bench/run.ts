@@ -55,6 +55,7 @@ const { values: flags } = parseArgs({
     'flood-seconds': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     prof: { type: 'boolean', default: false },
+    paths: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench-results') },
   },
 });
@@ -127,14 +128,17 @@ function writeConfig(name: string, hosts: Record<string, number>, maxSessions: n
   return path;
 }
 
-const nodeArgs = (tag: string): string[] =>
-  flags.prof
+/** Node flags for the proxy: --prof adds a V8 CPU profile; BENCH_NODE_ARGS adds anything else. */
+const nodeArgs = (tag: string): string[] => [
+  ...(process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
+  ...(flags.prof
     ? [
         '--cpu-prof',
         `--cpu-prof-dir=${join(outDir, 'prof')}`,
         `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`,
       ]
-    : [];
+    : []),
+];
 
 export interface Series {
   /** One value per repeat, in run order. */
@@ -153,7 +157,7 @@ interface Measured {
   down: Record<string, Series>;
   up: Record<string, Record<string, Series>>;
   rtt: Record<string, Record<string, { p50: Series; p99: Series }>>;
-  cpu: Record<string, { cpuS: number; bytes: number; sPerGiB: number }>;
+  cpu: Record<string, { cpuS: number; sysS: number; bytes: number; sPerGiB: number }>;
 }
 
 async function throughputSuites(): Promise<{ measured: Measured; paths: Path[] }> {
@@ -174,7 +178,10 @@ async function throughputSuites(): Promise<{ measured: Measured; paths: Path[] }
     1,
     nodeArgs('throughput'),
   );
-  const paths: Path[] = ['direct', ...(haveSocat ? (['socat'] as const) : []), 'v1', 'binary'];
+  const wanted = flags.paths?.split(',');
+  const paths = (
+    ['direct', ...(haveSocat ? (['socat'] as const) : []), 'v1', 'binary'] as Path[]
+  ).filter((p) => wanted === undefined || wanted.includes(p));
   const open = (path: Path, role: Role): Promise<Stream> => {
     switch (path) {
       case 'direct':
@@ -194,23 +201,29 @@ async function throughputSuites(): Promise<{ measured: Measured; paths: Path[] }
     run: () => Promise<T>,
   ): Promise<T> => {
     const pid = path === 'socat' ? socat.flood?.pid : path === 'direct' ? undefined : proxy.pid;
-    const cpuOf = (): number =>
-      pid === undefined ? 0 : path === 'socat' ? socatCpu() : proxy.sample().cpuS;
+    const cpuOf = (): { cpuS: number; sysS: number } =>
+      pid === undefined ? { cpuS: 0, sysS: 0 } : path === 'socat' ? socatCpu() : proxy.sample();
     const before = cpuOf();
     const result = await run();
     await sleep(100); // let socat's fork exit (and be reaped) and the session tear down
-    const entry = cpu[`${key}/${path}`] ?? { cpuS: 0, bytes: 0, sPerGiB: 0 };
+    const entry = cpu[`${key}/${path}`] ?? { cpuS: 0, sysS: 0, bytes: 0, sPerGiB: 0 };
     cpu[`${key}/${path}`] = entry;
-    entry.cpuS += cpuOf() - before;
+    const after = cpuOf();
+    entry.cpuS += after.cpuS - before.cpuS;
+    entry.sysS += after.sysS - before.sysS;
     entry.bytes += result.bytes;
     entry.sPerGiB = entry.cpuS / (entry.bytes / 2 ** 30);
     return result;
   };
-  const socatCpu = (): number => {
-    let total = 0;
+  const socatCpu = (): { cpuS: number; sysS: number } => {
+    const total = { cpuS: 0, sysS: 0 };
     // socat forks one child per connection; the parent's cutime/cstime collect them once reaped.
-    for (const s of [socat.echo, socat.sink, socat.flood])
-      if (s !== undefined) total += sample(s.pid, true).cpuS;
+    for (const s of [socat.echo, socat.sink, socat.flood]) {
+      if (s === undefined) continue;
+      const one = sample(s.pid, true);
+      total.cpuS += one.cpuS;
+      total.sysS += one.sysS;
+    }
     return total;
   };
   const measured: Measured = { down: {}, up: {}, rtt: {}, cpu };

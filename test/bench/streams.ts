@@ -47,14 +47,6 @@ const HIGH_WATER_BYTES = 1024 * 1024;
 /** The real client acknowledges every 64 KiB, and whatever is left once writes go idle. */
 const ACK_EVERY_BYTES = 64 * 1024;
 
-/**
- * The bench client masks with zeros (ws then skips the XOR on its side): the client's
- * masking is not the proxy's cost, and the server still unmasks every byte as usual.
- */
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0);
-};
-
 export function openTcp(port: number): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect({ port, host: '127.0.0.1', noDelay: true });
@@ -84,7 +76,8 @@ export function openWs(port: number, hostId: string, mode: 'v1' | 'binary'): Pro
   const ws = new WebSocket(
     `ws://127.0.0.1:${port}/ws?host=${hostId}`,
     mode === 'v1' ? SUBPROTOCOL : BINARY_SUBPROTOCOL,
-    { origin, perMessageDeflate: false, generateMask: zeroMask, maxPayload: 64 * 1024 * 1024 },
+    // Random masks, as browsers use: the proxy unmasks every byte (ws skips all-zero masks).
+    { origin, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 },
   );
   const raw = (): Socket => (ws as unknown as { _socket: Socket })._socket;
   const acks = new AckBatcher(ACK_EVERY_BYTES);
