@@ -31,8 +31,10 @@ export class HostCatalogue {
     for (const config of hosts) {
       const target = parseTarget(config.target);
       const protocol = target.kind;
-      // MUDs and BBSes over telnet read whole lines; shells and raw TCP get keystrokes.
-      const input = config.input ?? (protocol === 'tcp' ? 'line' : 'raw');
+      // An input line unless the host says otherwise: MUDs and line protocols (IRC, SMTP)
+      // do not echo, so keystroke mode would have players typing blind. Shells and BBSes
+      // (which echo and use hotkeys) set `input: raw`; the demo does.
+      const input = config.input ?? 'line';
       this.#hosts.set(config.id, { config, target, protocol, input, mssp: undefined });
     }
   }

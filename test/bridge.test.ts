@@ -162,7 +162,7 @@ test('GET /api/hosts lists hosts without backend addresses unless showAddress', 
     ['hidden', 'shown'],
   );
   assert.equal(hosts[1]?.address, 'mud.example.org:4000');
-  assert.equal(hosts[1]?.input, 'raw');
+  assert.equal(hosts[1]?.input, 'line', 'telnet hosts default to an input line');
   assert.equal(hosts[0]?.input, 'line');
   const one = await fetch(`http://127.0.0.1:${proxy.port}/api/hosts/nope`);
   assert.equal(one.status, 404);
