@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
@@ -63,6 +63,31 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * Node's own refusals (408 headers too slow, 431 headers too large, 400 malformed) answered
+ * as Node would, with one log line each (SECURITY.md C1–C4, F1).
+ */
+function onClientError(log: Logger) {
+  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    const ip = (socket as Socket).remoteAddress;
+    // Like Node's default: never write into a response that has already started.
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+      log.debug({ event: 'http.aborted', ip, code: err.code }, 'client went away mid-request');
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    log.info({ event: 'http.refused', status, code: err.code, ip }, 'bad HTTP request');
+    refuse(socket, status, status === 408 ? 'request timeout\n' : 'bad request\n');
+  };
+}
+
 /** Builds a Porthole instance from a validated config. */
 export function createPorthole(options: PortholeOptions): Porthole {
   const { config } = options;
@@ -114,6 +139,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     config.tls === undefined ? undefined : createTlsServer(config.tls, serverOptions, app, log);
   const server: Server = tls?.server ?? createServer(serverOptions, app);
   server.maxHeadersCount = 100;
+  server.on('clientError', onClientError(log));
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(
       {

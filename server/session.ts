@@ -56,6 +56,21 @@ const RESIZE_INTERVAL_MS = 100;
 
 type State = 'connecting' | 'open' | 'closed';
 
+/** The close code ws sends when a peer breaks the protocol (ws keeps it on a private symbol). */
+function wsErrorCloseCode(code: string | undefined): number {
+  switch (code) {
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+    case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
+      return CloseCode.TOO_BIG;
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      return CloseCode.POLICY;
+    case 'WS_ERR_INVALID_UTF8':
+      return 1007;
+    default:
+      return 1002; // protocol error: bad opcode, RSV bits, unmasked frame, ...
+  }
+}
+
 export class Session {
   readonly id: string;
   readonly clientIp: string;
@@ -77,6 +92,7 @@ export class Session {
   /** Browser→backend flow: paused while the backend has not drained, or the rate budget is spent. */
   #drainWait = false;
   #throttled = false;
+  #backendCorked = false;
   #wsReading = true;
   #active = false;
   #lastActivity = Date.now();
@@ -109,10 +125,13 @@ export class Session {
       this.#awaitingPong = false;
     });
     ws.on('close', (code: number, reason: Buffer) => this.#onWsClose(code, reason));
-    ws.on('error', (err: Error) => {
+    ws.on('error', (err: Error & { code?: string }) => {
       opts.log.debug({ session: this.id, err: err.message }, 'websocket error');
-      this.#finish(CloseCode.POLICY, err.message, 'client-error');
-      ws.terminate();
+      this.#finish(wsErrorCloseCode(err.code), err.message, 'client-error');
+      // ws has already queued a close frame with that code and stops reading; terminating
+      // now would reset the connection and lose it (the client would see 1006). Cut the
+      // connection only if the peer does not finish the close in time.
+      this.#armKillTimer();
     });
     this.#control({
       type: 'hello',
@@ -259,6 +278,13 @@ export class Session {
     if (backend === undefined || backend.destroyed) return;
     const out = this.#codec === undefined ? data : this.#codec.fromClient(data);
     if (out.length === 0) return;
+    if (!this.#backendCorked) {
+      // The frames of one TCP read from the browser arrive in one synchronous burst: send
+      // them in one writev once it is over (a microtask: no added latency), not a write each.
+      this.#backendCorked = true;
+      backend.cork();
+      queueMicrotask(this.#uncorkBackend);
+    }
     if (!backend.write(out)) {
       if (backend.writableLength > this.#opts.limits.sessionBufferCapBytes) {
         this.close(CloseCode.POLICY, 'slow consumer: the host is not reading', 'slow-backend');
@@ -271,6 +297,11 @@ export class Session {
       }
     }
   }
+
+  #uncorkBackend = (): void => {
+    this.#backendCorked = false;
+    this.#backend?.uncork();
+  };
 
   #onBackendDrain = (): void => {
     this.#drainWait = false;
@@ -423,9 +454,15 @@ export class Session {
     const ws = this.#ws;
     if (ws.readyState === 0 || ws.readyState === 1) {
       ws.close(code, clampReason(reason));
-      this.#killTimer = setTimeout(() => ws.terminate(), this.#opts.limits.closeTimeout);
-      this.#killTimer.unref();
+      this.#armKillTimer();
     }
+  }
+
+  #armKillTimer(): void {
+    if (this.#killTimer !== undefined) return;
+    const ws = this.#ws;
+    this.#killTimer = setTimeout(() => ws.terminate(), this.#opts.limits.closeTimeout);
+    this.#killTimer.unref();
   }
 
   #onWsClose(code: number, reason: Buffer): void {

@@ -47,6 +47,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };

@@ -10,7 +10,7 @@ import {
 } from './helpers/backends.ts';
 import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 
-test('backend FIN: the browser gets every byte, then 4003', async (t) => {
+test('G5: backend FIN: the browser gets every byte, then 4003', async (t) => {
   const payload = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
   const backend = await finAfterBackend(payload);
@@ -36,7 +36,7 @@ test('backend FIN: the browser gets every byte, then 4003', async (t) => {
   await waitFor(() => proxy.porthole.sessions.size === 0, 'sessions released');
 });
 
-test('backend refused: 1014 with a generic reason, detail only in the log', async (t) => {
+test('G1: backend refused: 1014 with a generic reason, detail only in the log', async (t) => {
   const port = await closedPort();
   const proxy = await startProxy({
     hosts: [{ id: 'gone', name: 'Gone', target: `tcp://127.0.0.1:${port}` }],
@@ -53,7 +53,7 @@ test('backend refused: 1014 with a generic reason, detail only in the log', asyn
   assert.equal(line?.backend, 'refused');
 });
 
-test('backend connect timeout: 1014 after connectTimeout', async (t) => {
+test('G2: backend connect timeout: 1014 after connectTimeout', async (t) => {
   // A listener with a full accept queue that never accepts: the kernel drops further SYNs.
   const py = spawn('python3', [
     '-c',
@@ -86,7 +86,7 @@ test('backend connect timeout: 1014 after connectTimeout', async (t) => {
   assert.equal(proxy.logs.find((l) => l.msg === 'backend unavailable')?.backend, 'timeout');
 });
 
-test('backend RST mid-stream: 1014 and resources freed', async (t) => {
+test('G6: backend RST mid-stream: 1014 and resources freed', async (t) => {
   const backend = await rstBackend(Buffer.alloc(10 * 1024, 1));
   const proxy = await startProxy({ hosts: [{ id: 'rst', name: 'Rst', target: backend.target }] });
   t.after(async () => {
@@ -99,7 +99,7 @@ test('backend RST mid-stream: 1014 and resources freed', async (t) => {
   await waitFor(() => proxy.porthole.sessions.size === 0, 'session released');
 });
 
-test('client close(1000): the backend receives FIN and the session is released', async (t) => {
+test('G8: client close(1000): the backend receives FIN and the session is released', async (t) => {
   let backendEnded = false;
   const backend = await startBackend((s) =>
     s.on('end', () => {
@@ -122,7 +122,7 @@ test('client close(1000): the backend receives FIN and the session is released',
   await waitFor(() => proxy.porthole.sessions.size === 0, 'session released');
 });
 
-test('client vanishes (stops reading, no pongs): terminated by the heartbeat, backend closed', async (t) => {
+test('G7: client vanishes (stops reading, no pongs): terminated by the heartbeat, backend closed', async (t) => {
   let backendClosed = false;
   const backend = await startBackend((s) =>
     s.on('close', () => {
@@ -147,7 +147,7 @@ test('client vanishes (stops reading, no pongs): terminated by the heartbeat, ba
   raw.destroy();
 });
 
-test('a live client answers pings and is kept', async (t) => {
+test('G7: a live client answers pings and is kept', async (t) => {
   const backend = await echoBackend();
   const proxy = await startProxy({
     hosts: [{ id: 'b', name: 'B', target: backend.target }],
@@ -166,7 +166,7 @@ test('a live client answers pings and is kept', async (t) => {
   assert.equal(ws.readyState, ws.OPEN);
 });
 
-test('idle timeout and lifetime close with 4001 and 4002 when configured', async (t) => {
+test('G4: idle timeout and lifetime close with 4001 and 4002 when configured', async (t) => {
   const backend = await echoBackend();
   const proxy = await startProxy({
     hosts: [

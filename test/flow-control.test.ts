@@ -12,7 +12,7 @@ import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 const KiB = 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test('porthole.v1: the backend is paused once the unacknowledged window is full, and resumes on ack', async (t) => {
+test('C15: porthole.v1: the backend is paused once the unacknowledged window is full, and resumes on ack', async (t) => {
   const backend = await floodBackend(16 * KiB);
   const proxy = await startProxy({
     hosts: [{ id: 'flood', name: 'Flood', target: backend.target }],
@@ -57,7 +57,7 @@ test('porthole.v1: acking more than was sent closes the session with 1008', asyn
   assert.match(reason, /acknowledged more/);
 });
 
-test('binary client that stops reading: server memory for the session stays bounded', async (t) => {
+test('C15: binary client that stops reading: server memory for the session stays bounded', async (t) => {
   const backend = await floodBackend();
   const proxy = await startProxy({
     hosts: [{ id: 'flood', name: 'Flood', target: backend.target }],
@@ -91,7 +91,7 @@ test('binary client that stops reading: server memory for the session stays boun
   await waitFor(() => got.bytes().length > 1024 * KiB, 'flow resumes when the client reads again');
 });
 
-test('the hard per-session cap closes an overrunning session with 1008', async (t) => {
+test('C15: the hard per-session cap closes an overrunning session with 1008', async (t) => {
   const backend = await floodBackend();
   const proxy = await startProxy({
     hosts: [{ id: 'flood', name: 'Flood', target: backend.target }],
@@ -110,7 +110,7 @@ test('the hard per-session cap closes an overrunning session with 1008', async (
   assert.match(String(line?.reason), /slow consumer/);
 });
 
-test('browser → backend: a host that does not read pauses the WebSocket; memory stays bounded', async (t) => {
+test('C16: browser → backend: a host that does not read pauses the WebSocket; memory stays bounded', async (t) => {
   const backend = await noReadBackend();
   const proxy = await startProxy({
     hosts: [{ id: 'sink', name: 'Sink', target: backend.target }],

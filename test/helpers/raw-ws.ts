@@ -48,6 +48,8 @@ export function rawConnect(port: number, localAddress?: string): Promise<Socket>
     });
     socket.once('connect', () => {
       socket.off('error', reject);
+      // The server may cut a test's socket at any time; EPIPE/ECONNRESET are expected.
+      socket.on('error', () => {});
       resolve(socket);
     });
     socket.once('error', reject);
@@ -203,7 +205,7 @@ export interface FrameReader {
   ended: Promise<void>;
 }
 
-/** Parses the server's (unmasked) frames; with autoPong, answers pings like a live client. */
+/** Parses the server's (unmasked) frames; with autoPong, answers pings and the close like a live client. */
 export function readFrames(socket: Socket, initial: Buffer, autoPong = false): FrameReader {
   const frames: Frame[] = [];
   let buf = initial;
@@ -239,6 +241,8 @@ export function readFrames(socket: Socket, initial: Buffer, autoPong = false): F
       if (frame.opcode === Op.CLOSE) {
         const code = frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005;
         resolveClosed({ code, reason: frame.payload.subarray(2).toString('utf8') });
+        if (autoPong && socket.writable)
+          socket.end(encodeFrame({ opcode: Op.CLOSE, payload: frame.payload.subarray(0, 2) }));
       } else if (frame.opcode === Op.PING && autoPong && socket.writable) {
         socket.write(encodeFrame({ opcode: Op.PONG, payload: frame.payload }));
       }

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import type { WebSocket } from 'ws';
-import { collect, type OpenOptions, openSession, type TestProxy, waitFor } from './proxy.ts';
+import { type OpenOptions, openSession, type TestProxy, waitFor } from './proxy.ts';
 
 /** Open file descriptors of this process (sockets included). */
 export function fdCount(): number {
@@ -37,10 +37,50 @@ export async function canaryRoundTrip(
 
 /** Sends a unique message on an open binary session to an echo backend and waits for it back. */
 export async function echoOnce(ws: WebSocket, timeoutMs = 5000): Promise<void> {
-  const got = collect(ws);
   const text = `canary-${Math.random().toString(36).slice(2)}`;
-  ws.send(Buffer.from(text));
-  await waitFor(() => got.bytes().toString().includes(text), 'canary echo', timeoutMs);
+  let seen = '';
+  const onMessage = (data: Buffer): void => {
+    seen += data.toString('latin1');
+  };
+  ws.on('message', onMessage);
+  try {
+    ws.send(Buffer.from(text));
+    await waitFor(() => seen.includes(text), 'canary echo', timeoutMs);
+  } finally {
+    ws.off('message', onMessage);
+  }
+}
+
+export interface Canary {
+  ws: WebSocket;
+  /** One echo round trip on the same, still open session. */
+  roundTrip(timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The canary of SECURITY.md: one long-lived session (from 127.0.0.2 unless told) opened
+ * before an attack; after it, the same session must still be open and echo.
+ */
+export async function openCanary(
+  proxy: TestProxy,
+  hostId: string,
+  opts: OpenOptions = {},
+): Promise<Canary> {
+  const ws = await openSession(proxy, hostId, {
+    protocol: 'binary',
+    localAddress: '127.0.0.2',
+    ...opts,
+  });
+  await echoOnce(ws);
+  return {
+    ws,
+    async roundTrip(timeoutMs = 5000) {
+      if (ws.readyState !== ws.OPEN) throw new Error('the canary session was disconnected');
+      await echoOnce(ws, timeoutMs);
+    },
+    close: () => ws.close(1000),
+  };
 }
 
 /** Log lines of refused upgrades (one per refusal). */
