@@ -53,7 +53,7 @@ const cuts = fc.array(fc.nat({ max: 8000 }), { maxLength: 12 });
 // differ by split. Valid multi-byte text split anywhere is checked in telnet-charset tests.
 const encoding = fc.constantFrom('utf-8', 'cp437', 'latin1', 'koi8-r');
 
-test('any chunking of the backend stream gives the same events (D4, D5)', () => {
+test('D4/D5: any chunking of the backend stream gives the same events', () => {
   fc.assert(
     fc.property(stream, cuts, encoding, (wire, offsets, charset) => {
       const options = { ...DEFAULT_OPTIONS, encoding: charset };
@@ -112,7 +112,7 @@ test('escaping then parsing returns the original bytes, however they are split',
   );
 });
 
-test('browser input never reaches the backend as a telnet command (D1, D2, D3)', () => {
+test('D1/D2/D3: browser input never reaches the backend as a telnet command', () => {
   fc.assert(
     fc.property(
       fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }),

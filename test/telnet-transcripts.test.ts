@@ -13,8 +13,15 @@ test('there are golden transcripts to check', () => {
   assert.ok(inputs.length >= 8, `only ${inputs.length} fixtures found in ${FIXTURES}`);
 });
 
+/** Checklist rows (SECURITY.md) a transcript covers, for the test title. */
+const ROWS: Readonly<Record<string, string>> = {
+  'latin1.input': 'D3: ',
+  'stream.input': 'D4/D5: ',
+  'refused.input': 'D6/D7: ',
+};
+
 for (const file of inputs) {
-  test(`telnet transcript: ${file}`, () => {
+  test(`${ROWS[file] ?? ''}telnet transcript: ${file}`, () => {
     const script = readFileSync(join(FIXTURES, file), 'utf8');
     const header = script.split('\n').find((line) => line.startsWith('@'));
     const codec = createTelnetCodec(header === undefined ? DEFAULT_OPTIONS : parseHeader(header));
