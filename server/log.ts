@@ -8,6 +8,37 @@ export type Logger = pino.Logger;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 
 const MAX_FIELD_CHARS = 200;
+/** A backstop for any string field, whoever forgot to cap() it. */
+const MAX_ANY_FIELD_CHARS = 1000;
+/**
+ * What JSON leaves as is but terminals and log viewers act on: DEL, the C1 controls
+ * (U+009B is the 8-bit CSI, U+0085 NEL), line and paragraph separators, bidi overrides.
+ * JSON itself escapes C0 controls (\u000d, \u001b).
+ */
+const UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeUnsafe(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+function cleanString(value: string): string {
+  const short =
+    value.length > MAX_ANY_FIELD_CHARS ? `${value.slice(0, MAX_ANY_FIELD_CHARS)}…` : value;
+  return short.replace(UNSAFE, escapeUnsafe);
+}
+
+/** Top-level string fields made safe for terminals; other values untouched. */
+function cleanFields(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(obj)) {
+    if (typeof value !== 'string') continue;
+    const cleaned = cleanString(value);
+    if (cleaned === value) continue;
+    out ??= { ...obj };
+    out[key] = cleaned;
+  }
+  return out ?? obj;
+}
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -15,7 +46,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
       level,
       base: { app: 'porthole' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: cleanFields },
       redact: {
         paths: ['token', 'password', 'authorization', 'cookie', '*.token', '*.password'],
         censor: '[redacted]',
@@ -25,7 +56,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   );
 }
 
-/** Caps a peer-supplied string for logging (JSON escaping handles control characters). */
+/** Caps a peer-supplied string for logging (control characters are escaped for every field). */
 export function cap(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}…` : value;
