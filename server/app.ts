@@ -163,6 +163,23 @@ export function createPorthole(options: PortholeOptions): Porthole {
     );
   server.on('upgrade', upgrade);
 
+  // Once listening, server errors come from accept(): EMFILE/ENFILE when the process is out of
+  // descriptors. libuv drops that one connection and keeps listening; without a listener Node
+  // would throw and take every session down. Logged at most once a second, with a count.
+  let acceptErrors = 0;
+  let acceptErrorLoggedAt = 0;
+  const onAcceptError = (err: NodeJS.ErrnoException): void => {
+    acceptErrors++;
+    const now = Date.now();
+    if (now - acceptErrorLoggedAt < 1000) return;
+    acceptErrorLoggedAt = now;
+    log.warn(
+      { event: 'capacity.accept', code: err.code, count: acceptErrors, sessions: sessions.size },
+      'cannot accept connections: out of file descriptors? (lower limits.maxSessions)',
+    );
+    acceptErrors = 0;
+  };
+
   return Object.assign(emitter, {
     app,
     server,
@@ -177,6 +194,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          server.on('error', onAcceptError);
           resolve();
         });
       });

@@ -7,7 +7,14 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 
-export type BackendFailure = 'dns' | 'refused' | 'timeout' | 'unreachable' | 'aborted';
+/** `no-descriptors`: this process is out of file descriptors (EMFILE/ENFILE), not the host's fault. */
+export type BackendFailure =
+  | 'dns'
+  | 'refused'
+  | 'timeout'
+  | 'unreachable'
+  | 'aborted'
+  | 'no-descriptors';
 
 export class BackendError extends Error {
   override name = 'BackendError';
@@ -76,6 +83,9 @@ function classify(err: NodeJS.ErrnoException): BackendFailure {
       return 'refused';
     case 'ETIMEDOUT':
       return 'timeout';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'no-descriptors';
     default:
       return 'unreachable';
   }

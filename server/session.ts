@@ -158,7 +158,14 @@ export class Session {
       socket = await this.#opts.dial(this.#dialAbort.signal);
     } catch (err) {
       const kind = err instanceof BackendError ? err.kind : 'unreachable';
-      if (kind !== 'aborted') {
+      if (kind === 'no-descriptors') {
+        // Out of descriptors is our capacity, not the host's failure: 1013, try again later.
+        this.#opts.log.warn(
+          { event: 'capacity.descriptors', session: this.id, detail: (err as Error).message },
+          'out of file descriptors: session refused with 1013 (lower limits.maxSessions)',
+        );
+        this.close(CloseCode.TRY_AGAIN_LATER, 'server at capacity', 'fd-limit');
+      } else if (kind !== 'aborted') {
         this.#opts.log.info(
           { session: this.id, backend: kind, detail: (err as Error).message },
           'backend unavailable',
@@ -171,7 +178,9 @@ export class Session {
       socket.destroy();
       return;
     }
-    this.#attach(socket);
+    // A throw here (a codec's factory or start()) would be an unhandled rejection: the
+    // whole process would exit. Guarded, it ends this session only (SECURITY.md G13).
+    this.#guard(() => this.#attach(socket));
   }
 
   #attach(socket: Socket): void {
