@@ -88,6 +88,8 @@ interface Refusal {
 interface Admitted {
   entry: HostEntry;
   principal: Principal;
+  /** The client runs a screen reader (`&sr=1`): announced to MUDs in MTTS. */
+  screenReader: boolean;
   /** An opt-in `?target=host:port`, dialled only through the pinning policy. */
   custom?: CustomTarget;
 }
@@ -168,9 +170,10 @@ async function admit(
   if (hostCap !== undefined && registry.countForHost(entry.config.id) >= hostCap) {
     return { status: 503, reason: 'host at capacity', headers: retry(30) };
   }
+  const screenReader = url.searchParams.get('sr') === '1';
   return choice.kind === 'custom'
-    ? { entry, principal, custom: choice.target }
-    : { entry, principal };
+    ? { entry, principal, screenReader, custom: choice.target }
+    : { entry, principal, screenReader };
 }
 
 export function handleUpgrade(
@@ -225,7 +228,7 @@ export function redactUrl(url: string | undefined): string | undefined {
 function startSession(
   ctx: UpgradeContext,
   ws: WebSocket,
-  { entry, principal, custom }: Admitted,
+  { entry, principal, custom, screenReader }: Admitted,
   ip: string,
   ua: string | undefined,
 ): void {
@@ -242,7 +245,7 @@ function startSession(
       cols,
       rows,
       terminalType: 'XTERM-256COLOR',
-      screenReader: false,
+      screenReader,
     });
   const session = new Session({
     id,

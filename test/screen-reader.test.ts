@@ -1,0 +1,55 @@
+/** `&sr=1` on the WebSocket URL reaches the telnet engine: MTTS announces a screen reader. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startBackend } from './helpers/backends.ts';
+import { openSession, startProxy, waitFor } from './helpers/proxy.ts';
+
+const IAC = 255;
+const SB = 250;
+const SE = 240;
+const DO = 253;
+const TTYPE = 24;
+const SEND = 1;
+
+async function mttsBits(screenReader: boolean): Promise<number> {
+  const answers: string[] = [];
+  const backend = await startBackend((s) => {
+    s.write(Buffer.from([IAC, DO, TTYPE]));
+    let buffered = Buffer.alloc(0);
+    s.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      // Collect each IAC SB TTYPE IS <name> IAC SE and ask again, three times (the MTTS cycle).
+      for (;;) {
+        const start = buffered.indexOf(Buffer.from([IAC, SB, TTYPE, 0]));
+        const end = buffered.indexOf(Buffer.from([IAC, SE]), start + 4);
+        if (start < 0 || end < 0) break;
+        answers.push(buffered.subarray(start + 4, end).toString('latin1'));
+        buffered = buffered.subarray(end + 2);
+        if (answers.length < 3) s.write(Buffer.from([IAC, SB, TTYPE, SEND, IAC, SE]));
+      }
+    });
+    s.write(Buffer.from([IAC, SB, TTYPE, SEND, IAC, SE]));
+  });
+  const proxy = await startProxy({
+    hosts: [{ id: 'mud', name: 'MUD', target: `telnet://127.0.0.1:${backend.port}` }],
+  });
+  try {
+    const ws = await openSession(proxy, 'mud', screenReader ? { query: 'sr=1' } : {});
+    await waitFor(() => answers.length >= 3, 'three TTYPE answers');
+    ws.close();
+    const mtts = answers.find((a) => a.startsWith('MTTS '));
+    assert.ok(mtts !== undefined, `answers: ${answers.join(', ')}`);
+    return Number(mtts.slice(5));
+  } finally {
+    await proxy.close();
+    await backend.close();
+  }
+}
+
+test('the MTTS screen-reader bit (64) follows the client setting', async () => {
+  const without = await mttsBits(false);
+  const withReader = await mttsBits(true);
+  assert.equal(without & 64, 0);
+  assert.equal(withReader & 64, 64);
+  assert.equal(withReader & ~64, without, 'nothing else changes');
+});
