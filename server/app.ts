@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
+import { explainAdmission } from './admit-probe.ts';
 import type { Principal } from './auth.ts';
 import type { Lookup } from './backend.ts';
 import type { Codec, CodecOptions } from './codec.ts';
@@ -126,6 +127,12 @@ export function createPorthole(options: PortholeOptions): Porthole {
     clientDir,
     metrics: metrics.registry,
     isDraining: () => draining,
+    explain: (req, hostId) =>
+      explainAdmission(
+        { config, gate, hosts, registry: sessions, draining: () => draining },
+        req,
+        hostId,
+      ),
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {

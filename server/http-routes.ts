@@ -3,11 +3,13 @@
  * upgrades), the password mode's login page, health, metrics, and the built client.
  */
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { SUBPROTOCOLS } from '../shared/protocol.ts';
+import type { AdmitAnswer } from './admit-probe.ts';
 import { AuthError, mayUse, type Principal, SESSION_COOKIE, verifyPassword } from './auth.ts';
 import type { Config } from './config.ts';
 import { type Gate, LockedOut } from './gate.ts';
@@ -23,6 +25,7 @@ export interface AppParts {
   clientDir: string;
   metrics: Registry;
   isDraining: () => boolean;
+  explain: (req: IncomingMessage, hostId: string) => Promise<AdmitAnswer>;
 }
 
 type Authed = Request & { principal?: Principal };
@@ -48,6 +51,13 @@ export function createExpressApp(parts: AppParts): Express {
     res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
   });
   if (config.auth.mode === 'password') mountLogin(app, parts);
+  // Outside the auth guard: "you need to sign in" is one of the answers it gives.
+  app.get('/api/admit', (req, res, next) => {
+    const host = typeof req.query.host === 'string' ? req.query.host : '';
+    parts
+      .explain(req, host)
+      .then((answer) => res.set('Cache-Control', 'no-store').json(answer), next);
+  });
   const api = express.Router();
   api.use(requireAuth(parts));
   api.get('/hosts', (req: Authed, res) => {
@@ -122,7 +132,7 @@ function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
   });
 }
 
-function requireAuth({ gate, log }: AppParts) {
+function requireAuth({ gate, log, config }: AppParts) {
   return (req: Authed, res: Response, next: NextFunction): void => {
     gate.authenticate(req).then(
       (p) => {
@@ -144,7 +154,8 @@ function requireAuth({ gate, log }: AppParts) {
             { event: 'auth.fail', ip: gate.clientIp(req), reason: err.message },
             'api auth refused',
           );
-          res.status(err.status).json({ error: 'auth-required', login: '/login' });
+          const login = config.auth.mode === 'password' ? { login: '/login' } : {};
+          res.status(err.status).json({ error: 'auth-required', ...login });
         } else next(err);
       },
     );
