@@ -29,6 +29,9 @@ export interface ConnsResult {
   failed: number;
   failures: Record<string, number>;
   setupPerS: number;
+  /** Proxy CPU time per session set up, and the share of one core it used during the ramp. */
+  setupCpuUs: number;
+  setupCoreShare: number;
   rssIdleMiB: number;
   rssLoadedMiB: number;
   rssPerSessionBytes: number;
@@ -101,6 +104,7 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
       ),
     );
     const setupS = (performance.now() - t0) / 1000;
+    const rampCpuS = proxy.sample().cpuS - idle.cpuS;
     const failures: Record<string, number> = {};
     for (const o of opened) merge(failures, o.failures);
     const ok = opened.reduce((a, o) => a + o.ok, 0);
@@ -117,6 +121,8 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
       failed: per * opts.loads - ok,
       failures,
       setupPerS: ok / setupS,
+      setupCpuUs: (rampCpuS / Math.max(ok, 1)) * 1e6,
+      setupCoreShare: rampCpuS / setupS,
       rssIdleMiB: idle.rssBytes / 2 ** 20,
       rssLoadedMiB: loaded.rssBytes / 2 ** 20,
       rssPerSessionBytes: ok > 0 ? (loaded.rssBytes - idle.rssBytes) / ok : Number.NaN,
