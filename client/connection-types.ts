@@ -42,8 +42,27 @@ export const systemClock: Clock = {
   },
 };
 
-/** What `GET /api/hosts/:id` said when a handshake was refused (browsers only report 1006). */
-export type ProbeResult = 'unknown-host' | 'exists' | 'unreachable';
+/**
+ * Why a handshake was refused (browsers only report 1006), from `GET /api/admit`:
+ * the server's verdicts, plus `unreachable` (no answer) and `refused` (no known reason).
+ */
+const PROBE_RESULTS = [
+  'ok',
+  'draining',
+  'locked-out',
+  'rate-limited',
+  'auth-required',
+  'unknown-host',
+  'capacity',
+  'too-many',
+  'refused',
+  'unreachable',
+] as const;
+export type ProbeResult = (typeof PROBE_RESULTS)[number];
+
+export function isProbeResult(v: string): v is ProbeResult {
+  return (PROBE_RESULTS as readonly string[]).includes(v);
+}
 
 export type ConnectionState =
   /** Not started. */
@@ -102,6 +121,12 @@ export interface ConnectionOptions {
 
 export const Sentences = {
   unknownHost: 'There is no host with that name on this server.',
+  signIn: 'This server needs you to sign in before opening a session.',
+  lockedOut: 'Too many failed sign-in attempts from your address. Wait a few minutes.',
+  rateLimited: 'Too many new sessions from your address just now. Trying again shortly.',
+  capacity: 'The server is full right now. Trying again shortly.',
+  tooMany: 'You already have as many sessions open as this server allows. Close one and reconnect.',
+  draining: 'The server is restarting. Reconnecting shortly.',
   refused:
     'The server would not open a session: it may be busy, or this page is not allowed to connect.',
   unreachable: 'Cannot reach the Porthole server. Check your connection.',

@@ -39,6 +39,21 @@ const STABLE_AFTER_MS = 10_000;
 /** Pings unanswered for this many intervals mean the network is gone even if the socket says open. */
 const STALL_INTERVALS = 3;
 
+/** What to say, and whether to retry, for each reason a handshake was refused. */
+const PROBE_SENTENCES: Readonly<Record<ProbeResult, readonly [string, boolean]>> = {
+  'unknown-host': [Sentences.unknownHost, false],
+  'auth-required': [Sentences.signIn, false],
+  'locked-out': [Sentences.lockedOut, false],
+  'rate-limited': [Sentences.rateLimited, true],
+  capacity: [Sentences.capacity, true],
+  'too-many': [Sentences.tooMany, false],
+  draining: [Sentences.draining, true],
+  // The server would admit us now (the refusal was transient, or was the page's origin).
+  ok: [Sentences.refused, true],
+  refused: [Sentences.refused, true],
+  unreachable: [Sentences.unreachable, true],
+};
+
 export class Connection {
   #opts: ConnectionOptions;
   #hooks: ConnectionHooks;
@@ -278,17 +293,8 @@ export class Connection {
   }
 
   #afterProbe(result: ProbeResult): void {
-    switch (result) {
-      case 'unknown-host':
-        this.#ended(CloseCode.ABNORMAL, '', Sentences.unknownHost, false);
-        return;
-      case 'exists':
-        this.#ended(CloseCode.ABNORMAL, '', Sentences.refused, true);
-        return;
-      case 'unreachable':
-        this.#ended(CloseCode.ABNORMAL, '', Sentences.unreachable, true);
-        return;
-    }
+    const [sentence, retry] = PROBE_SENTENCES[result];
+    this.#ended(CloseCode.ABNORMAL, '', sentence, retry);
   }
 
   #ended(code: number, reason: string, sentence: string, retry: boolean): void {

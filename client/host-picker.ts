@@ -1,6 +1,8 @@
 /** The host picker: the list from /api/hosts, a filter box and listbox keyboard navigation. */
+
 import { byId, type Disposable, h, listen } from './dom.ts';
 import { filterHosts, type HostInfo, orderHosts, parseHostList } from './host-list.ts';
+import { authHeaders } from './session-token.ts';
 
 export interface PickerHooks {
   choose(host: HostInfo): void;
@@ -45,7 +47,11 @@ export class HostPicker {
     if (!window.matchMedia('(pointer: coarse)').matches) this.#filter.focus();
     if (this.#hosts.length === 0) this.#message('Loading hosts…');
     try {
-      const res = await fetch('/api/hosts', { cache: 'no-store' });
+      const res = await fetch('/api/hosts', { cache: 'no-store', headers: authHeaders() });
+      if (res.status === 401) {
+        await this.#needSignIn(res);
+        return;
+      }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       this.#hosts = parseHostList(await res.json());
     } catch {
@@ -57,6 +63,20 @@ export class HostPicker {
       }
     }
     this.#render();
+  }
+
+  /** Password mode has a login page to go to; other modes need a link with a token. */
+  async #needSignIn(res: Response): Promise<void> {
+    const body: unknown = await res.json().catch(() => undefined);
+    const login =
+      typeof body === 'object' && body !== null && 'login' in body ? body.login : undefined;
+    if (login === '/login') {
+      location.assign('/login');
+      return;
+    }
+    this.#message(
+      'This server needs you to sign in. Open it from the link or page that gave you access.',
+    );
   }
 
   hide(): void {

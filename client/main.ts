@@ -1,14 +1,18 @@
 /** Entry point: route to the picker or straight into a session, and own the page-wide state. */
+
 import { byId, listen, listenDocument, listenWindow } from './dom.ts';
 import type { HostInfo } from './host-list.ts';
 import { loadRecent, rememberHost } from './host-list.ts';
 import { HostPicker } from './host-picker.ts';
 import { parseRoute, routeUrl } from './routing.ts';
+import { adoptTokenFromUrl } from './session-token.ts';
 import { SessionView } from './session-view.ts';
 import { loadSettings, type Settings, saveSettings } from './settings.ts';
 import { SettingsDialog } from './settings-dialog.ts';
 import { browserStorage } from './storage.ts';
 
+// First, before the router reads the URL: a `?token=` leaves the address bar at once.
+adoptTokenFromUrl();
 const storage = browserStorage();
 const app = byId('app', HTMLDivElement);
 const root = document.documentElement;

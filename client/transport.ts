@@ -1,6 +1,9 @@
 /** The browser's WebSocket behind connection.ts's Transport interface. */
+
 import { WS_PATH } from '../shared/protocol.ts';
 import type { ProbeResult, Transport, TransportFactory } from './connection.ts';
+import { isProbeResult } from './connection-types.ts';
+import { authHeaders, currentToken } from './session-token.ts';
 
 export const webSocketTransport: TransportFactory = (url, protocols, handlers): Transport => {
   const ws = new WebSocket(url, [...protocols]);
@@ -36,15 +39,23 @@ export function sessionUrl(
 ): string {
   const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
   const sr = screenReader ? '&sr=1' : '';
-  return `${scheme}//${base.host}${WS_PATH}?host=${encodeURIComponent(hostId)}${sr}`;
+  const token = currentToken();
+  const auth = token === undefined ? '' : `&token=${encodeURIComponent(token)}`;
+  return `${scheme}//${base.host}${WS_PATH}?host=${encodeURIComponent(hostId)}${sr}${auth}`;
 }
 
 /** Asks the server why a handshake failed: browsers report every refusal as 1006. */
 export async function probeHost(hostId: string): Promise<ProbeResult> {
   try {
-    const res = await fetch(`/api/hosts/${encodeURIComponent(hostId)}`, { cache: 'no-store' });
-    if (res.status === 404) return 'unknown-host';
-    return res.ok ? 'exists' : 'unreachable';
+    const res = await fetch(`/api/admit?host=${encodeURIComponent(hostId)}`, {
+      cache: 'no-store',
+      headers: authHeaders(),
+    });
+    if (!res.ok) return 'unreachable';
+    const body: unknown = await res.json();
+    const verdict =
+      typeof body === 'object' && body !== null && 'verdict' in body ? body.verdict : undefined;
+    return typeof verdict === 'string' && isProbeResult(verdict) ? verdict : 'refused';
   } catch {
     return 'unreachable';
   }

@@ -93,7 +93,7 @@ function setup(opts: { probe?: ProbeResult; ackEveryBytes?: number } = {}) {
     sink: { write: (bytes, done) => writes.push({ bytes, done }) },
     probe: async () => {
       probes++;
-      return opts.probe ?? 'exists';
+      return opts.probe ?? 'ok';
     },
     hooks: {
       state: (s) => states.push(s),
@@ -267,7 +267,7 @@ test('a refused handshake (1006 before open) asks the server why: unknown host i
 });
 
 test('a refused handshake for a host that exists is retried', async () => {
-  const s = setup({ probe: 'exists' });
+  const s = setup({ probe: 'ok' });
   s.conn.connect();
   s.last().handlers.close(CloseCode.ABNORMAL, '');
   await flush();
@@ -358,4 +358,23 @@ test('malformed control frames from the server are ignored, not fatal', () => {
   s.last().handlers.text('{"type":"status","state":"exploded"}');
   s.last().handlers.text('not json');
   assert.equal(s.conn.state, 'connected');
+});
+
+test('refusal reasons from /api/admit: sign-in and too-many are final, capacity and rate limits retry', async () => {
+  const cases: [ProbeResult, string, boolean][] = [
+    ['auth-required', Sentences.signIn, false],
+    ['locked-out', Sentences.lockedOut, false],
+    ['too-many', Sentences.tooMany, false],
+    ['capacity', Sentences.capacity, true],
+    ['rate-limited', Sentences.rateLimited, true],
+    ['draining', Sentences.draining, true],
+  ];
+  for (const [probe, sentence, retry] of cases) {
+    const s = setup({ probe });
+    s.conn.connect();
+    s.last().handlers.close(CloseCode.ABNORMAL, '');
+    await flush();
+    assert.equal(s.ended.at(-1)?.sentence, sentence, probe);
+    assert.equal(s.conn.state, retry ? 'waiting' : 'closed', probe);
+  }
 });

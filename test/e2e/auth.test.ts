@@ -1,0 +1,83 @@
+/**
+ * Signing in from the browser: a token handed over in the page URL (kept for the tab, gone
+ * from the address bar), a clear sentence without one, and the password mode's login page.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { hashPassword } from '../../server/auth.ts';
+import {
+  launchBrowser,
+  startServer,
+  type TestBrowser,
+  type TestServer,
+  waitForScreen,
+  waitForState,
+} from './helpers.ts';
+
+const TOKEN = 'e2e-token-0123456789abcdef';
+let tokenServer: TestServer;
+let passwordServer: TestServer;
+let browser: TestBrowser;
+
+before(async () => {
+  const demo = { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'raw' as const };
+  tokenServer = await startServer({
+    hosts: [demo],
+    auth: { mode: 'token', tokens: [{ name: 'e2e', token: TOKEN }] },
+  });
+  passwordServer = await startServer({
+    hosts: [demo],
+    auth: {
+      mode: 'password',
+      users: [{ name: 'alice', passwordHash: await hashPassword('wonderland') }],
+    },
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await tokenServer?.close();
+  await passwordServer?.close();
+});
+
+test('a token in the page URL opens the session and leaves the address bar', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${tokenServer.url}/?host=demo&token=${TOKEN}`);
+  await waitForState(page, 'connected', 10_000);
+  await waitForScreen(page, /Welcome to the Porthole demo host/);
+  assert.ok(!page.url().includes('token'), `address bar still has the token: ${page.url()}`);
+  assert.ok(page.url().includes('host=demo'));
+  await page.close();
+});
+
+test('without a token the picker and a deep link both say a sign-in is needed', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(tokenServer.url);
+  await page.getByText('This server needs you to sign in').first().waitFor({ timeout: 10_000 });
+  await page.goto(`${tokenServer.url}/?host=demo`);
+  await page
+    .locator('#notice-text', { hasText: 'This server needs you to sign in before opening a session.' })
+    .waitFor({ timeout: 10_000 });
+  assert.notEqual(await page.locator('#app').getAttribute('data-state'), 'waiting', 'a sign-in is not retried');
+  await page.close();
+});
+
+test('password mode: the picker sends you to /login, and signing in brings the hosts', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(passwordServer.url);
+  await page.waitForURL(/\/login$/, { timeout: 10_000 });
+  await page.fill('#user', 'alice');
+  await page.fill('#password', 'not it');
+  await page.click('button[type=submit]');
+  await page.getByText('Wrong user name or password.').waitFor();
+  await page.fill('#user', 'alice');
+  await page.fill('#password', 'wonderland');
+  await page.click('button[type=submit]');
+  await page.getByRole('option', { name: /Porthole demo/ }).waitFor({ timeout: 10_000 });
+  const cookies = await browser.context.cookies(passwordServer.url);
+  const session = cookies.find((c) => c.name === 'porthole_session');
+  assert.equal(session?.httpOnly, true);
+  assert.equal(session?.sameSite, 'Strict');
+  await page.close();
+});
