@@ -33,7 +33,23 @@ export function createTlsServer(
   app: RequestListener,
   log: Logger,
 ): TlsServer {
-  const server = createServer({ ...base, ...readPair(files), minVersion: 'TLSv1.2' }, app);
+  const server = createServer(
+    {
+      ...base,
+      ...readPair(files),
+      minVersion: 'TLSv1.2',
+      // The HTTP header timeout starts only after the TLS handshake; without this a socket
+      // that never starts one is held for Node's default 120 s (SECURITY.md C2).
+      handshakeTimeout: base.headersTimeout ?? 10_000,
+    },
+    app,
+  );
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    log.info(
+      { event: 'tls.refused', code: err.code ?? err.message, ip: socket.remoteAddress },
+      'TLS handshake failed',
+    );
+  });
   const reload = (): boolean => {
     try {
       const pair = readPair(files);

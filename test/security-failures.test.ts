@@ -5,8 +5,7 @@
  * certificate rotation (G12) and exception isolation (G13).
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
@@ -24,6 +23,7 @@ import { echoBackend, startBackend } from './helpers/backends.ts';
 import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 import { rawSession } from './helpers/raw-ws.ts';
 import { echoOnce, openCanary, released, sleep } from './helpers/security.ts';
+import { makeCert } from './helpers/tls-cert.ts';
 
 const run = promisify(execFile);
 
@@ -336,36 +336,6 @@ test('G11: a frozen backend (SIGSTOP) is kept like a silent one, until the idle 
   assert.ok(Date.now() - stoppedAt >= 1800, 'not before the idle timeout');
   await released(proxy);
 });
-
-/** A self-signed EC certificate for 127.0.0.1; returns its SHA-256 fingerprint. */
-function makeCert(dir: string, name: string): { cert: string; key: string; fingerprint: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key, fingerprint: new X509Certificate(readFileSync(cert)).fingerprint256 };
-}
 
 function servedFingerprint(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

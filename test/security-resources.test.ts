@@ -5,7 +5,10 @@
  * C15/C16 are in flow-control.test.ts; C17–C19 in telnet-engine.test.ts.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
@@ -37,6 +40,7 @@ import {
   released,
   sleep,
 } from './helpers/security.ts';
+import { makeCert } from './helpers/tls-cert.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -136,6 +140,33 @@ test('C2: idle connections that never send a byte are closed; fds recover', asyn
   await fdsBackTo(baseline);
   const timeouts = proxy.logs.filter((l) => l.event === 'http.refused' && l.status === 408);
   assert.equal(timeouts.length, sockets.length, 'one log line per refused connection');
+});
+
+test('C2: over TLS, sockets that never start the handshake are closed as fast', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'porthole-c2-'));
+  const { cert, key } = makeCert(dir, 'c2');
+  const echo = await echoBackend();
+  const proxy = await startProxy({
+    tls: { cert, key },
+    hosts: [{ id: 'echo', name: 'Echo', target: echo.target }],
+    limits: { headersTimeout: '1s' },
+  });
+  t.after(async () => {
+    await proxy.close();
+    await echo.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const canary = await openCanary(proxy, 'echo');
+  const baseline = fdCount();
+  const sockets: Socket[] = [];
+  for (let i = 0; i < 100; i++) sockets.push((await rawConnect(proxy.port)).resume());
+  await waitFor(() => sockets.every((s) => s.closed), 'pre-handshake sockets closed', 10_000);
+  await canary.roundTrip();
+  canary.close();
+  await released(proxy);
+  await fdsBackTo(baseline);
+  const refused = proxy.logs.filter((l) => l.event === 'tls.refused');
+  assert.equal(refused.length, sockets.length, 'one log line per refused connection');
 });
 
 test('C3: 2000 headers get 431, a key pushed past maxHeadersCount gets 400; process alive', async (t) => {
