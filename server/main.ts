@@ -4,6 +4,7 @@
  * touches process.* (argv, env, exit, signals).
  */
 import { parseArgs } from 'node:util';
+import { raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
 import { hashPassword } from './auth.ts';
 import { isClusterWorker, parseWorkers, startCluster } from './cluster.ts';
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Readonly<Config>): Promise<void> {
+  raiseMallocTrimThreshold(process.env);
   const porthole = createPorthole({ config });
   let address: Awaited<ReturnType<typeof porthole.listen>>;
   try {

@@ -129,7 +129,7 @@ export async function startProxy(
     process.execPath,
     [
       ...extraNodeArgs,
-      join(ROOT, 'build', 'server', 'main.js'),
+      process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'build', 'server', 'main.js'),
       '--config',
       configPath,
       '--workers',

@@ -56,6 +56,7 @@ const { values: flags } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     prof: { type: 'boolean', default: false },
     paths: { type: 'string' },
+    limits: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench-results') },
   },
 });
@@ -102,6 +103,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'porthole-bench-'));
 const proxyLog = join(outDir, 'proxy.log');
 writeFileSync(proxyLog, '');
 
+/** `--limits highWaterBytes=2097152,lowWaterBytes=524288`: config overrides for experiments. */
+function extraLimits(): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const pair of flags.limits?.split(',') ?? []) {
+    const [key, value] = pair.split('=');
+    if (key !== undefined && value !== undefined)
+      out[key] = Number.isNaN(Number(value)) ? value : Number(value);
+  }
+  return out;
+}
+
 function writeConfig(name: string, hosts: Record<string, number>, maxSessions: number): string {
   const path = join(tmp, `${name}.json`);
   const config = {
@@ -117,6 +129,7 @@ function writeConfig(name: string, hosts: Record<string, number>, maxSessions: n
       upgradeBurst: 100_000,
       maxMessagesPerSecond: 100_000_000,
       maxBytesPerSecond: 2 ** 40,
+      ...extraLimits(),
     },
     hosts: Object.entries(hosts).map(([id, port]) => ({
       id,
