@@ -14,8 +14,9 @@ import { AuthError, mayUse, type Principal, SESSION_COOKIE, verifyPassword } fro
 import type { Config } from './config.ts';
 import { type Gate, LockedOut } from './gate.ts';
 import type { HostCatalogue } from './hosts.ts';
-import type { Logger } from './log.ts';
+import { cap, type Logger } from './log.ts';
 import { renderLoginPage } from './login-page.ts';
+import { checkOrigin } from './origin.ts';
 
 export interface AppParts {
   config: Readonly<Config>;
@@ -171,6 +172,16 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
   });
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const ip = gate.clientIp(req);
+    // Login CSRF: a foreign page must not sign a visitor in to an account of its choosing.
+    // Browsers always send Origin on a form POST; its absence means a non-browser client.
+    if (checkOrigin(gate.origin, req) === 'forbidden') {
+      log.info(
+        { event: 'auth.refused', ip, mode: 'password', origin: cap(req.headers.origin) },
+        'login from a foreign origin refused',
+      );
+      res.status(403).type('text/plain').send('Forbidden.\n');
+      return;
+    }
     const banned = gate.lockout.bannedFor(ip);
     if (banned > 0) {
       log.info({ event: 'auth.locked', ip, mode: 'password', retryAfter: banned }, 'login refused');

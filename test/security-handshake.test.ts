@@ -88,6 +88,34 @@ test('A1: a foreign Origin is refused with 403 before 101, even with a valid cre
   assert.equal(ok.status, 101);
 });
 
+test('A1: a login form posted from a foreign origin is refused (login CSRF)', async (t) => {
+  const passwordHash = await hashPassword('a long and good password');
+  const { proxy } = await setup(t, {
+    auth: { mode: 'password', users: [{ name: 'alice', passwordHash }] },
+  });
+  const login = (origin: string | undefined) =>
+    httpRequest(proxy.port, {
+      method: 'POST',
+      path: '/login',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...(origin === undefined ? {} : { Origin: origin }),
+      },
+      body: new URLSearchParams({ user: 'alice', password: 'a long and good password' }).toString(),
+    });
+  for (const origin of ['https://evil.example', 'null', 'http://app.example.com']) {
+    const res = await login(origin);
+    assert.equal(res.status, 403, origin);
+    assert.equal(res.headers['set-cookie'], undefined, origin);
+  }
+  assert.equal(proxy.logs.filter((l) => l.event === 'auth.refused').length, 3);
+  const ok = await login(PUBLIC_URL);
+  assert.equal(ok.status, 303);
+  assert.match(String(ok.headers['set-cookie']), /porthole_session=/);
+  // Non-browser clients send no Origin; CSRF needs a browser, and browsers always send it.
+  assert.equal((await login(undefined)).status, 303);
+});
+
 test('A2: a missing Origin is refused with 403 by default, allowed only when configured', async (t) => {
   const { proxy, recorder } = await setup(t);
   assert.equal(await raw(proxy, { origin: null }), 403);
