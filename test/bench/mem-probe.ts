@@ -1,21 +1,23 @@
 /**
- * Where a held session's memory goes: opens N echo sessions against an in-process Porthole
- * and reports heap and RSS growth per session, and the heaviest constructors in a heap
- * snapshot diff. A diagnostic for the `conns` RSS figure, not part of the bench run.
+ * Where a held session's memory goes: an in-process Porthole, with the load client and the
+ * echo backend in other processes, so the figures are the proxy's alone. Reports heap and
+ * RSS growth per held session; SNAP=1 also writes heap snapshots before and after (diff them
+ * by constructor to see what each session keeps). A diagnostic, not part of the bench run.
  * Usage: node --expose-gc --import tsx test/bench/mem-probe.ts [N]
  */
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
-import { WebSocket } from 'ws';
 import { startProxy } from '../helpers/proxy.ts';
+import type { BackendMessage } from './backend-child.ts';
+import type { LoadCommand, LoadMessage } from './load-child.ts';
+import { forkTs, nextMessage } from './proc.ts';
 
 const n = Number(process.argv[2] ?? 2000);
-const backend = createServer({ noDelay: true }, (s) => s.on('data', (c: Buffer) => s.write(c)));
-await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
-const address = backend.address();
-const port = typeof address === 'object' && address !== null ? address.port : 0;
+const backend = forkTs('backend-child.ts');
+const load = forkTs('load-child.ts');
+const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(backend, 'ready');
 const proxy = await startProxy({
-  hosts: [{ id: 'echo', name: 'echo', target: `tcp://127.0.0.1:${port}` }],
+  hosts: [{ id: 'echo', name: 'echo', target: `tcp://127.0.0.1:${ports.echo}` }],
   limits: {
     maxSessions: 100_000,
     maxSessionsPerIp: 100_000,
@@ -25,37 +27,41 @@ const proxy = await startProxy({
   },
   log: { level: 'silent' },
 });
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const measure = (): { heap: number; rss: number; external: number } => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return { heap: getHeapStatistics().used_heap_size, rss: m.rss, external: m.external + m.arrayBuffers };
+const ask = <T extends LoadMessage>(
+  child: ChildProcess,
+  cmd: LoadCommand,
+  type: T['type'],
+): Promise<T> => {
+  const reply = nextMessage<T>(child, type);
+  child.send(cmd);
+  return reply;
 };
-const open = (): Promise<WebSocket> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${proxy.url}/ws?host=echo`, 'porthole.v1', { origin: proxy.origin });
-    ws.on('open', () => ws.send(Buffer.alloc(32, 'p')));
-    ws.on('message', (_d, isBinary) => {
-      if (isBinary) resolve(ws);
-    });
-    ws.on('error', reject);
-  });
-const warm = await Promise.all(Array.from({ length: 200 }, open));
-for (const ws of warm) ws.terminate();
-await new Promise((r) => setTimeout(r, 500));
+const open = (count: number): Promise<LoadMessage> =>
+  ask(
+    load,
+    { cmd: 'open', url: `${proxy.url}/ws?host=echo`, origin: proxy.origin, count, concurrency: 64 },
+    'opened',
+  );
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const measure = (): { heap: number; rss: number } => {
+  gc();
+  gc();
+  return { heap: getHeapStatistics().used_heap_size, rss: process.memoryUsage().rss };
+};
+await open(300);
+await ask(load, { cmd: 'close' }, 'closed');
+await new Promise((r) => setTimeout(r, 1000));
 const before = measure();
 if (process.env.SNAP === '1') writeHeapSnapshot('/tmp/before.heapsnapshot');
-const held: WebSocket[] = [];
-for (let i = 0; i < n; i += 100) held.push(...(await Promise.all(Array.from({ length: 100 }, open))));
-await new Promise((r) => setTimeout(r, 500));
+await open(n);
+await new Promise((r) => setTimeout(r, 1000));
 const after = measure();
 if (process.env.SNAP === '1') writeHeapSnapshot('/tmp/after.heapsnapshot');
-// Both ends live in this process: the client's WebSocket and the backend's socket count too.
-const per = (k: 'heap' | 'rss' | 'external'): number => Math.round((after[k] - before[k]) / n);
+const per = (k: 'heap' | 'rss'): number => Math.round((after[k] - before[k]) / n);
 process.stdout.write(
-  `${n} sessions, per session incl. client+backend ends: heap ${per('heap')} B, external ${per('external')} B, rss ${per('rss')} B\n`,
+  `${n} sessions held, per session (proxy only): heap ${per('heap')} B, rss ${per('rss')} B\n`,
 );
-for (const ws of held) ws.terminate();
+await ask(load, { cmd: 'close' }, 'closed');
 await proxy.close();
-backend.close();
+load.kill();
+backend.kill();
