@@ -172,9 +172,7 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
   });
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const ip = gate.clientIp(req);
-    // Login CSRF: a foreign page must not sign a visitor in to an account of its choosing.
-    // Browsers always send Origin on a form POST; its absence means a non-browser client.
-    if (checkOrigin(gate.origin, req) === 'forbidden') {
+    if (crossSiteForm(gate, req)) {
       log.info(
         { event: 'auth.refused', ip, mode: 'password', origin: cap(req.headers.origin) },
         'login from a foreign origin refused',
@@ -220,6 +218,19 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
   app.post('/logout', (_req, res) => {
     res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, '/login');
   });
+}
+
+/**
+ * Login CSRF: a foreign page must not sign a visitor in to an account of its choosing.
+ * Sec-Fetch-Site says where a form came from even when, under our no-referrer policy, the
+ * browser sends `Origin: null`; browsers without it send a real Origin, checked as for
+ * upgrades. Neither header: not a browser, so not a CSRF.
+ */
+function crossSiteForm(gate: Gate, req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  return origin !== undefined && origin !== 'null' && checkOrigin(gate.origin, req) !== 'ok';
 }
 
 /** scrypt of a random password: a real hash to spend time on when the user is unknown. */

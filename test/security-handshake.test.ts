@@ -88,32 +88,43 @@ test('A1: a foreign Origin is refused with 403 before 101, even with a valid cre
   assert.equal(ok.status, 101);
 });
 
-test('A1: a login form posted from a foreign origin is refused (login CSRF)', async (t) => {
+test('A1: a login form posted from a foreign site is refused (login CSRF)', async (t) => {
   const passwordHash = await hashPassword('a long and good password');
   const { proxy } = await setup(t, {
     auth: { mode: 'password', users: [{ name: 'alice', passwordHash }] },
   });
-  const login = (origin: string | undefined) =>
+  const login = (headers: Record<string, string>) =>
     httpRequest(proxy.port, {
       method: 'POST',
       path: '/login',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        ...(origin === undefined ? {} : { Origin: origin }),
-      },
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
       body: new URLSearchParams({ user: 'alice', password: 'a long and good password' }).toString(),
     });
-  for (const origin of ['https://evil.example', 'null', 'http://app.example.com']) {
-    const res = await login(origin);
-    assert.equal(res.status, 403, origin);
-    assert.equal(res.headers['set-cookie'], undefined, origin);
+  const foreign = [
+    { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+    // A page with Referrer-Policy: no-referrer posts with Origin: null.
+    { 'Sec-Fetch-Site': 'cross-site', Origin: 'null' },
+    { 'Sec-Fetch-Site': 'same-site', Origin: 'https://evil.app.example.com' },
+    // Browsers without Sec-Fetch-* still send a real Origin.
+    { Origin: 'https://evil.example' },
+    { Origin: 'http://app.example.com' },
+  ];
+  for (const headers of foreign) {
+    const res = await login(headers);
+    assert.equal(res.status, 403, JSON.stringify(headers));
+    assert.equal(res.headers['set-cookie'], undefined);
   }
-  assert.equal(proxy.logs.filter((l) => l.event === 'auth.refused').length, 3);
-  const ok = await login(PUBLIC_URL);
-  assert.equal(ok.status, 303);
-  assert.match(String(ok.headers['set-cookie']), /porthole_session=/);
-  // Non-browser clients send no Origin; CSRF needs a browser, and browsers always send it.
-  assert.equal((await login(undefined)).status, 303);
+  assert.equal(proxy.logs.filter((l) => l.event === 'auth.refused').length, foreign.length);
+  // Our own login page: same-origin (Origin: null under our no-referrer policy), or a real Origin.
+  for (const headers of [
+    { 'Sec-Fetch-Site': 'same-origin', Origin: 'null' },
+    { Origin: PUBLIC_URL },
+    {},
+  ]) {
+    const ok = await login(headers);
+    assert.equal(ok.status, 303, JSON.stringify(headers));
+    assert.match(String(ok.headers['set-cookie']), /porthole_session=/);
+  }
 });
 
 test('A2: a missing Origin is refused with 403 by default, allowed only when configured', async (t) => {
