@@ -57,9 +57,15 @@ test('without a token the picker and a deep link both say a sign-in is needed', 
   await page.getByText('This server needs you to sign in').first().waitFor({ timeout: 10_000 });
   await page.goto(`${tokenServer.url}/?host=demo`);
   await page
-    .locator('#notice-text', { hasText: 'This server needs you to sign in before opening a session.' })
+    .locator('#notice-text', {
+      hasText: 'This server needs you to sign in before opening a session.',
+    })
     .waitFor({ timeout: 10_000 });
-  assert.notEqual(await page.locator('#app').getAttribute('data-state'), 'waiting', 'a sign-in is not retried');
+  assert.notEqual(
+    await page.locator('#app').getAttribute('data-state'),
+    'waiting',
+    'a sign-in is not retried',
+  );
   await page.close();
 });
 
