@@ -345,6 +345,7 @@ async function connsSuite(
   sessions: number,
   loads: number,
   maxSessions: number,
+  overload: number,
 ): Promise<ConnsResult> {
   log(`conns: ${sessions} sessions, ${workers} worker(s), ${loads} load process(es)`);
   return runConns({
@@ -353,7 +354,7 @@ async function connsSuite(
     loads,
     concurrency: 256,
     holdSeconds: opts.holdSeconds,
-    overload: quick ? 0 : 400,
+    overload: quick ? 0 : overload,
     startProxy: (echoPorts, w): Promise<ProxyProcess> =>
       startProxy(
         writeConfig(
@@ -379,9 +380,9 @@ async function main(): Promise<void> {
   if (only.has('conns')) {
     // One process: the session cap sits above what 20 000 descriptors allow, so the
     // overload probe meets the descriptor limit; with two workers it meets the session cap.
-    conns.push(await connsSuite(1, opts.sessions, 1, 10_500));
+    conns.push(await connsSuite(1, opts.sessions, 1, 10_500, 400));
     await sleep(2000);
-    conns.push(await connsSuite(2, opts.clusterSessions, 2, 9_600));
+    conns.push(await connsSuite(2, opts.clusterSessions, 2, 9_900, 1200));
   }
   const rows: Row[] = summarise({ ...measured, flood, conns, haveSocat: paths.includes('socat') });
   const meta = {
