@@ -7,7 +7,9 @@
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
   ABNORMAL: 1006,
+  INVALID_DATA: 1007,
   POLICY: 1008,
   TOO_BIG: 1009,
   INTERNAL: 1011,
@@ -41,6 +43,17 @@ const CLOSE_INFO: ReadonlyMap<number, CloseInfo> = new Map<number, CloseInfo>([
   [
     CloseCode.ABNORMAL,
     { sentence: 'The connection to the server was lost unexpectedly.', retry: true },
+  ],
+  [
+    CloseCode.PROTOCOL_ERROR,
+    {
+      sentence: 'The session ended: the browser sent something the server could not read.',
+      retry: false,
+    },
+  ],
+  [
+    CloseCode.INVALID_DATA,
+    { sentence: 'The session ended: a message was not valid text.', retry: false },
   ],
   [
     CloseCode.POLICY,

@@ -169,3 +169,27 @@ test('GET /api/hosts lists hosts without backend addresses unless showAddress', 
   const proto = await fetch(`http://127.0.0.1:${proxy.port}/api/hosts/__proto__`);
   assert.equal(proto.status, 404);
 });
+
+test('B6: only the exact host:port of the chosen entry is dialled, never a sibling entry', async (t) => {
+  const a = await startBackend();
+  const b = await startBackend();
+  const proxy = await startProxy({
+    hosts: [
+      { id: 'a', name: 'A', target: `tcp://127.0.0.1:${a.port}` },
+      { id: 'b', name: 'B', target: `tcp://127.0.0.1:${b.port}` },
+    ],
+  });
+  t.after(async () => {
+    await proxy.close();
+    await a.close();
+    await b.close();
+  });
+  for (const id of ['a', 'A', 'a ', 'a%00', 'a/../b', `a:${b.port}`]) {
+    const ws = await openSession(proxy, id).catch(() => undefined);
+    ws?.close();
+  }
+  await waitFor(() => a.sockets.length === 1, 'the one valid id dialled its own port');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(a.sockets.length, 1);
+  assert.equal(b.sockets.length, 0, 'the sibling entry was never dialled');
+});
