@@ -28,6 +28,8 @@ export interface FloodResult {
   minMiB: number;
   /** (max − min) / min over the samples after warm-up, in percent. */
   spreadPct: number;
+  /** Mean of the last 10 samples against the mean of the first 10, in percent: growth. */
+  driftPct: number;
   /** Sessions still open at the end (a slow reader under the cap must not be dropped). */
   alive: number;
   /** Bytes delivered per session on average, MB/s. */
@@ -106,6 +108,10 @@ export async function runFlood(opts: FloodOptions): Promise<FloodResult> {
     r.stop();
     r.ws.terminate();
   }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const edge = Math.max(1, Math.min(10, Math.floor(rssMiB.length / 3)));
+  const head = mean(rssMiB.slice(0, edge));
+  const tail = mean(rssMiB.slice(-edge));
   const maxMiB = Math.max(...rssMiB);
   const minMiB = Math.min(...rssMiB);
   return {
@@ -117,6 +123,7 @@ export async function runFlood(opts: FloodOptions): Promise<FloodResult> {
     maxMiB,
     minMiB,
     spreadPct: ((maxMiB - minMiB) / minMiB) * 100,
+    driftPct: ((tail - head) / head) * 100,
     alive: opts.sessions - closed,
     perSessionMBps: bytes / opts.sessions / elapsedS / 1e6,
   };

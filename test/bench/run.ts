@@ -67,7 +67,7 @@ const only = new Set<Suite>(
   ),
 );
 const opts = {
-  repeats: Number(flags.repeats ?? 3),
+  repeats: Number(flags.repeats ?? (quick ? 3 : 5)),
   streamBytes: (quick ? 64 : 256) * MiB,
   rttRounds: quick ? 1000 : 4000,
   rttRounds16: quick ? 300 : 1500,
@@ -330,7 +330,7 @@ async function floodSuite(): Promise<FloodResult> {
       port: proxy.port,
       sessions: opts.floodSessions,
       seconds: opts.floodSeconds,
-      warmupSeconds: quick ? 2 : 5,
+      warmupSeconds: quick ? 3 : 15,
       readBytesPerS: 1e6,
       sample: () => proxy.sample(),
     });
@@ -395,12 +395,13 @@ async function main(): Promise<void> {
     quick,
     ...opts,
     seconds: Math.round((Date.now() - started) / 1000),
+    loadavgAfter: loadavg(),
   };
   writeFileSync(
     join(outDir, 'latest.json'),
     `${JSON.stringify({ meta, rows, ...measured, flood, conns }, null, 2)}\n`,
   );
-  const md = `${markdownTable(rows)}\n\n_${meta.date.slice(0, 10)}, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, ${meta.command}; medians of ${opts.repeats} interleaved repeats; MB = 10⁶ bytes._\n`;
+  const md = `${markdownTable(rows)}\n\n_${meta.date.slice(0, 10)}, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, ${meta.command}; medians of ${opts.repeats} interleaved repeats; MB = 10⁶ bytes; load average ${meta.loadavgBefore[0]?.toFixed(1)} before, ${meta.loadavgAfter[0]?.toFixed(1)} after._\n`;
   writeFileSync(join(outDir, 'latest.md'), md);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   log(`wrote ${join(outDir, 'latest.json')} and latest.md in ${meta.seconds} s`);

@@ -160,12 +160,19 @@ export function summarise(f: Figures): Row[] {
   rows.push(cpuRow('cpu per GiB up 64KiB, porthole.v1', f, 'up64k', 'v1'));
   for (const c of f.conns) rows.push(...connsRows(c));
   if (f.flood !== undefined) {
+    const fl = f.flood;
     rows.push({
-      metric: `flood ${f.flood.seconds} s, ${f.flood.sessions} slow readers: RSS spread`,
+      metric: `flood ${fl.seconds} s, ${fl.sessions} slow readers: RSS drift`,
       unit: '%',
-      porthole: f.flood.spreadPct,
-      target: '≤ 10 %, none dropped',
-      pass: f.flood.spreadPct <= 10 && f.flood.alive === f.flood.sessions,
+      porthole: fl.driftPct,
+      target: '≤ +10 %, none dropped',
+      pass: fl.driftPct <= 10 && fl.alive === fl.sessions,
+    });
+    rows.push({
+      metric: `flood ${fl.seconds} s: RSS min–max`,
+      unit: 'MiB',
+      porthole: fl.maxMiB,
+      target: `min ${fl.minMiB.toFixed(0)}, spread ${fl.spreadPct.toFixed(0)} %`,
     });
   }
   return rows.filter((r): r is Row => r !== undefined);
