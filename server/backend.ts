@@ -40,6 +40,27 @@ export type Lookup = (host: string) => Promise<{ address: string }>;
 
 const KEEPALIVE_DELAY_MS = 60_000;
 
+/**
+ * Backend reads go into one buffer shared by every backend socket: 256 KiB, so a flooding host
+ * is read in quarter-megabyte gulps (a quarter of the reads, frames and writes of Node's 64 KiB
+ * default), and an idle socket holds no read buffer at all. Reads run one at a time on the
+ * event loop and each is copied out to an exact-size Buffer before the next, so nothing ever
+ * sees the shared bytes change under it. Sockets still emit 'data', pause() and resume().
+ */
+export const READ_BUFFER_BYTES = 256 * 1024;
+const sharedReadBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+
+/** Node calls it as a method of the socket that read (`this`); true = keep reading. */
+function onBackendRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
+  // Unpooled: a small chunk waiting for a slow browser must not pin an 8 KiB pool slab.
+  const chunk = Buffer.allocUnsafeSlow(bytes);
+  chunk.set(buffer.subarray(0, bytes));
+  this.emit('data', chunk);
+  return true;
+}
+
+const BACKEND_READ = { buffer: sharedReadBuffer, callback: onBackendRead };
+
 async function resolveAddress(
   host: string,
   timeoutMs: number,
@@ -108,6 +129,7 @@ export async function dial(options: DialOptions): Promise<Socket> {
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
+      onread: BACKEND_READ,
     });
     const fail = (error: BackendError): void => {
       cleanup();
