@@ -1,0 +1,78 @@
+/**
+ * Issue 4's end-to-end promise, functionally (speed is for `npm run bench:browser`): while a
+ * backend floods the real client, the server holds no more than its window, the page's
+ * memory stays bounded, and a keystroke still gets through to the backend.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import {
+  launchBrowser,
+  startServer,
+  type TestBrowser,
+  type TestServer,
+  waitForState,
+} from './helpers.ts';
+
+let server: TestServer;
+let browser: TestBrowser;
+let flood: Server;
+let typed = '';
+
+before(async () => {
+  const line = Buffer.from(`${'\x1b[1;32mflood\x1b[0m '.repeat(8)}\r\n`.repeat(512));
+  flood = createServer((s: Socket) => {
+    s.on('error', () => {});
+    s.on('data', (d: Buffer) => {
+      typed += d.toString('latin1');
+    });
+    const pump = (): void => {
+      while (!s.destroyed && s.write(line)) {}
+    };
+    s.on('drain', pump);
+    pump();
+  });
+  await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+  const address = flood.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  server = await startServer({
+    hosts: [
+      { id: 'flood', name: 'Flood', target: `tcp://127.0.0.1:${address.port}`, input: 'raw' },
+    ],
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  flood?.close();
+});
+
+test('a flooding backend: bounded server buffers and page heap, and keystrokes still get through', async () => {
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await page.goto(`${server.url}/?host=flood`);
+  await waitForState(page, 'connected', 10_000);
+  await page.locator('.xterm-helper-textarea').focus();
+  let maxBuffered = 0;
+  const deadline = Date.now() + 6000;
+  while (Date.now() < deadline) {
+    maxBuffered = Math.max(maxBuffered, server.porthole.sessions.bufferedBytes());
+    await page.waitForTimeout(100);
+  }
+  await page.keyboard.type('q');
+  const typedBy = Date.now() + 5000;
+  while (!typed.includes('q') && Date.now() < typedBy) await page.waitForTimeout(50);
+  assert.ok(typed.includes('q'), 'the keystroke reached the backend during the flood');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = (await cdp.send('Runtime.getHeapUsage')) as {
+    usedSize: number;
+    backingStorageSize?: number;
+  };
+  const pageBytes = heap.usedSize + (heap.backingStorageSize ?? 0);
+  assert.ok(pageBytes < 64 * 1024 * 1024, `page heap + buffers ${pageBytes} bytes`);
+  assert.ok(maxBuffered <= 4 * 1024 * 1024, `server held ${maxBuffered} bytes for the session`);
+  assert.equal(await page.locator('#app').getAttribute('data-state'), 'connected');
+  await page.close();
+});
