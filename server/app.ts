@@ -26,7 +26,7 @@ import { CLIENT_DIR } from './paths.ts';
 import { SessionRegistry } from './registry.ts';
 import type { Session } from './session.ts';
 import { createTlsServer } from './tls.ts';
-import { handleUpgrade, refuse } from './upgrade.ts';
+import { handleUpgrade, refuse, type UpgradeContext } from './upgrade.ts';
 
 export interface PortholeOptions {
   config: Readonly<Config>;
@@ -147,27 +147,25 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const server: Server = tls?.server ?? createServer(serverOptions, app);
   server.maxHeadersCount = 100;
   server.on('clientError', onClientError(log));
+  // One context for every upgrade: each live session keeps it (through its callbacks), so a
+  // fresh object and closures per upgrade would cost every held session about 700 bytes.
+  const upgradeContext: UpgradeContext = {
+    config,
+    hosts,
+    registry: sessions,
+    wss,
+    gate,
+    log,
+    demoPort: () => demo?.port,
+    draining: () => draining,
+    createCodec: options.createCodec ?? createCodecFor,
+    lookup: options.lookup,
+    onSession: (s) => emitter.emit('session', s),
+    onSessionClose: (s) => emitter.emit('close', s),
+    ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
+  };
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
-    handleUpgrade(
-      {
-        config,
-        hosts,
-        registry: sessions,
-        wss,
-        gate,
-        log,
-        demoPort: () => demo?.port,
-        draining: () => draining,
-        createCodec: options.createCodec ?? createCodecFor,
-        lookup: options.lookup,
-        onSession: (s) => emitter.emit('session', s),
-        onSessionClose: (s) => emitter.emit('close', s),
-        ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
-      },
-      req,
-      socket,
-      head,
-    );
+    handleUpgrade(upgradeContext, req, socket, head);
   server.on('upgrade', upgrade);
 
   // Once listening, server errors come from accept(): EMFILE/ENFILE when the process is out of

@@ -7,7 +7,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
-import { startProxy } from '../helpers/proxy.ts';
 import type { BackendMessage } from './backend-child.ts';
 import type { LoadCommand, LoadMessage } from './load-child.ts';
 import { forkTs, nextMessage } from './proc.ts';
@@ -16,17 +15,32 @@ const n = Number(process.argv[2] ?? 2000);
 const backend = forkTs('backend-child.ts');
 const load = forkTs('load-child.ts');
 const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(backend, 'ready');
-const proxy = await startProxy({
-  hosts: [{ id: 'echo', name: 'echo', target: `tcp://127.0.0.1:${ports.echo}` }],
-  limits: {
-    maxSessions: 100_000,
-    maxSessionsPerIp: 100_000,
-    maxSessionsPerUser: 100_000,
-    upgradesPerIpPerMinute: 100_000_000,
-    upgradeBurst: 100_000,
-  },
-  log: { level: 'silent' },
+// The emitted build, as in production: tsx's keep-names helper gives every closure an own
+// `name` property, which would add about 3 KB per session that the real server never has.
+const build = (file: string): string => new URL(`../../build/server/${file}`, import.meta.url).href;
+const { createPorthole } = (await import(build('app.js'))) as typeof import('../../server/app.ts');
+const { resolveConfig } = (await import(
+  build('config.js')
+)) as typeof import('../../server/config.ts');
+const porthole = createPorthole({
+  config: resolveConfig({
+    hosts: [{ id: 'echo', name: 'echo', target: `tcp://127.0.0.1:${ports.echo}` }],
+    limits: {
+      maxSessions: 100_000,
+      maxSessionsPerIp: 100_000,
+      maxSessionsPerUser: 100_000,
+      upgradesPerIpPerMinute: 100_000_000,
+      upgradeBurst: 100_000,
+    },
+    log: { level: 'silent' },
+  }),
 });
+const address = await porthole.listen(0, '127.0.0.1');
+const proxy = {
+  url: `ws://127.0.0.1:${address.port}`,
+  origin: `http://127.0.0.1:${address.port}`,
+  close: () => porthole.close(200),
+};
 const ask = <T extends LoadMessage>(
   child: ChildProcess,
   cmd: LoadCommand,
