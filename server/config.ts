@@ -3,11 +3,11 @@
  * Every error names the key path (`hosts[1].target`) and what is wrong with it.
  */
 import { readFileSync } from 'node:fs';
-import iconv from 'iconv-lite';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { classify, endsInNumber } from './address.ts';
 import { authSchema, hostAllowSchema } from './auth-config.ts';
+import { encodingSchema, newlineSchema } from './codec-config.ts';
 import { customTargetsSchema } from './targets.ts';
 
 export class ConfigError extends Error {
@@ -70,13 +70,8 @@ const hostSchema = z.strictObject({
   description: z.string().max(500).optional(),
   tags: z.array(z.string().min(1).max(32)).max(16).optional(),
   target,
-  encoding: z
-    .string()
-    .refine((e) => /^utf-?8$/i.test(e) || iconv.encodingExists(e), {
-      message: 'is not a character set iconv-lite knows (try utf-8, cp437, latin1, koi8-r, ...)',
-    })
-    .default('utf-8'),
-  newline: z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf'),
+  encoding: encodingSchema,
+  newline: newlineSchema,
   input: z.enum(['line', 'raw']).optional(),
   showAddress: z.boolean().default(false),
   /** Who may use this host (needs auth); omitted = everyone who is authenticated. */

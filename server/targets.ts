@@ -6,10 +6,10 @@
 import { ADDRCONFIG, type LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, type Socket } from 'node:net';
-import iconv from 'iconv-lite';
 import { z } from 'zod';
 import { type Classification, classify, endsInNumber, parseCidr, sameAddress } from './address.ts';
 import { BackendError, type DialOptions, dial } from './backend.ts';
+import { encodingSchema, newlineSchema } from './codec-config.ts';
 
 export type TargetErrorCode = 'disabled' | 'syntax' | 'port' | 'host' | 'address';
 
@@ -75,13 +75,8 @@ export const customTargetsSchema = z
     /** Internal addresses or CIDRs that may be dialled anyway (exact, after canonicalising). */
     allowAddresses: z.array(addressEntry).default([]),
     protocol: z.enum(['telnet', 'tcp']).default('telnet'),
-    encoding: z
-      .string()
-      .refine((e) => /^utf-?8$/i.test(e) || iconv.encodingExists(e), {
-        message: 'is not a character set iconv-lite knows',
-      })
-      .default('utf-8'),
-    newline: z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf'),
+    encoding: encodingSchema,
+    newline: newlineSchema,
   })
   .prefault({});
 
