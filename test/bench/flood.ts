@@ -28,7 +28,11 @@ export interface FloodResult {
   minMiB: number;
   /** (max − min) / min over the samples after warm-up, in percent. */
   spreadPct: number;
-  /** Mean of the last 10 samples against the mean of the first 10, in percent: growth. */
+  /**
+   * Growth: the highest sample of the last third against the highest of the first third, in
+   * percent. Peaks, not means: RSS saw-tooths as V8 collects the per-read buffers in batches,
+   * and a leak shows as rising peaks.
+   */
   driftPct: number;
   /** Sessions still open at the end (a slow reader under the cap must not be dropped). */
   alive: number;
@@ -108,10 +112,9 @@ export async function runFlood(opts: FloodOptions): Promise<FloodResult> {
     r.stop();
     r.ws.terminate();
   }
-  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const edge = Math.max(1, Math.min(10, Math.floor(rssMiB.length / 3)));
-  const head = mean(rssMiB.slice(0, edge));
-  const tail = mean(rssMiB.slice(-edge));
+  const third = Math.max(1, Math.floor(rssMiB.length / 3));
+  const head = Math.max(...rssMiB.slice(0, third));
+  const tail = Math.max(...rssMiB.slice(-third));
   const maxMiB = Math.max(...rssMiB);
   const minMiB = Math.min(...rssMiB);
   return {

@@ -162,7 +162,7 @@ export function summarise(f: Figures): Row[] {
   if (f.flood !== undefined) {
     const fl = f.flood;
     rows.push({
-      metric: `flood ${fl.seconds} s, ${fl.sessions} slow readers: RSS drift`,
+      metric: `flood ${fl.seconds} s, ${fl.sessions} slow readers: RSS peak growth`,
       unit: '%',
       porthole: fl.driftPct,
       target: '≤ +10 %, none dropped',
