@@ -5,7 +5,7 @@
  * learns "backend unavailable" (SECURITY.md B7).
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { isIP, type OnReadOpts, type Socket, connect as tcpConnect } from 'node:net';
 
 /** `no-descriptors`: this process is out of file descriptors (EMFILE/ENFILE), not the host's fault. */
 export type BackendFailure =
@@ -41,25 +41,52 @@ export type Lookup = (host: string) => Promise<{ address: string }>;
 const KEEPALIVE_DELAY_MS = 60_000;
 
 /**
- * Backend reads go into one buffer shared by every backend socket: 256 KiB, so a flooding host
- * is read in quarter-megabyte gulps (a quarter of the reads, frames and writes of Node's 64 KiB
- * default), and an idle socket holds no read buffer at all. Reads run one at a time on the
- * event loop and each is copied out to an exact-size Buffer before the next, so nothing ever
- * sees the shared bytes change under it. Sockets still emit 'data', pause() and resume().
+ * Backend reads, two tiers (Node's `onread`):
+ * - Every socket starts on one 64 KiB buffer shared by all backend sockets; each read is
+ *   copied out to an exact-size Buffer before the next can happen (reads run one at a time on
+ *   the event loop), so an idle socket holds no buffer and keystroke echoes cost a tiny copy.
+ * - A read that fills it means a flood: the socket gets a 256 KiB buffer of its own, and reads
+ *   of at least half of that are handed on as they are, with no copy, a fresh buffer taking the
+ *   next read (a handed-on chunk pins at most twice its size). The first smaller read is copied
+ *   out and the socket goes back to the shared buffer.
+ * A quarter of the reads, frames and writes of Node's 64 KiB default on a flood, and no
+ * 64 KiB allocation per read. Sockets still emit 'data', pause() and resume().
  */
+const SHARED_READ_BYTES = 64 * 1024;
 export const READ_BUFFER_BYTES = 256 * 1024;
-const sharedReadBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+const HANDOFF_MIN_BYTES = READ_BUFFER_BYTES / 2;
+const sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
 
-/** Node calls it as a method of the socket that read (`this`); true = keep reading. */
-function onBackendRead(this: Socket, bytes: number, buffer: Uint8Array): boolean {
+function copyOut(buffer: Uint8Array, bytes: number): Buffer {
   // Unpooled: a small chunk waiting for a slow browser must not pin an 8 KiB pool slab.
   const chunk = Buffer.allocUnsafeSlow(bytes);
   chunk.set(buffer.subarray(0, bytes));
-  this.emit('data', chunk);
-  return true;
+  return chunk;
 }
 
-const BACKEND_READ = { buffer: sharedReadBuffer, callback: onBackendRead };
+/** The `onread` option for one backend socket. */
+function backendRead(): OnReadOpts {
+  let next: Uint8Array = sharedReadBuffer;
+  return {
+    buffer: () => next,
+    // Node calls it as a method of the socket that read; true = keep reading.
+    callback(this: Socket, bytes: number, buffer: Uint8Array): boolean {
+      let chunk: Buffer;
+      if (buffer === sharedReadBuffer) {
+        chunk = copyOut(buffer, bytes);
+        if (bytes === SHARED_READ_BYTES) next = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+      } else if (bytes >= HANDOFF_MIN_BYTES) {
+        chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
+        next = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+      } else {
+        chunk = copyOut(buffer, bytes);
+        next = sharedReadBuffer;
+      }
+      this.emit('data', chunk);
+      return true;
+    },
+  };
+}
 
 async function resolveAddress(
   host: string,
@@ -129,7 +156,7 @@ export async function dial(options: DialOptions): Promise<Socket> {
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
-      onread: BACKEND_READ,
+      onread: backendRead(),
     });
     const fail = (error: BackendError): void => {
       cleanup();
