@@ -45,16 +45,19 @@ const KEEPALIVE_DELAY_MS = 60_000;
  * - Every socket starts on one 64 KiB buffer shared by all backend sockets; each read is
  *   copied out to an exact-size Buffer before the next can happen (reads run one at a time on
  *   the event loop), so an idle socket holds no buffer and keystroke echoes cost a tiny copy.
- * - A read that fills it means a flood: the socket gets a 256 KiB buffer of its own, and reads
- *   of at least half of that are handed on as they are, with no copy, a fresh buffer taking the
- *   next read (a handed-on chunk pins at most twice its size). The first smaller read is copied
- *   out and the socket goes back to the shared buffer.
- * A quarter of the reads, frames and writes of Node's 64 KiB default on a flood, and no
+ * - Two bulk reads (32 KiB or more) in a row mean a flood: the socket gets a 256 KiB buffer of
+ *   its own. Reads of at least half of it are handed on as they are, with no copy, and a fresh
+ *   buffer takes the next read (a handed-on chunk pins at most twice its size); smaller bulk
+ *   reads are copied out and the buffer is kept. The first read under 32 KiB sends the socket
+ *   back to the shared buffer, so only a socket whose flood stopped on a bulk read keeps
+ *   256 KiB until its next read.
+ * On a flood that is a quarter of the reads, frames and writes of Node's 64 KiB default, and no
  * 64 KiB allocation per read. Sockets still emit 'data', pause() and resume().
  */
 const SHARED_READ_BYTES = 64 * 1024;
 export const READ_BUFFER_BYTES = 256 * 1024;
 const HANDOFF_MIN_BYTES = READ_BUFFER_BYTES / 2;
+const BULK_READ_BYTES = 32 * 1024;
 const sharedReadBuffer = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
 
 function copyOut(buffer: Uint8Array, bytes: number): Buffer {
@@ -67,20 +70,21 @@ function copyOut(buffer: Uint8Array, bytes: number): Buffer {
 /** The `onread` option for one backend socket. */
 function backendRead(): OnReadOpts {
   let next: Uint8Array = sharedReadBuffer;
+  let bulkReads = 0;
   return {
     buffer: () => next,
     // Node calls it as a method of the socket that read; true = keep reading.
     callback(this: Socket, bytes: number, buffer: Uint8Array): boolean {
+      bulkReads = bytes >= BULK_READ_BYTES ? bulkReads + 1 : 0;
       let chunk: Buffer;
-      if (buffer === sharedReadBuffer) {
-        chunk = copyOut(buffer, bytes);
-        if (bytes === SHARED_READ_BYTES) next = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-      } else if (bytes >= HANDOFF_MIN_BYTES) {
+      if (buffer !== sharedReadBuffer && bytes >= HANDOFF_MIN_BYTES) {
         chunk = Buffer.from(buffer.buffer, buffer.byteOffset, bytes);
         next = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
       } else {
         chunk = copyOut(buffer, bytes);
-        next = sharedReadBuffer;
+        if (bulkReads === 0) next = sharedReadBuffer;
+        else if (bulkReads >= 2 && next === sharedReadBuffer)
+          next = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
       }
       this.emit('data', chunk);
       return true;
