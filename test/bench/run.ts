@@ -371,6 +371,7 @@ async function connsSuite(
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadavgBefore = loadavg();
   const { measured, paths } =
     only.has('down') || only.has('up') || only.has('rtt')
       ? await throughputSuites()
@@ -391,7 +392,7 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
-    loadavgBefore: loadavg(),
+    loadavgBefore,
     quick,
     ...opts,
     seconds: Math.round((Date.now() - started) / 1000),
