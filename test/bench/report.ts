@@ -15,7 +15,7 @@ export interface Row {
 
 function fmt(v: number | undefined, digits = 0): string {
   if (v === undefined || Number.isNaN(v)) return '–';
-  if (Math.abs(v) >= 100 || digits === 0) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 1000 || digits === 0) return Math.round(v).toLocaleString('en-US');
   return v.toFixed(digits);
 }
 
@@ -26,7 +26,7 @@ const verdict = (pass: boolean | undefined): string =>
   pass === undefined ? '' : pass ? 'met' : 'MISSED';
 
 function cells(r: Row): string[] {
-  const digits = r.unit === 'ms' || r.unit === 's/GiB' || r.unit === '%' ? 2 : 0;
+  const digits = r.unit === 's/GiB' || r.unit === '%' ? 2 : r.unit === 'KB' ? 1 : 0;
   return [
     r.metric,
     r.unit,
