@@ -48,6 +48,8 @@ export interface SessionStats {
   bytesUp: number;
 }
 
+/** An ack covering at least this much is not counted as a message (see #onMessage). */
+const PACED_ACK_BYTES = 16 * 1024;
 const SEND_BINARY = { binary: true } as const;
 /** Bytes the browser may send before the backend is connected; beyond it the WebSocket is paused. */
 const PRECONNECT_QUEUE_BYTES = 256 * 1024;
@@ -215,11 +217,6 @@ export class Session {
     this.#active = true;
     this.#awaitingPong = false;
     const limits = this.#opts.limits;
-    // Counted per tick (one second); typing and pasting stay far below (SECURITY.md C13).
-    if (++this.#messagesThisSecond > limits.maxMessagesPerSecond) {
-      this.close(CloseCode.POLICY, 'too many messages', 'rate-messages');
-      return;
-    }
     this.#bytesThisSecond += data.length;
     if (this.#bytesThisSecond >= limits.maxBytesPerSecond && !this.#throttled) {
       // A big paste is legitimate: slow it down (stop reading until the next tick), lose nothing.
@@ -227,6 +224,7 @@ export class Session {
       this.#syncWs();
     }
     if (isBinary || !this.#v1) {
+      if (this.#overMessageRate()) return;
       // websockify's binary mode relays text frames as bytes too.
       this.stats.bytesUp += data.length;
       if (this.#state === 'open') this.#toBackend(data);
@@ -242,7 +240,18 @@ export class Session {
       this.close(CloseCode.POLICY, `bad control message: ${msg.message}`, 'bad-message');
       return;
     }
+    // Acks of a real amount are paced by the data itself (each must cover bytes not yet
+    // acknowledged), so a fast download does not count against the message rate.
+    const pacedAck = msg.type === 'ack' && msg.bytes >= PACED_ACK_BYTES;
+    if (!pacedAck && this.#overMessageRate()) return;
     this.#onControl(msg);
+  }
+
+  /** Counted per tick (one second); typing and pasting stay far below (SECURITY.md C13). */
+  #overMessageRate(): boolean {
+    if (++this.#messagesThisSecond <= this.#opts.limits.maxMessagesPerSecond) return false;
+    this.close(CloseCode.POLICY, 'too many messages', 'rate-messages');
+    return true;
   }
 
   #onControl(msg: ClientMessage): void {

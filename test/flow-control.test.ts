@@ -139,3 +139,48 @@ test('C16: browser → backend: a host that does not read pauses the WebSocket; 
   assert.ok(ws.bufferedAmount > 0, 'the client is the one left holding its unsent bytes');
   assert.equal(proxy.porthole.sessions.size, 1);
 });
+
+test('porthole.v1: a fast download acknowledged every 64 KiB is not mistaken for a message flood', async (t) => {
+  const backend = await floodBackend();
+  const proxy = await startProxy({
+    hosts: [{ id: 'flood', name: 'Flood', target: backend.target }],
+  });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const ws = await openSession(proxy, 'flood');
+  const got = collect(ws);
+  let pending = 0;
+  let acks = 0;
+  ws.on('message', (d: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    pending += d.length;
+    if (pending >= 64 * KiB) {
+      ws.send(JSON.stringify({ type: 'ack', bytes: pending }));
+      pending = 0;
+      acks++;
+    }
+  });
+  await waitFor(() => acks > 600, 'more acks than the per-second message limit', 20_000);
+  assert.equal(proxy.porthole.sessions.size, 1, 'still connected');
+  ws.close();
+  await got.closed;
+});
+
+test('C13: tiny acks still count as messages: a flood of them closes with 1008', async (t) => {
+  const backend = await floodBackend(1024);
+  const proxy = await startProxy({
+    hosts: [{ id: 'flood', name: 'Flood', target: backend.target }],
+  });
+  t.after(async () => {
+    await proxy.close();
+    await backend.close();
+  });
+  const ws = await openSession(proxy, 'flood');
+  const got = collect(ws);
+  for (let i = 0; i < 400; i++) ws.send(JSON.stringify({ type: 'ack', bytes: 0 }));
+  const { code, reason } = await got.closed;
+  assert.equal(code, 1008);
+  assert.match(reason, /too many messages/);
+});
