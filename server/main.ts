@@ -14,6 +14,7 @@ import {
   DEFAULT_CONFIG_INPUT,
   loadConfigFile,
   resolveConfig,
+  withListen,
 } from './config.ts';
 import { createLogger } from './log.ts';
 
@@ -78,38 +79,28 @@ function loadConfig(): Startup | undefined {
     void printPasswordHash();
     return undefined;
   }
-  const path = args.config ?? process.env.PORTHOLE_CONFIG;
-  let config: Readonly<Config>;
-  try {
-    config =
-      path === undefined || path === ''
-        ? resolveConfig(DEFAULT_CONFIG_INPUT)
-        : loadConfigFile(path);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
   const workersText = args.workers ?? process.env.PORTHOLE_WORKERS ?? '1';
   const workers = parseWorkers(workersText);
   if (workers === undefined) {
     const source = args.workers === undefined ? 'PORTHOLE_WORKERS' : '--workers';
     fail(`${source} must be a whole number 1–64 or "auto", got "${workersText}"`);
   }
-  const host = args.host ?? process.env.PORTHOLE_HOST;
   const portText = args.port ?? process.env.PORTHOLE_PORT;
-  const port =
-    portText === undefined
-      ? undefined
-      : parsePort(portText, args.port === undefined ? 'PORTHOLE_PORT' : '--port');
-  if (host === undefined && port === undefined) return { config, workers };
   const listen = {
-    ...config.listen,
-    host: host ?? config.listen.host,
-    port: port ?? config.listen.port,
+    host: args.host ?? process.env.PORTHOLE_HOST,
+    port:
+      portText === undefined
+        ? undefined
+        : parsePort(portText, args.port === undefined ? 'PORTHOLE_PORT' : '--port'),
   };
+  const path = args.config ?? process.env.PORTHOLE_CONFIG;
   try {
-    // Validated again: --host 0.0.0.0 without TLS must fail the same way the file would.
-    return { config: resolveConfig({ ...config, listen }), workers };
+    // Overrides go in before validation: --host 0.0.0.0 without TLS fails like the file would.
+    const config =
+      path === undefined || path === ''
+        ? resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen))
+        : loadConfigFile(path, listen);
+    return { config, workers };
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
