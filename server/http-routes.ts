@@ -14,7 +14,7 @@ import { AuthError, mayUse, type Principal, SESSION_COOKIE, verifyPassword } fro
 import type { Config } from './config.ts';
 import { type Gate, LockedOut } from './gate.ts';
 import type { HostCatalogue } from './hosts.ts';
-import { cap, type Logger } from './log.ts';
+import { cap, type Logger, redactUrl } from './log.ts';
 import { renderLoginPage } from './login-page.ts';
 import { checkOrigin } from './origin.ts';
 
@@ -103,6 +103,24 @@ export function createExpressApp(parts: AppParts): Express {
         .send('The client is not built yet: run `npm run build`.\n');
     });
   }
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  // Last: Express's default handler would send the stack trace (outside NODE_ENV=production).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status >= 500) parts.log.error({ err, url: redactUrl(req.url) }, 'request failed');
+    else
+      parts.log.info(
+        { event: 'http.refused', status, url: redactUrl(req.url), reason: (err as Error).message },
+        'request refused',
+      );
+    if (!res.headersSent)
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status >= 500 ? 'Internal error\n' : 'Bad request\n');
+  });
   return app;
 }
 
@@ -236,6 +254,13 @@ function crossSiteForm(gate: Gate, req: Request): boolean {
 /** scrypt of a random password: a real hash to spend time on when the user is unknown. */
 const DUMMY_HASH =
   'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** The status an error asks for (body-parser and friends set `status`), else 500. */
+function httpStatusOf(err: unknown): number {
+  const status =
+    typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
 
 function noCacheHtml(res: Response, path: string): void {
   if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');

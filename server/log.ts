@@ -61,3 +61,9 @@ export function cap(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}…` : value;
 }
+
+/** Query secrets never reach the logs (SECURITY.md A10). */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  return cap(url.replace(/([?&](?:token|access_token|jwt|password)=)[^&]*/gi, '$1[redacted]'));
+}

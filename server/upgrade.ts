@@ -15,7 +15,7 @@ import type { Config } from './config.ts';
 import { type Gate, LockedOut } from './gate.ts';
 import { handshakeProblem } from './handshake.ts';
 import type { HostCatalogue, HostEntry } from './hosts.ts';
-import { cap, type Logger } from './log.ts';
+import { cap, type Logger, redactUrl } from './log.ts';
 import { checkOrigin } from './origin.ts';
 import type { SessionRegistry } from './registry.ts';
 import { Session } from './session.ts';
@@ -223,12 +223,6 @@ export function handleUpgrade(
       deny({ status: 503, reason: 'internal error' });
     },
   );
-}
-
-/** Query secrets never reach the logs (SECURITY.md A10). */
-export function redactUrl(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  return cap(url.replace(/([?&](?:token|access_token|jwt|password)=)[^&]*/gi, '$1[redacted]'));
 }
 
 function startSession(

@@ -272,3 +272,42 @@ test('E9: HSTS with an https publicUrl; frame-ancestors from config; the login p
   assert.ok(!/<script/i.test(login.body), 'no script on the login page');
   assert.ok(!/\son[a-z]+=/i.test(login.body), 'no inline event handlers');
 });
+
+test('E7/F2: HTTP errors answer generically: no stack trace, path or library name in any response', async (t) => {
+  const proxy = await startProxy({
+    hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1' }],
+    auth: { mode: 'password', users: [{ name: 'u', passwordHash: await hashPassword('p') }] },
+  });
+  t.after(() => proxy.close());
+  const base = `http://127.0.0.1:${proxy.port}`;
+  const responses = [
+    await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+      },
+      body: `user=${'x'.repeat(10_000)}`,
+    }),
+    await fetch(`${base}/login`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded; charset=klingon',
+        'sec-fetch-site': 'same-origin',
+      },
+      body: 'user=a',
+    }),
+    await fetch(`${base}/no/such/page`),
+    await fetch(`${base}/api/hosts/%E0%A4%A`),
+  ];
+  for (const res of responses) {
+    const body = await res.text();
+    assert.ok(res.status >= 400, `status ${res.status}`);
+    assert.doesNotMatch(
+      body,
+      /node_modules|at \w+ \(|Error:|<pre>/,
+      `leaky body for ${res.url}: ${body.slice(0, 120)}`,
+    );
+  }
+  assert.equal(responses[0]?.status, 413);
+});
