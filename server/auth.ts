@@ -60,9 +60,18 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name)
-      return decodeURIComponent(part.slice(eq + 1).trim());
+      return decodeCookieValue(part.slice(eq + 1).trim());
   }
   return undefined;
+}
+
+/** A malformed %-escape is a bad credential, not a server error. */
+function decodeCookieValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function bearer(req: IncomingMessage): string | undefined {
@@ -72,7 +81,12 @@ function bearer(req: IncomingMessage): string | undefined {
 
 /** Browsers cannot set headers on a WebSocket, so a token may also come as `?token=`. */
 function queryToken(req: IncomingMessage): string | undefined {
-  const v = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+  let v: string | null;
+  try {
+    v = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+  } catch {
+    return undefined;
+  }
   return v === null || v === '' ? undefined : v;
 }
 

@@ -102,9 +102,9 @@ export function createGate(config: Readonly<Config>): Gate {
       const banned = lockout.bannedFor(ip);
       if (banned > 0) throw new LockedOut(banned);
       try {
-        const p = await authenticator.authenticate(req, fromTrustedProxy(req));
-        lockout.succeed(ip);
-        return p;
+        // Success does not clear the address's failures: otherwise one valid account could
+        // interleave its own requests with unlimited guesses at others. Failures age out.
+        return await authenticator.authenticate(req, fromTrustedProxy(req));
       } catch (err) {
         if (err instanceof AuthError && err.failedAttempt) lockout.fail(ip);
         throw err;

@@ -220,7 +220,6 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
       res.redirect(303, '/login?failed=1');
       return;
     }
-    gate.lockout.succeed(ip);
     const expiresAt = Date.now() + auth.sessionTtl;
     const cookie = gate.signer.sign({ user: user.name, groups: user.groups, expiresAt });
     res.cookie(SESSION_COOKIE, cookie, {

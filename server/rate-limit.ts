@@ -81,9 +81,4 @@ export class FailureLockout {
     }
     return false;
   }
-
-  succeed(key: string): void {
-    const s = this.#state.get(key);
-    if (s !== undefined && s.bannedUntil <= Date.now()) this.#state.delete(key);
-  }
 }

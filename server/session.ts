@@ -295,7 +295,12 @@ export class Session {
     const backend = this.#backend;
     if (backend === undefined || backend.destroyed) return;
     const out = this.#codec === undefined ? data : this.#codec.fromClient(data);
-    if (out.length === 0) return;
+    this.#writeBackend(backend, out);
+  }
+
+  /** Every write to the backend (typed bytes, GMCP, negotiation replies) obeys the same cap. */
+  #writeBackend(backend: Socket, out: Uint8Array): void {
+    if (out.length === 0 || backend.destroyed) return;
     if (!this.#backendCorked) {
       // The frames of one TCP read from the browser arrive in one synchronous burst: send
       // them in one writev once it is over (a microtask: no added latency), not a write each.
@@ -331,6 +336,8 @@ export class Session {
     const want = !this.#drainWait && !this.#throttled && this.#state !== 'closed';
     if (want === this.#wsReading) return;
     this.#wsReading = want;
+    // Pongs could not be read while paused: give the outstanding ping a fresh deadline.
+    if (want && this.#awaitingPong) this.#lastPing = Date.now();
     if (want) this.#ws.resume();
     else this.#ws.pause();
   }
@@ -349,7 +356,7 @@ export class Session {
           this.#sendData(ev.bytes);
           break;
         case 'send':
-          this.#backend?.write(ev.bytes);
+          if (this.#backend !== undefined) this.#writeBackend(this.#backend, ev.bytes);
           break;
         case 'echo':
           this.#control({ type: 'echo', local: ev.local });
@@ -448,7 +455,8 @@ export class Session {
       this.#active = false;
       this.#lastActivity = now;
     }
-    if (this.#awaitingPong && now - this.#lastPing >= heartbeatTimeout) {
+    // While we are not reading the browser (backpressure), its pongs cannot arrive: no verdict.
+    if (this.#awaitingPong && this.#wsReading && now - this.#lastPing >= heartbeatTimeout) {
       this.#opts.log.info({ session: this.id }, 'browser stopped answering pings');
       this.#finish(CloseCode.ABNORMAL, 'no pong', 'heartbeat');
       this.#ws.terminate();

@@ -99,7 +99,13 @@ const retry = (seconds: number): Record<string, string> => ({ 'Retry-After': Str
 /** Cheap header checks first, in order: drain, path, method, handshake, Host, lockout, rate, Origin. */
 function vetRequest(ctx: UpgradeContext, req: IncomingMessage, ip: string): Refusal | URL {
   if (ctx.draining()) return { status: 503, reason: 'server is shutting down', headers: retry(5) };
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    // `//`, `/\`, `//[`: not a path at all (and a throw here would take the process down).
+    return { status: 400, reason: 'bad request path' };
+  }
   if (url.pathname !== WS_PATH) return { status: 404, reason: 'not a WebSocket endpoint' };
   if (req.method !== 'GET')
     return { status: 405, reason: 'method not allowed', headers: { Allow: 'GET' } };
@@ -149,6 +155,8 @@ async function admit(
   const choice = chooseTarget(ctx.config.customTargets, url.searchParams);
   if (choice.kind === 'refused')
     return { status: choice.error.status, reason: TARGET_REFUSED, detail: choice.error.message };
+  // Authentication may have taken a while: a drain that began meanwhile wins.
+  if (ctx.draining()) return { status: 503, reason: 'server is shutting down', headers: retry(5) };
   const entry =
     choice.kind === 'custom' ? choice.entry : ctx.hosts.get(url.searchParams.get('host') ?? '');
   if (entry === undefined || !mayUse(principal, entry.config.allow))

@@ -19,7 +19,7 @@ export interface TestProxy {
 }
 
 /** Injection points of createPorthole that tests may set (DNS, codecs). */
-export type ProxyOptions = Pick<PortholeOptions, 'lookup' | 'createCodec'>;
+export type ProxyOptions = Pick<PortholeOptions, 'lookup' | 'createCodec' | 'authenticate'>;
 
 export async function startProxy(
   input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>,
