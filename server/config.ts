@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { classify, endsInNumber } from './address.ts';
 import { authSchema, hostAllowSchema } from './auth-config.ts';
 import { encodingSchema, newlineSchema } from './codec-config.ts';
+import { canonicalOrigin } from './origin.ts';
 import { customTargetsSchema } from './targets.ts';
 
 export class ConfigError extends Error {
@@ -129,7 +130,14 @@ const schema = z
     frameAncestors: z.array(z.string()).default([]),
     auth: authSchema.default({ mode: 'none' }),
     publicUrl: z.url().optional(),
-    origins: z.array(z.string()).default([]),
+    origins: z
+      .array(
+        z.string().refine((o) => canonicalOrigin(o) === o, {
+          message:
+            'must be an exact origin like https://play.example.org (scheme, host, optional port; no path)',
+        }),
+      )
+      .default([]),
     allowMissingOrigin: z.boolean().default(false),
     limits: limitsSchema.default(limitsSchema.parse({})),
     log: z

@@ -53,6 +53,10 @@ test('errors name the key path and what is wrong', () => {
   assert.match(errorOf({ hosts: [{ ...host, id: '__proto__' }] }), /hosts\[0\]\.id/);
   assert.match(errorOf({ hosts: [{ ...host, newline: 'crcr' }] }), /hosts\[0\]\.newline/);
   assert.match(
+    errorOf({ hosts: [host], origins: ['https://ok.example', 'play.example.org/'] }),
+    /origins\[1\]: must be an exact origin/,
+  );
+  assert.match(
     errorOf({ hosts: [{ ...host, encoding: 'klingon' }] }),
     /hosts\[0\]\.encoding: is not a character set/,
   );
