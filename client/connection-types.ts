@@ -98,6 +98,9 @@ export interface ConnectionHooks {
   echo?(local: boolean): void;
   prompt?(): void;
   gmcp?(pkg: string, data: unknown): void;
+  msdp?(data: Record<string, unknown>): void;
+  /** The host agreed to MXP (telnet option 91) or dropped it. */
+  mxp?(enabled: boolean): void;
   latency?(ms: number): void;
   ended?(ended: Ended): void;
   serverError?(code: string, message: string): void;

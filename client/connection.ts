@@ -151,6 +151,11 @@ export class Connection {
     );
   }
 
+  /** MSDP for the host (`LIST`, `REPORT`, …); the server queues it until MSDP is agreed. */
+  msdp(data: Record<string, unknown>): void {
+    this.#control({ type: 'msdp', data });
+  }
+
   #open(): void {
     const gen = ++this.#generation;
     const live = (): boolean => gen === this.#generation;
@@ -211,6 +216,10 @@ export class Connection {
         this.#hooks.gmcp?.(msg.package, msg.data);
         return;
       case 'msdp':
+        this.#hooks.msdp?.(msg.data);
+        return;
+      case 'mxp':
+        this.#hooks.mxp?.(msg.enabled);
         return;
       case 'pong':
         this.#lastPongAt = this.#clock.now();

@@ -6,6 +6,7 @@ import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
 import { loadHistory, saveHistory } from './line-history.ts';
 import { confirmLink } from './link-dialog.ts';
+import { MudLink } from './mud-link.ts';
 import { Notice } from './notice.ts';
 import { SearchBar } from './search-bar.ts';
 import { type InputMode, loadInputMode, type Settings, saveInputMode } from './settings.ts';
@@ -52,6 +53,8 @@ export class SessionView {
   #listeners: Disposable[] = [];
   #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Scripting, triggers, panels and MXP, loaded on demand. */
+  #mud: MudLink;
 
   constructor(opts: SessionViewOptions) {
     this.#opts = opts;
@@ -67,7 +70,7 @@ export class SessionView {
       sink: {
         write: (bytes, done) => {
           if (document.hidden) this.#markUnread();
-          this.#view.write(bytes, done);
+          this.#mud.write(bytes, done);
         },
       },
       probe: probeHost,
@@ -81,6 +84,10 @@ export class SessionView {
           this.#echoLocal = local;
           this.#input.setMasked(!local);
         },
+        gmcp: (pkg, data) => this.#mud.gmcp(pkg, data),
+        msdp: (data) => this.#mud.msdp(data),
+        mxp: (enabled) => this.#mud.mxp(enabled),
+        prompt: () => this.#mud.prompt(),
         latency: (ms) => this.#status.setLatency(ms),
         traffic: () => this.#updateBytesSoon(),
         ended: (e) => this.#onEnded(e),
@@ -105,6 +112,7 @@ export class SessionView {
       linkHover: (uri) => this.#showLinkTip(uri),
       key: (e) => this.#keys.terminalKey(e),
     });
+    this.#mud = this.#mudLink();
     const history = loadHistory(opts.storage, opts.hostId);
     this.#input = new InputLine(history, this.#settings.keepLine, {
       submit: (line, secret) => this.#sendLine(line, secret),
@@ -169,6 +177,7 @@ export class SessionView {
 
   dispose(): void {
     this.#conn.close();
+    this.#mud.dispose();
     clearTimeout(this.#bytesTimer);
     clearTimeout(this.#copyTimer);
     for (const l of this.#listeners) l.dispose();
@@ -197,6 +206,7 @@ export class SessionView {
       this.#everConnected = true;
       this.#echoLocal = true;
       this.#input.setMasked(false);
+      this.#mud.connected();
     }
   }
 
@@ -227,12 +237,30 @@ export class SessionView {
   }
 
   #sendLine(line: string, secret: boolean): boolean {
-    if (!this.#keys.sendLine(line)) return false;
-    if (!secret && this.#echoLocal && this.#settings.echoSent) {
-      this.#view.writeLocal(`${dim(plainText(line, 4000))}\r\n`);
-    }
-    this.#view.term.scrollToBottom();
-    return true;
+    return this.#mud.sendLine(line, secret);
+  }
+
+  #mudLink(): MudLink {
+    return new MudLink({
+      hostId: this.#opts.hostId,
+      storage: this.#opts.storage,
+      view: this.#view,
+      embed: document.documentElement.classList.contains('embed'),
+      sendCommand: (command) => {
+        if (!this.#keys.sendLine(command)) return false;
+        this.#view.term.scrollToBottom();
+        return true;
+      },
+      echo: (command) => {
+        if (this.#echoLocal && this.#settings.echoSent)
+          this.#view.writeLocal(`${dim(plainText(command, 4000))}\r\n`);
+      },
+      notice: (text) => this.#view.writeLocal(`${dim(`[porthole] ${plainText(text, 300)}`)}\r\n`),
+      gmcp: (pkg, data) => this.#conn.gmcp(pkg, data),
+      msdp: (data) => this.#conn.msdp(data),
+      prompt: (text) => this.#input.insert(text),
+      focusInput: () => this.#focusInput(),
+    });
   }
 
   #setMode(mode: InputMode, byUser: boolean): void {
@@ -243,6 +271,7 @@ export class SessionView {
     }
     this.#app.dataset.mode = mode;
     this.#input.visible = mode === 'line';
+    if (mode === 'line') this.#mud.load();
     this.#status.setMode(mode);
     this.#view.term.options.disableStdin = false;
     this.#view.fitSoon();

@@ -1,0 +1,140 @@
+/**
+ * The MUD client for one session, loaded on demand by client/mud-link.ts: the command line
+ * (aliases, speedwalk, repeat, separator), triggers on completed lines, keypad walking and
+ * key bindings. Host output goes through the line filter only when something needs it.
+ */
+import { expandLine } from './commands.ts';
+import type { MudHost } from './host.ts';
+import { LineFilter } from './line-filter.ts';
+import { loadProfile, type Profile } from './profile.ts';
+import { TriggerEngine, type TriggerResult } from './triggers.ts';
+import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
+import { Alerts } from './alerts.ts';
+
+/** A held partial line (a prompt without GA/EOR) is drawn after this long. */
+const PARTIAL_LINE_MS = 60;
+
+export class MudClient {
+  #host: MudHost;
+  #profile: Profile;
+  #triggers: TriggerEngine;
+  #filter: LineFilter;
+  #decoder = new TextDecoder('utf-8');
+  #alerts = new Alerts();
+  #partialTimer: ReturnType<typeof setTimeout> | undefined;
+  #onKey = (e: KeyboardEvent): void => {
+    if (this.key(e)) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  };
+
+  constructor(host: MudHost) {
+    this.#host = host;
+    this.#profile = loadProfile(host.storage, host.hostId);
+    this.#triggers = new TriggerEngine(this.#profile.triggers, () => Date.now());
+    this.#filter = new LineFilter((plain) => this.#judge(plain));
+    this.#filter.hold = this.#triggers.rewrites;
+    document.addEventListener('keydown', this.#onKey, true);
+  }
+
+  get profile(): Profile {
+    return this.#profile;
+  }
+
+  /** The profile was edited (Scripts dialog): takes effect at once. */
+  setProfile(profile: Profile): void {
+    this.#profile = profile;
+    this.#triggers.set(profile.triggers);
+    this.#filter.hold = this.#triggers.rewrites;
+    if (!this.#filter.hold) this.#host.view.writeLocal(this.#filter.flush());
+  }
+
+  write(bytes: Uint8Array, done: () => void): void {
+    if (!this.#needsText()) {
+      this.#host.view.write(bytes, done);
+      return;
+    }
+    const text = this.#decoder.decode(bytes, { stream: true });
+    this.#host.view.term.write(this.#filter.push(text), done);
+    this.#schedulePartial();
+  }
+
+  sendLine(line: string): void {
+    const p = this.#profile;
+    const { commands, error } = expandLine(line, {
+      separator: p.separator,
+      speedwalk: p.speedwalk,
+      aliases: p.aliases,
+    });
+    for (const command of commands) {
+      if (!this.#host.sendCommand(command)) break;
+      this.#host.echo(command);
+    }
+    if (error !== undefined) this.#host.notice(error);
+  }
+
+  gmcp(_pkg: string, _data: unknown): void {}
+
+  msdp(_data: Record<string, unknown>): void {}
+
+  mxp(_enabled: boolean): void {}
+
+  prompt(): void {
+    this.#flushPartial();
+  }
+
+  connected(): void {}
+
+  /** Keypad walking and key bindings; true when the key was used. */
+  key(e: KeyboardEvent): boolean {
+    if (e.type !== 'keydown' || e.isComposing || document.querySelector('dialog[open]') !== null) return false;
+    const dir = this.#profile.keypad && !e.ctrlKey && !e.altKey && !e.metaKey ? KEYPAD_DIRECTIONS[e.code] : undefined;
+    if (dir !== undefined) {
+      if (this.#host.sendCommand(dir)) this.#host.echo(dir);
+      return true;
+    }
+    const name = bindingName(e);
+    const binding = this.#profile.keys.find((k) => k.key === name);
+    if (binding === undefined) return false;
+    this.sendLine(binding.command);
+    return true;
+  }
+
+  dispose(): void {
+    clearTimeout(this.#partialTimer);
+    document.removeEventListener('keydown', this.#onKey, true);
+  }
+
+  #needsText(): boolean {
+    return this.#triggers.active || this.#filter.held > 0;
+  }
+
+  #judge(plain: string): TriggerResult | undefined {
+    const result = this.#triggers.match(plain);
+    if (result === undefined) return undefined;
+    // After this line is drawn: a send must not overtake the text that caused it.
+    queueMicrotask(() => this.#act(result));
+    return result;
+  }
+
+  #act(r: TriggerResult): void {
+    for (const m of r.messages) this.#host.notice(m);
+    for (const command of r.sends) {
+      if (this.#host.sendCommand(command)) this.#host.echo(command);
+    }
+    if (r.sound) this.#alerts.beep();
+    if (r.notify !== undefined) this.#alerts.notify(this.#host.hostId, r.notify);
+  }
+
+  #schedulePartial(): void {
+    if (this.#filter.held === 0 || this.#partialTimer !== undefined) return;
+    this.#partialTimer = setTimeout(() => this.#flushPartial(), PARTIAL_LINE_MS);
+  }
+
+  #flushPartial(): void {
+    clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+    if (this.#filter.held > 0) this.#host.view.writeLocal(this.#filter.flush());
+  }
+}
