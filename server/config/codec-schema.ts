@@ -1,7 +1,7 @@
 /** Config keys shared by configured hosts and custom targets: character set and newline. */
 import iconv from 'iconv-lite';
 import { z } from 'zod';
-import { isUtf8 } from './telnet/charset.ts';
+import { isUtf8 } from '../codec/charset.ts';
 
 export const encodingSchema = z
   .string()

@@ -2,8 +2,8 @@
  * The host catalogue: configured hosts by id (a Map, so `__proto__` or `constructor` are
  * just unknown ids: SECURITY.md B2), what the picker may see, and live MSSP figures.
  */
-import type { HostConfig } from './config.ts';
-import { type ParsedTarget, parseTarget } from './config.ts';
+import type { HostConfig } from '../config/config.ts';
+import { type ParsedTarget, parseTarget } from '../config/config.ts';
 
 export interface HostEntry {
   config: HostConfig;

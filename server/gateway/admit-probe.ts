@@ -4,11 +4,11 @@
  * Read-only: it takes no rate-limit token and opens nothing.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Config } from '../config/config.ts';
+import type { SessionRegistry } from '../session/registry.ts';
+import type { HostCatalogue } from '../targets/catalogue.ts';
 import { AuthError, mayUse, type Principal } from './auth.ts';
-import type { Config } from './config.ts';
-import { type Gate, LockedOut } from './gate.ts';
-import type { HostCatalogue } from './hosts.ts';
-import type { SessionRegistry } from './registry.ts';
+import { type Gate, LockedOut } from './limits.ts';
 
 export type AdmitVerdict =
   | 'ok'

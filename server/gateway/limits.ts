@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
+import { type Config, isLoopbackName } from '../config/config.ts';
 import {
   AuthError,
   type Authenticator,
@@ -12,7 +13,6 @@ import {
   createAuthenticator,
   type Principal,
 } from './auth.ts';
-import { type Config, isLoopbackName } from './config.ts';
 import { createOriginPolicy, type OriginPolicy } from './origin.ts';
 import { FailureLockout, TokenBucket } from './rate-limit.ts';
 
