@@ -1,6 +1,6 @@
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --prof`): self time by function and
- * by file, the heaviest first. Usage: node --import tsx test/bench/profile-summary.ts FILE [N]
+ * by file, the heaviest first. Usage: node --import tsx bench/profile-summary.ts FILE [N]
  */
 import { readFileSync } from 'node:fs';
 

@@ -10,8 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PACKAGE_ROOT } from '../../server/paths.ts';
-import { launchBrowser, startServer } from '../e2e/helpers.ts';
+import { PACKAGE_ROOT } from '../server/paths.ts';
+import { launchBrowser, startServer } from '../test/e2e/helpers.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' } } });
 const SECONDS = Number(values.seconds);

@@ -4,7 +4,7 @@
  * once a 32-byte echo has come back through it. Commands arrive over IPC.
  */
 import { WebSocket } from 'ws';
-import { SUBPROTOCOL } from '../../shared/protocol.ts';
+import { SUBPROTOCOL } from '../shared/protocol.ts';
 
 export type LoadCommand =
   | { cmd: 'open'; url: string; origin: string; count: number; concurrency: number }

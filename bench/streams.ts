@@ -5,8 +5,8 @@
  */
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { AckBatcher } from '../../shared/flow-control.ts';
-import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../../shared/protocol.ts';
+import { AckBatcher } from '../shared/flow-control.ts';
+import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../shared/protocol.ts';
 
 export type Path = 'direct' | 'socat' | 'v1' | 'binary';
 export type Role = 'echo' | 'sink' | 'flood';

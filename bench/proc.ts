@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE_BYTES = 4096;
 /** USER_HZ: clock ticks per second in /proc/PID/stat (100 on every Linux we run on). */
 const TICKS_PER_S = 100;
@@ -73,7 +73,7 @@ export function freePort(): Promise<number> {
 
 /** Forks a TypeScript module of the bench (through tsx) with an IPC channel. */
 export function forkTs(file: string, args: string[] = []): ChildProcess {
-  return fork(join(ROOT, 'test', 'bench', file), args, {
+  return fork(join(ROOT, 'bench', file), args, {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -5,7 +5,7 @@
  * bound is all that holds them). The proxy must neither grow nor drop anyone.
  */
 import { WebSocket } from 'ws';
-import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../../shared/protocol.ts';
+import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../shared/protocol.ts';
 import type { ProcSample } from './proc.ts';
 
 export interface FloodOptions {

@@ -3,7 +3,7 @@
  * echo backend in other processes, so the figures are the proxy's alone. Reports heap and
  * RSS growth per held session; SNAP=1 also writes heap snapshots before and after (diff them
  * by constructor to see what each session keeps). A diagnostic, not part of the bench run.
- * Usage: node --expose-gc --import tsx test/bench/mem-probe.ts [N]
+ * Usage: node --expose-gc --import tsx bench/mem-probe.ts [N]
  */
 import type { ChildProcess } from 'node:child_process';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
@@ -17,11 +17,11 @@ const load = forkTs('load-child.ts');
 const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(backend, 'ready');
 // The emitted build, as in production: tsx's keep-names helper gives every closure an own
 // `name` property, which would add about 3 KB per session that the real server never has.
-const build = (file: string): string => new URL(`../../build/server/${file}`, import.meta.url).href;
-const { createPorthole } = (await import(build('app.js'))) as typeof import('../../server/app.ts');
+const build = (file: string): string => new URL(`../build/server/${file}`, import.meta.url).href;
+const { createPorthole } = (await import(build('app.js'))) as typeof import('../server/app.ts');
 const { resolveConfig } = (await import(
-  build('config.js')
-)) as typeof import('../../server/config/config.ts');
+  build('config/config.js')
+)) as typeof import('../server/config/config.ts');
 const porthole = createPorthole({
   config: resolveConfig({
     hosts: [{ id: 'echo', name: 'echo', target: `tcp://127.0.0.1:${ports.echo}` }],

@@ -1,5 +1,5 @@
 /**
- * Medians across several bench runs, row by row: `node --import tsx test/bench/combine.ts
+ * Medians across several bench runs, row by row: `node --import tsx bench/combine.ts
  * bench-results/run1.json bench-results/run2.json …` prints the combined table as Markdown.
  * Each figure is the median of the runs' figures; ratios are recomputed from those medians.
  */
