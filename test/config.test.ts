@@ -9,7 +9,7 @@ import {
   loadConfigFile,
   parseTarget,
   resolveConfig,
-} from '../server/config.ts';
+} from '../server/config/config.ts';
 
 const host = { id: 'mud', name: 'A MUD', target: 'telnet://mud.example.org:4000' };
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import type { CodecOptions, Newline } from '../server/codec.ts';
+import type { CodecOptions, Newline } from '../server/codec/codec.ts';
 import { Cmd, Opt } from '../server/telnet/codes.ts';
 import { createTelnetCodec, TelnetEngine } from '../server/telnet/index.ts';
 import { MccpWriter } from './helpers/telnet-mccp.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
-import type { Newline } from '../server/codec.ts';
+import type { Newline } from '../server/codec/codec.ts';
 import { type Collected, collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 import {
   startBusyboxTelnetd,
