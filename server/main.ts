@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import { raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
-import { hashPassword } from './auth.ts';
 import { isClusterWorker, parseWorkers, startCluster } from './cluster.ts';
+import { createLogger } from './common/log.ts';
 import {
   type Config,
   ConfigError,
@@ -15,8 +15,8 @@ import {
   loadConfigFile,
   resolveConfig,
   withListen,
-} from './config.ts';
-import { createLogger } from './log.ts';
+} from './config/config.ts';
+import { hashPassword } from './gateway/auth.ts';
 
 const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N] [--workers N|auto]
 

@@ -1,4 +1,4 @@
-import type { Codec, CodecOptions } from '../codec.ts';
+import type { Codec, CodecOptions } from '../codec/codec.ts';
 import { TelnetEngine } from './engine.ts';
 
 export { Cmd, Opt, TelnetLimits } from './codes.ts';

@@ -1,0 +1,56 @@
+/**
+ * A codec sits between the session (which owns sockets) and the backend's byte stream.
+ * Codecs are sans-IO: pure, synchronous, no sockets, no timers. `raw` is the identity;
+ * `telnet` is the telnet engine in server/telnet/.
+ */
+
+export type CodecEvent =
+  /** Bytes for the browser's terminal (always UTF-8 after charset transcoding). */
+  | { kind: 'data'; bytes: Uint8Array }
+  /** Bytes that must be written to the backend (negotiation replies, NAWS, ...). */
+  | { kind: 'send'; bytes: Uint8Array }
+  /** The backend took over echo (local=false: hide/mask local input) or gave it back. */
+  | { kind: 'echo'; local: boolean }
+  /** Telnet EOR or GA: the end of a prompt. */
+  | { kind: 'prompt' }
+  | { kind: 'gmcp'; package: string; data: unknown }
+  | { kind: 'msdp'; data: Record<string, unknown> }
+  | { kind: 'mssp'; vars: Record<string, string[]> }
+  /** The backend stream cannot be decoded (corrupt MCCP, ...): the session must end. */
+  | { kind: 'fatal'; message: string }
+  /** Something odd but survivable, for the log. */
+  | { kind: 'warning'; message: string };
+
+/**
+ * What Enter becomes on the wire. `auto` follows the negotiated modes: telnet sends the
+ * RFC 854 end of line (CR LF), or the terminal's own CR once we transmit in BINARY (RFC 856:
+ * no NVT translation, so a CR LF would be two line ends for a pty); raw TCP sends CR LF.
+ */
+export type Newline = 'auto' | 'crlf' | 'cr-nul' | 'lf' | 'cr';
+
+export interface CodecOptions {
+  /** Backend character set: 'utf-8' (default), 'cp437', 'latin1', or any iconv-lite name. */
+  encoding: string;
+  /** What Enter (a lone CR from the terminal) becomes on the wire; `auto` by default. */
+  newline: Newline;
+  /** The terminal size at start; NAWS sends it when the backend asks. */
+  cols: number;
+  rows: number;
+  /** Terminal type answered to TTYPE. */
+  terminalType: string;
+  /** Whether the client runs a screen reader (an MTTS bit). */
+  screenReader: boolean;
+}
+
+export interface Codec {
+  /** Events to act on as soon as the backend is connected (e.g. our initial offers). */
+  start(): CodecEvent[];
+  /** Backend bytes in → events out. Must cope with any chunk boundary. */
+  fromBackend(chunk: Uint8Array): CodecEvent[];
+  /** Terminal bytes (UTF-8 from xterm.js) → bytes for the backend. */
+  fromClient(bytes: Uint8Array): Uint8Array;
+  /** The browser's terminal changed size. */
+  resize(cols: number, rows: number): CodecEvent[];
+  /** The client sends GMCP to the backend; empty when GMCP is not enabled. */
+  gmcp(pkg: string, data: unknown): CodecEvent[];
+}

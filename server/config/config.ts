@@ -1,0 +1,298 @@
+/**
+ * Configuration: one YAML or JSON file, validated once at start with zod, then frozen.
+ * Every error names the key path (`hosts[1].target`) and what is wrong with it.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { classify, endsInNumber } from '../common/address.ts';
+import { canonicalOrigin } from '../common/canonical-origin.ts';
+import { authSchema, hostAllowSchema } from './auth-schema.ts';
+import { encodingSchema, newlineSchema } from './codec-schema.ts';
+import { customTargetsSchema } from './custom-targets-schema.ts';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`; 0 = off. */
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
+  const unit = m?.[2];
+  if (m === null || unit === undefined || m[1] === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 500ms, 10s, 5m or 8h` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * (UNITS_MS[unit] ?? 1));
+});
+
+const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
+  if (m === null || m[1] === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size like 65536, 512KiB or 4MiB` });
+    return z.NEVER;
+  }
+  const mult = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] ?? 'B'] ?? 1;
+  return Number(m[1]) * mult;
+});
+
+const TARGET_RE = /^(tcp|telnet):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
+  message: 'must be tcp://HOST:PORT, telnet://HOST:PORT or builtin:demo',
+});
+
+function isTargetUrl(v: string): boolean {
+  const m = TARGET_RE.exec(v);
+  const port = Number(m?.[3]);
+  // A host whose last label is a number is an IP literal (getaddrinfo reads `0x7f.1` as
+  // 127.0.0.1): it must parse as one, and is dialled in its canonical form (SECURITY.md B3).
+  const host = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
+  const literalOk = !endsInNumber(host) || classify(host) !== undefined;
+  return m !== null && port >= 1 && port <= 65535 && literalOk;
+}
+
+const hostId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1–64 lowercase letters, digits, - or _');
+
+const limitsShape = {
+  idleTimeout: duration.optional(),
+  maxSessionDuration: duration.optional(),
+};
+
+const hostSchema = z.strictObject({
+  id: hostId,
+  name: z.string().min(1).max(100),
+  description: z.string().max(500).optional(),
+  tags: z.array(z.string().min(1).max(32)).max(16).optional(),
+  target,
+  encoding: encodingSchema,
+  newline: newlineSchema,
+  input: z.enum(['line', 'raw']).optional(),
+  showAddress: z.boolean().default(false),
+  /** Who may use this host (needs auth); omitted = everyone who is authenticated. */
+  allow: hostAllowSchema,
+  maxSessions: z.number().int().positive().optional(),
+  ...limitsShape,
+});
+
+const listenSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Plain HTTP/ws on a non-loopback address must be asked for (e.g. behind an ingress). */
+  allowPlaintext: z.boolean().default(false),
+});
+
+const cidr = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F:.]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/,
+    'must be an address, a CIDR or loopback/linklocal/uniquelocal',
+  );
+
+const limitsSchema = z.strictObject({
+  maxSessions: z.number().int().positive().default(9000),
+  maxSessionsPerIp: z.number().int().positive().default(20),
+  maxSessionsPerUser: z.number().int().positive().default(20),
+  upgradesPerIpPerMinute: z.number().int().positive().default(60),
+  upgradeBurst: z.number().int().positive().default(20),
+  maxMessagesPerSecond: z.number().int().positive().default(200),
+  maxBytesPerSecond: byteSize.default(1024 * 1024),
+  authFailures: z.number().int().positive().default(5),
+  authLockout: duration.default(300_000),
+  drainGrace: duration.default(1000),
+  headersTimeout: duration.default(10_000),
+  connectTimeout: duration.default(5000),
+  dnsTimeout: duration.default(3000),
+  idleTimeout: duration.default(0),
+  maxSessionDuration: duration.default(0),
+  heartbeatInterval: duration.default(25_000),
+  heartbeatTimeout: duration.default(20_000),
+  closeTimeout: duration.default(5000),
+  maxMessageBytes: byteSize.default(1024 * 1024),
+  highWaterBytes: byteSize.default(512 * 1024),
+  // Resume well before the window is empty, so the pipe never runs dry (bench: v1 down 0.58→0.75× socat).
+  lowWaterBytes: byteSize.default(384 * 1024),
+  sessionBufferCapBytes: byteSize.default(4 * 1024 * 1024),
+});
+
+const schema = z
+  .strictObject({
+    listen: listenSchema.default({ host: '127.0.0.1', port: 8080, allowPlaintext: false }),
+    tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    trustedProxies: z.array(cidr).default([]),
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    frameAncestors: z.array(z.string()).default([]),
+    auth: authSchema.default({ mode: 'none' }),
+    publicUrl: z.url().optional(),
+    origins: z
+      .array(
+        z.string().refine((o) => canonicalOrigin(o) === o, {
+          message:
+            'must be an exact origin like https://play.example.org (scheme, host, optional port; no path)',
+        }),
+      )
+      .default([]),
+    allowMissingOrigin: z.boolean().default(false),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+      })
+      .default({ level: 'info' }),
+    hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+    /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
+    customTargets: customTargetsSchema,
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, h] of c.hosts.entries()) {
+      if (seen.has(h.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', i, 'id'],
+          message: `duplicate id "${h.id}"`,
+        });
+      seen.add(h.id);
+    }
+    if (c.tls === undefined && !c.listen.allowPlaintext && !isLoopbackName(c.listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen', 'host'],
+        message: `${c.listen.host} is not loopback: configure tls, or set listen.allowPlaintext: true behind a TLS proxy`,
+      });
+    }
+    for (const [i, h] of c.hosts.entries()) {
+      if (h.allow !== undefined && c.auth.mode === 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', i, 'allow'],
+          message: 'needs auth.mode other than none',
+        });
+      }
+    }
+    if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'lowWaterBytes'],
+        message: 'must be below limits.highWaterBytes',
+      });
+    }
+  });
+
+export type Config = z.output<typeof schema>;
+export type HostConfig = Config['hosts'][number];
+export type LimitsConfig = Config['limits'];
+export type ConfigInput = z.input<typeof schema>;
+
+/** The embedded default: loopback only, one built-in demo host. */
+export const DEFAULT_CONFIG_INPUT: ConfigInput = {
+  hosts: [
+    {
+      id: 'demo',
+      name: 'Porthole demo',
+      description: 'A built-in telnet service: colours, UTF-8, echo and your terminal size.',
+      tags: ['demo', 'telnet'],
+      target: 'builtin:demo',
+      input: 'raw',
+    },
+  ],
+};
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackName(host: string): boolean {
+  return (
+    host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path)
+    out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`;
+  return out === '' ? '(top level)' : out;
+}
+
+/** Validates a parsed config object; throws ConfigError naming every bad key. */
+export function resolveConfig(input: unknown): Readonly<Config> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return deepFreeze(result.data);
+}
+
+/** Reads and validates a YAML or JSON (a subset of YAML) config file. */
+/** Overrides from flags or environment, applied to the input before validation. */
+export interface ListenOverride {
+  host?: string | undefined;
+  port?: number | undefined;
+}
+
+/** Puts listen overrides into a config input, so the result is validated like the file. */
+export function withListen(input: unknown, override: ListenOverride): unknown {
+  if (override.host === undefined && override.port === undefined) return input;
+  const base =
+    typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const listen = typeof base.listen === 'object' && base.listen !== null ? base.listen : {};
+  return {
+    ...base,
+    listen: {
+      ...listen,
+      ...(override.host === undefined ? {} : { host: override.host }),
+      ...(override.port === undefined ? {} : { port: override.port }),
+    },
+  };
+}
+
+export function loadConfigFile(path: string, override: ListenOverride = {}): Readonly<Config> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  try {
+    return resolveConfig(withListen(parsed ?? {}, override));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export interface ParsedTarget {
+  kind: 'tcp' | 'telnet' | 'builtin';
+  host: string;
+  port: number;
+}
+
+/** Splits a validated target string into its parts. */
+export function parseTarget(value: string): ParsedTarget {
+  if (value === 'builtin:demo') return { kind: 'builtin', host: 'demo', port: 0 };
+  const m = TARGET_RE.exec(value);
+  if (m === null || m[1] === undefined || m[2] === undefined)
+    throw new ConfigError(`bad target ${value}`);
+  const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  const host = classify(raw)?.canonical ?? raw;
+  return { kind: m[1] === 'telnet' ? 'telnet' : 'tcp', host, port: Number(m[3]) };
+}

@@ -1,0 +1,272 @@
+/**
+ * The Express side: security headers, the Host check, the JSON API (authenticated like
+ * upgrades), the password mode's login page, health, metrics, and the built client.
+ */
+import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Registry } from 'prom-client';
+import { SUBPROTOCOLS } from '../../shared/protocol.ts';
+import { cap, type Logger, redactUrl } from '../common/log.ts';
+import type { Config } from '../config/config.ts';
+import type { AdmitAnswer } from '../gateway/admit-probe.ts';
+import {
+  AuthError,
+  mayUse,
+  type Principal,
+  SESSION_COOKIE,
+  verifyPassword,
+} from '../gateway/auth.ts';
+import { type Gate, LockedOut } from '../gateway/limits.ts';
+import { checkOrigin } from '../gateway/origin.ts';
+import type { HostCatalogue } from '../targets/catalogue.ts';
+import { renderLoginPage } from './login-page.ts';
+
+export interface AppParts {
+  config: Readonly<Config>;
+  hosts: HostCatalogue;
+  gate: Gate;
+  log: Logger;
+  clientDir: string;
+  metrics: Registry;
+  isDraining: () => boolean;
+  explain: (req: IncomingMessage, hostId: string) => Promise<AdmitAnswer>;
+}
+
+type Authed = Request & { principal?: Principal };
+
+export function createExpressApp(parts: AppParts): Express {
+  const { config, hosts, gate, clientDir, metrics, isDraining } = parts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustedProxies.length === 0 ? false : [...config.trustedProxies]);
+  app.use(securityHeaders(config));
+  app.use((req, res, next) => {
+    if (gate.hostAllowed(req)) next();
+    else res.status(421).type('text/plain').send('unknown Host\n');
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', (_req, res) => {
+    if (isDraining()) res.status(503).json({ ok: false, draining: true });
+    else res.json({ ok: true });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  });
+  if (config.auth.mode === 'password') mountLogin(app, parts);
+  // Outside the auth guard: "you need to sign in" is one of the answers it gives.
+  app.get('/api/admit', (req, res, next) => {
+    const host = typeof req.query.host === 'string' ? req.query.host : '';
+    parts
+      .explain(req, host)
+      .then((answer) => res.set('Cache-Control', 'no-store').json(answer), next);
+  });
+  const api = express.Router();
+  api.use(requireAuth(parts));
+  api.get('/hosts', (req: Authed, res) => {
+    const visible = hosts
+      .list()
+      .filter((h) => req.principal !== undefined && mayUse(req.principal, h.config.allow));
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ hosts: visible.map((h) => hosts.toPublic(h)), user: req.principal?.user });
+  });
+  api.get('/hosts/:id', (req: Authed, res) => {
+    const entry = hosts.get(String(req.params.id));
+    if (
+      entry === undefined ||
+      req.principal === undefined ||
+      !mayUse(req.principal, entry.config.allow)
+    ) {
+      res.status(404).json({ error: 'unknown-host', message: 'No such host.' });
+    } else res.set('Cache-Control', 'no-store').json(hosts.toPublic(entry));
+  });
+  api.get('/info', (_req, res) => {
+    res.json({
+      subprotocols: SUBPROTOCOLS,
+      windowBytes: config.limits.highWaterBytes,
+      auth: config.auth.mode,
+    });
+  });
+  app.use('/api', api);
+  if (existsSync(clientDir)) {
+    app.use(
+      express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }),
+    );
+    // Deep links /h/ID serve the same page; the client reads the id from the path.
+    app.get('/h/:id', (_req, res) =>
+      res.sendFile(join(clientDir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } }),
+    );
+  } else {
+    app.get('/', (_req, res) => {
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The client is not built yet: run `npm run build`.\n');
+    });
+  }
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  // Last: Express's default handler would send the stack trace (outside NODE_ENV=production).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status >= 500) parts.log.error({ err, url: redactUrl(req.url) }, 'request failed');
+    else
+      parts.log.info(
+        { event: 'http.refused', status, url: redactUrl(req.url), reason: (err as Error).message },
+        'request refused',
+      );
+    if (!res.headersSent)
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status >= 500 ? 'Internal error\n' : 'Bad request\n');
+  });
+  return app;
+}
+
+function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
+  const https = config.tls !== undefined || (config.publicUrl?.startsWith('https:') ?? false);
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // xterm.js's DOM renderer creates <style> elements and style attributes (TOOLCHAIN.md §4).
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors:
+          config.frameAncestors.length === 0 ? ["'none'"] : [...config.frameAncestors],
+      },
+    },
+    // Embedding sites are governed by frame-ancestors; X-Frame-Options cannot list them.
+    xFrameOptions: config.frameAncestors.length === 0 ? { action: 'deny' } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: https ? { maxAge: 31_536_000 } : false,
+  });
+}
+
+function requireAuth({ gate, log, config }: AppParts) {
+  return (req: Authed, res: Response, next: NextFunction): void => {
+    gate.authenticate(req).then(
+      (p) => {
+        req.principal = p;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof LockedOut) {
+          log.info(
+            { event: 'auth.locked', ip: gate.clientIp(req), retryAfter: err.retryAfterSeconds },
+            'api auth refused',
+          );
+          res
+            .status(429)
+            .set('Retry-After', String(err.retryAfterSeconds))
+            .json({ error: 'locked-out' });
+        } else if (err instanceof AuthError) {
+          log.info(
+            { event: 'auth.fail', ip: gate.clientIp(req), reason: err.message },
+            'api auth refused',
+          );
+          const login = config.auth.mode === 'password' ? { login: '/login' } : {};
+          res.status(err.status).json({ error: 'auth-required', ...login });
+        } else next(err);
+      },
+    );
+  };
+}
+
+function mountLogin(app: Express, { config, gate, log }: AppParts): void {
+  if (config.auth.mode !== 'password') return;
+  const auth = config.auth;
+  const secure = config.tls !== undefined || (config.publicUrl?.startsWith('https:') ?? false);
+  app.get('/login', (req, res) => {
+    res.type('html').send(renderLoginPage({ failed: req.query.failed === '1' }));
+  });
+  app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    const ip = gate.clientIp(req);
+    if (crossSiteForm(gate, req)) {
+      log.info(
+        { event: 'auth.refused', ip, mode: 'password', origin: cap(req.headers.origin) },
+        'login from a foreign origin refused',
+      );
+      res.status(403).type('text/plain').send('Forbidden.\n');
+      return;
+    }
+    const banned = gate.lockout.bannedFor(ip);
+    if (banned > 0) {
+      log.info({ event: 'auth.locked', ip, mode: 'password', retryAfter: banned }, 'login refused');
+      res
+        .status(429)
+        .set('Retry-After', String(banned))
+        .type('text/plain')
+        .send('Too many failed attempts.\n');
+      return;
+    }
+    const body = req.body as Record<string, unknown> | undefined;
+    const name = typeof body?.user === 'string' ? body.user : '';
+    const password = typeof body?.password === 'string' ? body.password : '';
+    const user = auth.users.find((u) => u.name === name);
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (user === undefined || !ok) {
+      gate.lockout.fail(ip);
+      log.info({ event: 'auth.fail', ip, mode: 'password' }, 'login failed');
+      res.redirect(303, '/login?failed=1');
+      return;
+    }
+    const expiresAt = Date.now() + auth.sessionTtl;
+    const cookie = gate.signer.sign({ user: user.name, groups: user.groups, expiresAt });
+    res.cookie(SESSION_COOKIE, cookie, {
+      httpOnly: true,
+      secure,
+      sameSite: 'strict',
+      path: '/',
+      maxAge: auth.sessionTtl,
+    });
+    log.info({ event: 'auth.ok', ip, user: user.name }, 'login');
+    res.redirect(303, '/');
+  });
+  app.post('/logout', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, '/login');
+  });
+}
+
+/**
+ * Login CSRF: a foreign page must not sign a visitor in to an account of its choosing.
+ * Sec-Fetch-Site says where a form came from even when, under our no-referrer policy, the
+ * browser sends `Origin: null`; browsers without it send a real Origin, checked as for
+ * upgrades. Neither header: not a browser, so not a CSRF.
+ */
+function crossSiteForm(gate: Gate, req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  return origin !== undefined && origin !== 'null' && checkOrigin(gate.origin, req) !== 'ok';
+}
+
+/** scrypt of a random password: a real hash to spend time on when the user is unknown. */
+const DUMMY_HASH =
+  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** The status an error asks for (body-parser and friends set `status`), else 500. */
+function httpStatusOf(err: unknown): number {
+  const status =
+    typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function noCacheHtml(res: Response, path: string): void {
+  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+}

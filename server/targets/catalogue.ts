@@ -1,0 +1,89 @@
+/**
+ * The host catalogue: configured hosts by id (a Map, so `__proto__` or `constructor` are
+ * just unknown ids: SECURITY.md B2), what the picker may see, and live MSSP figures.
+ */
+import type { HostConfig } from '../config/config.ts';
+import { type ParsedTarget, parseTarget } from '../config/config.ts';
+
+export interface HostEntry {
+  config: HostConfig;
+  target: ParsedTarget;
+  protocol: 'telnet' | 'tcp' | 'builtin';
+  input: 'line' | 'raw';
+  mssp: Record<string, string[]> | undefined;
+}
+
+export interface PublicHost {
+  id: string;
+  name: string;
+  description?: string;
+  tags: string[];
+  protocol: 'telnet' | 'tcp' | 'builtin';
+  input: 'line' | 'raw';
+  address?: string;
+  mssp?: { name?: string; players?: number; uptime?: number };
+}
+
+export class HostCatalogue {
+  #hosts = new Map<string, HostEntry>();
+
+  constructor(hosts: readonly HostConfig[]) {
+    for (const config of hosts) {
+      const target = parseTarget(config.target);
+      const protocol = target.kind;
+      // An input line unless the host says otherwise: MUDs and line protocols (IRC, SMTP)
+      // do not echo, so keystroke mode would have players typing blind. Shells and BBSes
+      // (which echo and use hotkeys) set `input: raw`; the demo does.
+      const input = config.input ?? 'line';
+      this.#hosts.set(config.id, { config, target, protocol, input, mssp: undefined });
+    }
+  }
+
+  get(id: string): HostEntry | undefined {
+    return typeof id === 'string' ? this.#hosts.get(id) : undefined;
+  }
+
+  list(): HostEntry[] {
+    return [...this.#hosts.values()];
+  }
+
+  usesDemo(): boolean {
+    return this.list().some((h) => h.protocol === 'builtin');
+  }
+
+  setMssp(id: string, vars: Record<string, string[]>): void {
+    const entry = this.#hosts.get(id);
+    if (entry !== undefined) entry.mssp = vars;
+  }
+
+  toPublic(entry: HostEntry): PublicHost {
+    const { config } = entry;
+    const out: PublicHost = {
+      id: config.id,
+      name: config.name,
+      tags: [...(config.tags ?? [])],
+      protocol: entry.protocol,
+      input: entry.input,
+    };
+    if (config.description !== undefined) out.description = config.description;
+    if (config.showAddress && entry.protocol !== 'builtin')
+      out.address = `${entry.target.host}:${entry.target.port}`;
+    const mssp = entry.mssp;
+    if (mssp !== undefined) {
+      const first = (k: string): string | undefined => mssp[k]?.[0];
+      const num = (k: string): number | undefined => {
+        const n = Number(first(k));
+        return Number.isFinite(n) ? n : undefined;
+      };
+      const m: NonNullable<PublicHost['mssp']> = {};
+      const name = first('NAME');
+      const players = num('PLAYERS');
+      const uptime = num('UPTIME');
+      if (name !== undefined) m.name = name.slice(0, 100);
+      if (players !== undefined) m.players = players;
+      if (uptime !== undefined) m.uptime = uptime;
+      out.mssp = m;
+    }
+    return out;
+  }
+}
