@@ -5,8 +5,9 @@
  * not wait for it. While it loads, host output and typed lines queue here, in order; the
  * queue is bounded by the flow-control window (nothing is acknowledged until written).
  */
-import type { MudClient } from './mud/mud-client.ts';
+
 import type { MudHost } from './mud/host.ts';
+import type { MudClient } from './mud/mud-client.ts';
 
 type Op = (client: MudClient | undefined) => void;
 

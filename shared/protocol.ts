@@ -36,7 +36,9 @@ export type ClientMessage =
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'ack'; bytes: number }
   | { type: 'ping'; t: number }
-  | { type: 'gmcp'; package: string; data?: unknown };
+  | { type: 'gmcp'; package: string; data?: unknown }
+  /** MSDP for the host, e.g. `{ LIST: 'REPORTABLE_VARIABLES' }` or `{ REPORT: ['HEALTH'] }`. */
+  | { type: 'msdp'; data: Record<string, unknown> };
 
 export interface HelloInfo {
   session: string;
@@ -53,6 +55,8 @@ export type ServerMessage =
   | { type: 'prompt' }
   | { type: 'gmcp'; package: string; data?: unknown }
   | { type: 'msdp'; data: Record<string, unknown> }
+  /** The host agreed to MXP (telnet option 91): its output carries MXP tags from now on. */
+  | { type: 'mxp'; enabled: boolean }
   | { type: 'pong'; t: number }
   | { type: 'error'; code: string; message: string };
 
@@ -117,6 +121,9 @@ export function decodeClient(text: string): ClientMessage | ProtocolError {
           : { type: 'gmcp', package: v.package };
       }
       return new ProtocolError('gmcp needs a package name of letters, digits, dots');
+    case 'msdp':
+      if (isRecord(v.data)) return { type: 'msdp', data: v.data };
+      return new ProtocolError('msdp needs a data object');
     default:
       return new ProtocolError(
         `unknown control message type ${JSON.stringify(v.type)?.slice(0, 40)}`,
@@ -160,6 +167,9 @@ export function decodeServer(text: string): ServerMessage | ProtocolError {
     case 'msdp':
       if (isRecord(v.data)) return { type: 'msdp', data: v.data };
       return new ProtocolError('malformed msdp');
+    case 'mxp':
+      if (typeof v.enabled === 'boolean') return { type: 'mxp', enabled: v.enabled };
+      return new ProtocolError('malformed mxp');
     case 'pong':
       if (typeof v.t === 'number') return { type: 'pong', t: v.t };
       return new ProtocolError('malformed pong');

@@ -3,13 +3,14 @@
  * (aliases, speedwalk, repeat, separator), triggers on completed lines, keypad walking and
  * key bindings. Host output goes through the line filter only when something needs it.
  */
+
+import { Alerts } from './alerts.ts';
 import { expandLine } from './commands.ts';
 import type { MudHost } from './host.ts';
+import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
 import { LineFilter } from './line-filter.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
-import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
-import { Alerts } from './alerts.ts';
 
 /** A held partial line (a prompt without GA/EOR) is drawn after this long. */
 const PARTIAL_LINE_MS = 60;
@@ -88,8 +89,12 @@ export class MudClient {
 
   /** Keypad walking and key bindings; true when the key was used. */
   key(e: KeyboardEvent): boolean {
-    if (e.type !== 'keydown' || e.isComposing || document.querySelector('dialog[open]') !== null) return false;
-    const dir = this.#profile.keypad && !e.ctrlKey && !e.altKey && !e.metaKey ? KEYPAD_DIRECTIONS[e.code] : undefined;
+    if (e.type !== 'keydown' || e.isComposing || document.querySelector('dialog[open]') !== null)
+      return false;
+    const dir =
+      this.#profile.keypad && !e.ctrlKey && !e.altKey && !e.metaKey
+        ? KEYPAD_DIRECTIONS[e.code]
+        : undefined;
     if (dir !== undefined) {
       if (this.#host.sendCommand(dir)) this.#host.echo(dir);
       return true;

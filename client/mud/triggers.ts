@@ -5,9 +5,10 @@
  * usual case) is suspended with a message, and all triggers together may send only so
  * many commands per window. DOM-free; the clock is injected.
  */
+
+import { substitute } from './commands.ts';
 import type { Highlight, LineVerdict } from './line-filter.ts';
 import type { Trigger } from './profile.ts';
-import { substitute } from './commands.ts';
 
 export const TriggerLimits = {
   windowMs: 10_000,

@@ -15,6 +15,8 @@ export type CodecEvent =
   | { kind: 'prompt' }
   | { kind: 'gmcp'; package: string; data: unknown }
   | { kind: 'msdp'; data: Record<string, unknown> }
+  /** MXP (telnet option 91) was agreed or dropped: the browser parses MXP tags while on. */
+  | { kind: 'mxp'; enabled: boolean }
   | { kind: 'mssp'; vars: Record<string, string[]> }
   /** The backend stream cannot be decoded (corrupt MCCP, ...): the session must end. */
   | { kind: 'fatal'; message: string }
@@ -53,4 +55,6 @@ export interface Codec {
   resize(cols: number, rows: number): CodecEvent[];
   /** The client sends GMCP to the backend; empty when GMCP is not enabled. */
   gmcp(pkg: string, data: unknown): CodecEvent[];
+  /** The client sends MSDP (LIST, REPORT, …); codecs without MUD protocols leave it out. */
+  msdp?(data: Record<string, unknown>): CodecEvent[];
 }

@@ -267,7 +267,7 @@ function startSession(
       features:
         entry.protocol === 'tcp'
           ? ['flow-control']
-          : ['flow-control', 'telnet', 'gmcp', 'echo', 'prompt'],
+          : ['flow-control', 'telnet', 'gmcp', 'msdp', 'mxp', 'echo', 'prompt'],
     },
     limits: config.limits,
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,

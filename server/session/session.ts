@@ -278,6 +278,9 @@ export class Session {
       case 'gmcp':
         if (this.#codec !== undefined) this.#handle(this.#codec.gmcp(msg.package, msg.data));
         return;
+      case 'msdp':
+        if (this.#codec?.msdp !== undefined) this.#handle(this.#codec.msdp(msg.data));
+        return;
     }
   }
 
@@ -374,6 +377,9 @@ export class Session {
           break;
         case 'msdp':
           this.#control({ type: 'msdp', data: ev.data });
+          break;
+        case 'mxp':
+          this.#control({ type: 'mxp', enabled: ev.enabled });
           break;
         case 'mssp':
           this.#opts.onMssp?.(ev.vars);

@@ -46,6 +46,7 @@ export const Opt = {
   MSSP: 70, // tintin.mudhalla.net/protocols/mssp
   MCCP2: 86, // tintin.mudhalla.net/protocols/mccp
   MCCP3: 87,
+  MXP: 91, // zuggsoft.com/zmud/mxp.htm; tags are parsed in the browser (client/mud/mxp.ts)
   GMCP: 201, // tintin.mudhalla.net/protocols/gmcp
 } as const;
 
@@ -101,6 +102,8 @@ export const TelnetLimits = {
   maxInflatedBytesPerChunk: 4 * 1024 * 1024,
   /** GMCP messages the browser may queue before the backend has agreed to GMCP. */
   maxQueuedGmcp: 16,
+  /** MSDP requests the browser may queue before the backend has agreed to MSDP. */
+  maxQueuedMsdp: 16,
   /** MSDP nesting depth we decode; deeper input is a peer error, not a stack overflow. */
   maxMsdpDepth: 32,
 } as const;

@@ -4,7 +4,14 @@ import type { Codec, CodecEvent, CodecOptions } from '../codec/codec.ts';
 import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
 import { EventBuffer } from './events.ts';
 import { Inflater } from './mccp.ts';
-import { decodeGmcp, decodeMsdp, decodeMssp, encodeGmcp, isGmcpPackage } from './mud.ts';
+import {
+  decodeGmcp,
+  decodeMsdp,
+  decodeMssp,
+  encodeGmcp,
+  encodeMsdp,
+  isGmcpPackage,
+} from './mud.ts';
 import { OptionTable, type Side } from './options.ts';
 import { escapeIac } from './outbound.ts';
 import { type ParserSink, TelnetParser } from './parser.ts';
@@ -34,6 +41,7 @@ export class TelnetEngine implements Codec {
   #inflater: Inflater | undefined;
   #fatal = false;
   #gmcpQueue: Uint8Array[] = [];
+  #msdpQueue: Uint8Array[] = [];
   #helloSent = false;
   #out: EventBuffer;
 
@@ -96,6 +104,15 @@ export class TelnetEngine implements Codec {
     if (this.#table.enabled('him', Opt.GMCP)) return [{ kind: 'send', bytes }];
     // Browsers send Core.Supports.Set on connect, before the MUD offers GMCP: keep a few.
     if (this.#gmcpQueue.length < TelnetLimits.maxQueuedGmcp) this.#gmcpQueue.push(bytes);
+    return [];
+  }
+
+  msdp(data: Record<string, unknown>): CodecEvent[] {
+    const bytes = encodeMsdp(data);
+    if (bytes === undefined) return [{ kind: 'warning', message: 'MSDP from client not sendable' }];
+    if (this.#table.enabled('him', Opt.MSDP)) return [{ kind: 'send', bytes }];
+    // Like GMCP: the browser asks (LIST, REPORT) on connect, before the MUD offers MSDP.
+    if (this.#msdpQueue.length < TelnetLimits.maxQueuedMsdp) this.#msdpQueue.push(bytes);
     return [];
   }
 
@@ -166,6 +183,13 @@ export class TelnetEngine implements Codec {
       case Opt.GMCP:
         if (enabled) this.#startGmcp();
         else this.#gmcpQueue = [];
+        break;
+      case Opt.MSDP:
+        for (const bytes of enabled ? this.#msdpQueue : []) this.#send(bytes);
+        this.#msdpQueue = [];
+        break;
+      case Opt.MXP:
+        this.#emit({ kind: 'mxp', enabled });
         break;
     }
   }

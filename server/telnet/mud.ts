@@ -67,6 +67,60 @@ export function encodeGmcp(name: string, data: unknown): Uint8Array | undefined 
   ]);
 }
 
+const MSDP_MAX_ENCODED_BYTES = 4096;
+const MSDP_MAX_ENCODE_DEPTH = 4;
+
+// MSDP markers (1–6) inside a name or value would change its structure: they are dropped.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the markers are control bytes.
+const msdpText = (v: unknown): string => String(v).replace(/[\u0000-\u0006]/g, '');
+
+function msdpValue(value: unknown, depth: number, out: number[]): boolean {
+  if (depth > MSDP_MAX_ENCODE_DEPTH) return false;
+  if (Array.isArray(value)) {
+    // A command's arguments (`REPORT HEALTH MANA`) go as several VALs, as TinTin++ and Mudlet send them.
+    for (const item of value) {
+      out.push(Msdp.VAL);
+      if (!msdpScalarOrTable(item, depth + 1, out)) return false;
+    }
+    return true;
+  }
+  out.push(Msdp.VAL);
+  return msdpScalarOrTable(value, depth, out);
+}
+
+function msdpScalarOrTable(value: unknown, depth: number, out: number[]): boolean {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    out.push(Msdp.TABLE_OPEN);
+    if (!msdpTable(value as Record<string, unknown>, depth + 1, out)) return false;
+    out.push(Msdp.TABLE_CLOSE);
+    return true;
+  }
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+    return false;
+  out.push(...Buffer.from(msdpText(value), 'utf8'));
+  return true;
+}
+
+function msdpTable(table: Record<string, unknown>, depth: number, out: number[]): boolean {
+  for (const [name, value] of Object.entries(table)) {
+    out.push(Msdp.VAR, ...Buffer.from(msdpText(name), 'utf8'));
+    if (!msdpValue(value, depth, out)) return false;
+    if (out.length > MSDP_MAX_ENCODED_BYTES) return false;
+  }
+  return true;
+}
+
+/** `IAC SB MSDP VAR name VAL value … IAC SE`, or undefined for values MSDP cannot carry. */
+export function encodeMsdp(data: Record<string, unknown>): Uint8Array | undefined {
+  const body: number[] = [];
+  if (Object.keys(data).length === 0 || !msdpTable(data, 0, body)) return undefined;
+  return Buffer.concat([
+    Uint8Array.of(Cmd.IAC, Cmd.SB, Opt.MSDP),
+    escapeIac(Uint8Array.from(body)),
+    Uint8Array.of(Cmd.IAC, Cmd.SE),
+  ]);
+}
+
 class MsdpError extends Error {}
 
 // MSDP (tintin.mudhalla.net/protocols/msdp): VAR name VAL value, where a value is text, a

@@ -22,6 +22,8 @@ export const SUPPORTED_OPTIONS: ReadonlyMap<number, OptionPolicy> = new Map([
   [Opt.MSSP, { us: false, him: true }],
   [Opt.MCCP2, { us: false, him: true }],
   [Opt.GMCP, { us: false, him: true }],
+  // The server side of MXP: we say DO; the browser renders only the secure subset.
+  [Opt.MXP, { us: false, him: true }],
 ]);
 
 /**

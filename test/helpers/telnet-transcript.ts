@@ -147,6 +147,8 @@ export function showEvent(event: CodecEvent): string {
       return `msdp ${JSON.stringify(event.data)}`;
     case 'mssp':
       return `mssp ${JSON.stringify(event.vars)}`;
+    case 'mxp':
+      return `mxp ${event.enabled ? 'on' : 'off'}`;
     case 'fatal':
       return `fatal ${event.message}`;
     case 'warning':
