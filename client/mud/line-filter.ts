@@ -79,6 +79,18 @@ export class LineFilter {
     return raw;
   }
 
+  /**
+   * Local text (an echoed command, a notice) is about to be drawn after the partial line:
+   * that line is over. It is matched now (it was already drawn, so only actions apply).
+   */
+  endLine(): string {
+    const out = this.flush();
+    if (this.#plain !== '') this.#judge(this.#plain);
+    this.#plain = '';
+    this.#map = [];
+    return out;
+  }
+
   get held(): number {
     return this.#raw.length;
   }

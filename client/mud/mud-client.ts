@@ -70,9 +70,9 @@ export class MudClient {
     });
     for (const command of commands) {
       if (!this.#host.sendCommand(command)) break;
-      this.#host.echo(command);
+      this.#echo(command);
     }
-    if (error !== undefined) this.#host.notice(error);
+    if (error !== undefined) this.#notice(error);
   }
 
   gmcp(_pkg: string, _data: unknown): void {}
@@ -96,7 +96,7 @@ export class MudClient {
         ? KEYPAD_DIRECTIONS[e.code]
         : undefined;
     if (dir !== undefined) {
-      if (this.#host.sendCommand(dir)) this.#host.echo(dir);
+      if (this.#host.sendCommand(dir)) this.#echo(dir);
       return true;
     }
     const name = bindingName(e);
@@ -124,12 +124,23 @@ export class MudClient {
   }
 
   #act(r: TriggerResult): void {
-    for (const m of r.messages) this.#host.notice(m);
+    for (const m of r.messages) this.#notice(m);
     for (const command of r.sends) {
-      if (this.#host.sendCommand(command)) this.#host.echo(command);
+      if (this.#host.sendCommand(command)) this.#echo(command);
     }
     if (r.sound) this.#alerts.beep();
     if (r.notify !== undefined) this.#alerts.notify(this.#host.hostId, r.notify);
+  }
+
+  /** Local lines end the host's partial line first, so the next host line matches on its own. */
+  #echo(command: string): void {
+    this.#host.view.writeLocal(this.#filter.endLine());
+    this.#host.echo(command);
+  }
+
+  #notice(text: string): void {
+    this.#host.view.writeLocal(this.#filter.endLine());
+    this.#host.notice(text);
   }
 
   #schedulePartial(): void {
