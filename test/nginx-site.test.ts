@@ -45,7 +45,10 @@ async function writeSite(upstreamPort: number): Promise<Site> {
   const location = join(dir, 'porthole-location.conf');
   writeFileSync(
     location,
-    read('deploy/nginx/porthole-location.conf').replace('127.0.0.1:8080', `127.0.0.1:${upstreamPort}`),
+    read('deploy/nginx/porthole-location.conf').replace(
+      '127.0.0.1:8080',
+      `127.0.0.1:${upstreamPort}`,
+    ),
   );
   const site = read('deploy/nginx/site.conf')
     .replace(/listen 443 ssl;/, `listen 127.0.0.1:${tlsPort} ssl;`)
