@@ -4,7 +4,7 @@ import type { Newline } from './codec.ts';
 const CR = 0x0d;
 const LF = 0x0a;
 
-const NEWLINE_BYTES: Readonly<Record<Newline, Uint8Array>> = {
+const NEWLINE_BYTES: Readonly<Record<Exclude<Newline, 'auto'>, Uint8Array>> = {
   crlf: Uint8Array.of(CR, LF), // RFC 854 NVT end of line
   'cr-nul': Uint8Array.of(CR, 0), // RFC 854 bare carriage return
   lf: Uint8Array.of(LF),
@@ -18,12 +18,14 @@ const NEWLINE_BYTES: Readonly<Record<Newline, Uint8Array>> = {
  */
 export class ClientEncoder {
   #newline: Uint8Array;
+  #auto: boolean;
   #escape: ((bytes: Uint8Array) => Uint8Array) | undefined;
   #encode: Transcode | undefined;
   #afterCr = false;
 
   constructor(encoding: string, newline: Newline, escapeBytes?: (bytes: Uint8Array) => Uint8Array) {
-    this.#newline = NEWLINE_BYTES[newline];
+    this.#auto = newline === 'auto';
+    this.#newline = NEWLINE_BYTES[newline === 'auto' ? 'crlf' : newline];
     this.#escape = escapeBytes;
     this.#encode = createBackendEncoder(encoding);
   }
@@ -31,6 +33,15 @@ export class ClientEncoder {
   /** Switches the character set (e.g. after RFC 2066 CHARSET agreed on UTF-8). */
   setEncoding(encoding: string): void {
     this.#encode = createBackendEncoder(encoding);
+  }
+
+  /**
+   * We now transmit in BINARY (RFC 856) or stopped: with `auto`, Enter is the terminal's
+   * own CR in binary mode (inetutils telnetd passes a CR LF to the pty as two line ends)
+   * and the NVT CR LF otherwise. A configured newline never changes.
+   */
+  setBinary(binary: boolean): void {
+    if (this.#auto) this.#newline = NEWLINE_BYTES[binary ? 'cr' : 'crlf'];
   }
 
   encode(bytes: Uint8Array): Uint8Array {

@@ -10,4 +10,5 @@ export const encodingSchema = z
   })
   .default('utf-8');
 
-export const newlineSchema = z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf');
+/** `auto` (the default) follows telnet BINARY; a set value always wins (issue 11). */
+export const newlineSchema = z.enum(['auto', 'crlf', 'cr-nul', 'lf', 'cr']).default('auto');

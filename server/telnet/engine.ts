@@ -153,6 +153,7 @@ export class TelnetEngine implements Codec {
       if (option === Opt.TTYPE && !enabled) {
         this.#ttype = new TtypeCycle(this.#options.terminalType);
       }
+      if (option === Opt.BINARY) this.#client.setBinary(enabled);
       return;
     }
     switch (option) {

@@ -156,7 +156,7 @@ export function showEvent(event: CodecEvent): string {
 
 export const DEFAULT_OPTIONS: CodecOptions = {
   encoding: 'utf-8',
-  newline: 'crlf',
+  newline: 'auto',
   cols: 80,
   rows: 24,
   terminalType: 'XTERM-256COLOR',
