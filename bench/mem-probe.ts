@@ -20,8 +20,8 @@ const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(
 const build = (file: string): string => new URL(`../build/server/${file}`, import.meta.url).href;
 const { createPorthole } = (await import(build('app.js'))) as typeof import('../server/app.ts');
 const { resolveConfig } = (await import(
-  build('config.js')
-)) as typeof import('../server/config.ts');
+  build('config/config.js')
+)) as typeof import('../server/config/config.ts');
 const porthole = createPorthole({
   config: resolveConfig({
     hosts: [{ id: 'echo', name: 'echo', target: `tcp://127.0.0.1:${ports.echo}` }],

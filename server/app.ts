@@ -9,24 +9,25 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
+import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
-import { explainAdmission } from './admit-probe.ts';
-import type { Principal } from './auth.ts';
-import type { Lookup } from './backend.ts';
-import type { Codec, CodecOptions } from './codec.ts';
-import { createCodecFor } from './codecs.ts';
-import type { Config } from './config.ts';
-import { startDemoServer } from './demo.ts';
-import { createGate } from './gate.ts';
-import { HostCatalogue, type HostEntry } from './hosts.ts';
-import { createExpressApp } from './http-routes.ts';
-import { createLogger, type Logger } from './log.ts';
-import { createMetrics } from './metrics.ts';
+import type { Codec, CodecOptions } from './codec/codec.ts';
+import { createLogger, type Logger } from './common/log.ts';
+import type { Config } from './config/config.ts';
+import { admit } from './gateway/admission.ts';
+import type { Principal } from './gateway/auth.ts';
+import { createGate } from './gateway/limits.ts';
+import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
+import { createMetrics } from './http/metrics.ts';
+import { createExpressApp } from './http/routes.ts';
+import { createTlsServer } from './http/tls.ts';
 import { CLIENT_DIR } from './paths.ts';
-import { SessionRegistry } from './registry.ts';
-import type { Session } from './session.ts';
-import { createTlsServer } from './tls.ts';
-import { handleUpgrade, refuse, type UpgradeContext } from './upgrade.ts';
+import { createCodecFor } from './session/codec-factory.ts';
+import { SessionRegistry } from './session/registry.ts';
+import type { Session } from './session/session.ts';
+import { HostCatalogue, type HostEntry } from './targets/catalogue.ts';
+import { startDemoServer } from './targets/demo.ts';
+import type { Lookup } from './targets/dial.ts';
 
 export interface PortholeOptions {
   config: Readonly<Config>;
@@ -127,12 +128,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     clientDir,
     metrics: metrics.registry,
     isDraining: () => draining,
-    explain: (req, hostId) =>
-      explainAdmission(
-        { config, gate, hosts, registry: sessions, draining: () => draining },
-        req,
-        hostId,
-      ),
+    explain: (req, hostId) => explain(req, hostId),
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {
@@ -163,6 +159,16 @@ export function createPorthole(options: PortholeOptions): Porthole {
     onSession: (s) => emitter.emit('session', s),
     onSessionClose: (s) => emitter.emit('close', s),
     ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
+  };
+  // GET /api/admit: the same admission list as the upgrade, as a probe (no rate token taken).
+  const explain = async (req: IncomingMessage, hostId: string): Promise<AdmitAnswer> => {
+    const url = new URL('http://localhost/');
+    url.searchParams.set('host', hostId);
+    const result = await admit(upgradeContext, req, 'probe', url);
+    if (!('status' in result)) return { verdict: 'ok' };
+    return result.retryAfter === undefined
+      ? { verdict: result.verdict }
+      : { verdict: result.verdict, retryAfter: result.retryAfter };
   };
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(upgradeContext, req, socket, head);

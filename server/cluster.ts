@@ -9,7 +9,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import type { Logger } from './log.ts';
+import type { Logger } from './common/log.ts';
 
 const MAX_WORKERS = 64;
 const RESPAWN_DELAY_MS = 1000;

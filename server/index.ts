@@ -2,13 +2,13 @@
 
 export * from '../shared/protocol.ts';
 export { createPorthole, type Porthole, type PortholeOptions } from './app.ts';
-export { AuthError, type Principal } from './auth.ts';
-export type { Codec, CodecEvent, CodecOptions } from './codec.ts';
+export type { Codec, CodecEvent, CodecOptions } from './codec/codec.ts';
 export {
   type Config,
   ConfigError,
   type ConfigInput,
   loadConfigFile,
   resolveConfig,
-} from './config.ts';
-export type { Session } from './session.ts';
+} from './config/config.ts';
+export { AuthError, type Principal } from './gateway/auth.ts';
+export type { Session } from './session/session.ts';

@@ -10,7 +10,7 @@ import {
   parseCidr,
   parseIPv4,
   sameAddress,
-} from '../server/address.ts';
+} from '../server/common/address.ts';
 
 // SECURITY.md B3, row by row, plus more spellings and every special range.
 // spelling · canonical (= when unchanged) · kind · embedded IPv4 (Teredo: server,client).
@@ -255,7 +255,7 @@ test('B3 (property): any IPv6 spelling canonicalises to RFC 5952, agreeing with 
 });
 
 // A second, independent list of non-public ranges (IANA special-purpose registries), so a
-// typo in server/address.ts's table shows up as a disagreement.
+// typo in server/common/address.ts's table shows up as a disagreement.
 const ORACLE = new BlockList();
 const ORACLE_RANGES = `
   0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 168.63.129.16/32 169.254.0.0/16 172.16.0.0/12

@@ -7,8 +7,8 @@ import {
   mayUse,
   secretEquals,
   verifyPassword,
-} from '../server/auth.ts';
-import { FailureLockout, TokenBucket } from '../server/rate-limit.ts';
+} from '../server/gateway/auth.ts';
+import { FailureLockout, TokenBucket } from '../server/gateway/rate-limit.ts';
 
 test('password hashes verify the right password only, with a fresh salt each time', async () => {
   const a = await hashPassword('correct horse');

@@ -9,7 +9,7 @@ import {
   loadConfigFile,
   parseTarget,
   resolveConfig,
-} from '../server/config.ts';
+} from '../server/config/config.ts';
 
 const host = { id: 'mud', name: 'A MUD', target: 'telnet://mud.example.org:4000' };
 
@@ -71,7 +71,7 @@ test('durations and sizes accept units', () => {
   assert.equal(c.limits.highWaterBytes, 1024 * 1024);
   assert.equal(c.hosts[0]?.idleTimeout, 15 * 60_000);
   assert.equal(c.hosts[0]?.encoding, 'utf-8');
-  assert.equal(c.hosts[0]?.newline, 'crlf');
+  assert.equal(c.hosts[0]?.newline, 'auto');
 });
 
 test('config files: YAML and JSON load; bad files name the file and the key', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { loadConfigFile, resolveConfig } from '../server/config.ts';
+import { loadConfigFile, resolveConfig } from '../server/config/config.ts';
 
 const at = (p: string): string => new URL(`../${p}`, import.meta.url).pathname;
 

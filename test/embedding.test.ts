@@ -4,9 +4,9 @@ import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
+import { createLogger } from '../server/common/log.ts';
 import { AuthError, createPorthole, resolveConfig } from '../server/index.ts';
-import { createLogger } from '../server/log.ts';
-import type { Session } from '../server/session.ts';
+import type { Session } from '../server/session/session.ts';
 import { echoBackend } from './helpers/backends.ts';
 import { collect, waitFor } from './helpers/proxy.ts';
 

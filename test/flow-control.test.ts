@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import { READ_BUFFER_BYTES } from '../server/backend.ts';
+import { READ_BUFFER_BYTES } from '../server/targets/dial.ts';
 import { floodBackend, noReadBackend } from './helpers/backends.ts';
 import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { createRawCodec } from '../server/raw-codec.ts';
+import { createRawCodec } from '../server/codec/raw.ts';
 import { DEFAULT_OPTIONS, feedAll, showEvent, splitAt } from './helpers/telnet-transcript.ts';
 
 test('UTF-8 backend bytes pass through as the very same array, IACs included', () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Codec } from '../server/codec.ts';
+import type { Codec } from '../server/codec/codec.ts';
 import { echoBackend, noReadBackend } from './helpers/backends.ts';
 import { collect, openSession, startProxy, upgradeStatus, waitFor } from './helpers/proxy.ts';
 import { rawUpgrade } from './helpers/raw-ws.ts';

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { test } from 'node:test';
 import { SignJWT } from 'jose';
-import { hashPassword } from '../server/auth.ts';
-import type { ConfigInput } from '../server/config.ts';
+import type { ConfigInput } from '../server/config/config.ts';
+import { hashPassword } from '../server/gateway/auth.ts';
 import { echoBackend, type FakeBackend, startBackend } from './helpers/backends.ts';
 import {
   collect,

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { test } from 'node:test';
-import { hashPassword } from '../server/auth.ts';
-import type { ConfigInput } from '../server/config.ts';
+import type { ConfigInput } from '../server/config/config.ts';
+import { hashPassword } from '../server/gateway/auth.ts';
 import { echoBackend, type FakeBackend } from './helpers/backends.ts';
 import { collect, openSession, startProxy, type TestProxy, waitFor } from './helpers/proxy.ts';
 import { encodeFrame, Op, rawHttp, rawSession, rawUpgrade } from './helpers/raw-ws.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
-import type { ConfigInput } from '../server/config.ts';
+import type { ConfigInput } from '../server/config/config.ts';
 import { echoBackend, type FakeBackend, startBackend } from './helpers/backends.ts';
 import {
   collect,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import { classify } from '../server/address.ts';
-import { BackendError, type DialOptions, dial } from '../server/backend.ts';
-import { dialPinned, type LookupFn, TargetError } from '../server/targets.ts';
+import { classify } from '../server/common/address.ts';
+import { dialPinned, type LookupFn, TargetError } from '../server/targets/custom.ts';
+import { BackendError, type DialOptions, dial } from '../server/targets/dial.ts';
 import { responderLookup, startDnsResponder } from './helpers/dns-responder.ts';
 import {
   accepted,

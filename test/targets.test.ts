@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { classify } from '../server/address.ts';
-import { chooseTarget } from '../server/target-gate.ts';
-import { customTargetsSchema, globMatch, TargetError, TargetPolicy } from '../server/targets.ts';
+import { classify } from '../server/common/address.ts';
+import { customTargetsSchema } from '../server/config/custom-targets-schema.ts';
+import { chooseTarget } from '../server/targets/choose.ts';
+import { globMatch, TargetError, TargetPolicy } from '../server/targets/custom.ts';
 import {
   accepted,
   never,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import type { CodecOptions, Newline } from '../server/codec.ts';
+import type { CodecOptions, Newline } from '../server/codec/codec.ts';
 import { Cmd, Opt } from '../server/telnet/codes.ts';
 import { createTelnetCodec, TelnetEngine } from '../server/telnet/index.ts';
 import { MccpWriter } from './helpers/telnet-mccp.ts';
@@ -270,6 +270,27 @@ for (const [newline, hex] of ENTER) {
     assert.equal(Buffer.from(codec.fromClient(Buffer.from('\nx'))).toString('hex'), '78');
   });
 }
+
+test('newline auto: CR LF in NVT mode, CR alone while we transmit BINARY (RFC 856), CR LF after WONT', () => {
+  const codec = engine({ newline: 'auto' });
+  const enter = (): string => Buffer.from(codec.fromClient(Buffer.from('ls\r'))).toString('hex');
+  assert.equal(enter(), '6c730d0a');
+  assert.deepEqual(codec.fromBackend(Uint8Array.of(IAC, DO, Opt.BINARY)).map(showEvent), [
+    'send IAC WILL BINARY',
+  ]);
+  assert.equal(enter(), '6c730d');
+  // The server's own BINARY side does not change what we send.
+  codec.fromBackend(Uint8Array.of(IAC, WILL, Opt.BINARY));
+  assert.equal(enter(), '6c730d');
+  codec.fromBackend(Uint8Array.of(IAC, DONT, Opt.BINARY));
+  assert.equal(enter(), '6c730d0a');
+});
+
+test('a configured newline is kept in binary mode', () => {
+  const codec = engine({ newline: 'crlf' });
+  codec.fromBackend(Uint8Array.of(IAC, DO, Opt.BINARY));
+  assert.equal(Buffer.from(codec.fromClient(Buffer.from('ls\r'))).toString('hex'), '6c730d0a');
+});
 
 test('typing without CR or 0xFF in UTF-8 returns the very same bytes', () => {
   const codec = engine();

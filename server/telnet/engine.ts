@@ -1,11 +1,12 @@
-import type { Codec, CodecEvent, CodecOptions } from '../codec.ts';
-import { createBackendDecoder, isUtf8 } from './charset.ts';
+import { createBackendDecoder, isUtf8 } from '../codec/charset.ts';
+import { ClientEncoder } from '../codec/client-encoder.ts';
+import type { Codec, CodecEvent, CodecOptions } from '../codec/codec.ts';
 import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
 import { EventBuffer } from './events.ts';
 import { Inflater } from './mccp.ts';
 import { decodeGmcp, decodeMsdp, decodeMssp, encodeGmcp, isGmcpPackage } from './mud.ts';
 import { OptionTable, type Side } from './options.ts';
-import { ClientEncoder } from './outbound.ts';
+import { escapeIac } from './outbound.ts';
 import { type ParserSink, TelnetParser } from './parser.ts';
 import {
   answerCharset,
@@ -39,7 +40,7 @@ export class TelnetEngine implements Codec {
   constructor(options: CodecOptions) {
     this.#options = options;
     this.#out = new EventBuffer(createBackendDecoder(options.encoding));
-    this.#client = new ClientEncoder(options.encoding, options.newline, true);
+    this.#client = new ClientEncoder(options.encoding, options.newline, escapeIac);
     this.#utf8 = isUtf8(options.encoding);
     this.#ttype = new TtypeCycle(options.terminalType);
     const size = clampSize(options.cols, options.rows) ?? { cols: 80, rows: 24 };
@@ -152,6 +153,7 @@ export class TelnetEngine implements Codec {
       if (option === Opt.TTYPE && !enabled) {
         this.#ttype = new TtypeCycle(this.#options.terminalType);
       }
+      if (option === Opt.BINARY) this.#client.setBinary(enabled);
       return;
     }
     switch (option) {

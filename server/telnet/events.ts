@@ -1,5 +1,5 @@
-import type { CodecEvent } from '../codec.ts';
-import type { Transcode } from './charset.ts';
+import type { Transcode } from '../codec/charset.ts';
+import type { CodecEvent } from '../codec/codec.ts';
 
 // A hostile backend can provoke a warning per few bytes; the log needs the first few only.
 const MAX_WARNINGS = 20;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hashPassword } from '../../server/auth.ts';
+import { hashPassword } from '../../server/gateway/auth.ts';
 import {
   launchBrowser,
   startServer,

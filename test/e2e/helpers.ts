@@ -9,8 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createPorthole, type Porthole } from '../../server/app.ts';
-import { type ConfigInput, DEFAULT_CONFIG_INPUT, resolveConfig } from '../../server/config.ts';
-import { createLogger } from '../../server/log.ts';
+import { createLogger } from '../../server/common/log.ts';
+import {
+  type ConfigInput,
+  DEFAULT_CONFIG_INPUT,
+  resolveConfig,
+} from '../../server/config/config.ts';
 import { CLIENT_DIR, PACKAGE_ROOT } from '../../server/paths.ts';
 
 export const CHROMIUM = process.env.PORTHOLE_CHROMIUM ?? '/usr/bin/chromium';

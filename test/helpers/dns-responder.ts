@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import type { LookupAddress } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import type { LookupFn } from '../../server/targets.ts';
+import type { LookupFn } from '../../server/targets/custom.ts';
 
 export type RecordType = 'A' | 'AAAA';
 

@@ -2,8 +2,8 @@
 import { Writable } from 'node:stream';
 import { type ClientOptions, WebSocket } from 'ws';
 import { createPorthole, type Porthole, type PortholeOptions } from '../../server/app.ts';
-import { type ConfigInput, resolveConfig } from '../../server/config.ts';
-import { createLogger } from '../../server/log.ts';
+import { createLogger } from '../../server/common/log.ts';
+import { type ConfigInput, resolveConfig } from '../../server/config/config.ts';
 import { SUBPROTOCOL } from '../../shared/protocol.ts';
 
 export interface TestProxy {

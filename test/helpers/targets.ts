@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
-import { BackendError, type DialOptions } from '../../server/backend.ts';
+import { customTargetsSchema } from '../../server/config/custom-targets-schema.ts';
 import {
   type CustomTarget,
-  customTargetsSchema,
   type LookupFn,
   type ResolveOptions,
   TargetError,
   TargetPolicy,
-} from '../../server/targets.ts';
+} from '../../server/targets/custom.ts';
+import { BackendError, type DialOptions } from '../../server/targets/dial.ts';
 
 // "Public" answers are only ever compared or handed to a fake dial; nothing connects to them.
 export const PUBLIC_V4 = '93.184.215.14';

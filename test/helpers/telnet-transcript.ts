@@ -3,7 +3,7 @@
  * wire bytes are written as text with `\xHH` escapes and `{IAC WILL ECHO}` groups, and
  * events come out as one readable line each.
  */
-import type { Codec, CodecEvent, CodecOptions, Newline } from '../../server/codec.ts';
+import type { Codec, CodecEvent, CodecOptions, Newline } from '../../server/codec/codec.ts';
 import { Cmd, Opt } from '../../server/telnet/codes.ts';
 
 // EOR is both a command (239) and an option (25): the command wins; write the option OPT_EOR.
@@ -156,7 +156,7 @@ export function showEvent(event: CodecEvent): string {
 
 export const DEFAULT_OPTIONS: CodecOptions = {
   encoding: 'utf-8',
-  newline: 'crlf',
+  newline: 'auto',
   cols: 80,
   rows: 24,
   terminalType: 'XTERM-256COLOR',

@@ -1,15 +1,14 @@
 /**
- * Browser-chosen targets (`customTargets`, off by default): the config schema, the parser
+ * Browser-chosen targets (`customTargets`, off by default): the parser
  * for `?target=host:port`, and the policy that resolves a name once, checks every answer
  * and pins the address that is dialled (SECURITY.md B1–B5, B7; README promise 1).
  */
 import { ADDRCONFIG, type LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, type Socket } from 'node:net';
-import { z } from 'zod';
-import { type Classification, classify, endsInNumber, parseCidr, sameAddress } from './address.ts';
-import { BackendError, type DialOptions, dial } from './backend.ts';
-import { encodingSchema, newlineSchema } from './codec-config.ts';
+import { type Classification, classify, endsInNumber, sameAddress } from '../common/address.ts';
+import type { CustomTargetsConfig } from '../config/custom-targets-schema.ts';
+import { BackendError, type DialOptions, dial } from './dial.ts';
 
 export type TargetErrorCode = 'disabled' | 'syntax' | 'port' | 'host' | 'address';
 
@@ -28,59 +27,6 @@ export class TargetError extends Error {
 
 /** The one reason a browser sees for any target refusal (B7: no oracle). */
 export const TARGET_REFUSED = 'unknown target';
-
-const portEntry = z
-  .union([z.number().int().min(1).max(65535), z.string()])
-  .transform((v, ctx): [number, number] => {
-    if (typeof v === 'number') return [v, v];
-    const m = /^([1-9][0-9]{0,4})-([1-9][0-9]{0,4})$/.exec(v.trim());
-    const lo = Number(m?.[1]);
-    const hi = Number(m?.[2]);
-    if (m === null || !(lo <= hi && hi <= 65535)) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a port or a range like 4000-9999` });
-      return z.NEVER;
-    }
-    return [lo, hi];
-  });
-
-const hostPattern = z
-  .string()
-  .regex(/^[A-Za-z0-9*?.:-]{1,253}$/, 'must be a host name or IP with * and ? wildcards')
-  .transform((p) => p.toLowerCase());
-
-const addressEntry = z.string().transform((v, ctx) => {
-  const entry = parseCidr(v);
-  if (entry === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not an IP address or CIDR` });
-    return z.NEVER;
-  }
-  return entry;
-});
-
-/** `customTargets` in the config file. Add as `customTargets: customTargetsSchema` (optional key). */
-export const customTargetsSchema = z
-  .strictObject({
-    enabled: z.boolean().default(false),
-    ports: z.array(portEntry).min(1).prefault([23, 2323, '4000-9999']),
-    /** Ports refused even inside `ports`: common databases, brokers and admin UIs (no open relay to them). */
-    denyPorts: z
-      .array(portEntry)
-      .prefault([
-        5432, 5672, 5984, 6379, 6443, 7000, 7001, 8080, 8086, 8443, 8500, 9000, 9042, 9090, 9092,
-        9100, 9200, 9300,
-      ]),
-    allowHosts: z.array(hostPattern).default(['*']),
-    denyHosts: z.array(hostPattern).default([]),
-    allowIpLiterals: z.boolean().default(true),
-    /** Internal addresses or CIDRs that may be dialled anyway (exact, after canonicalising). */
-    allowAddresses: z.array(addressEntry).default([]),
-    protocol: z.enum(['telnet', 'tcp']).default('telnet'),
-    encoding: encodingSchema,
-    newline: newlineSchema,
-  })
-  .prefault({});
-
-export type CustomTargetsConfig = z.output<typeof customTargetsSchema>;
 
 /** A syntactically valid, policy-approved `?target=`; `literal` is set for IP targets. */
 export interface CustomTarget {

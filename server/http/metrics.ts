@@ -1,6 +1,6 @@
 /** Prometheus metrics at /metrics (prom-client), sampled from the registry on scrape. */
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { SessionRegistry } from './registry.ts';
+import type { SessionRegistry } from '../session/registry.ts';
 
 export function createMetrics(sessions: SessionRegistry): { registry: Registry } {
   const registry = new Registry();

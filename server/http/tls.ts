@@ -7,7 +7,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { createServer, type Server, type ServerOptions } from 'node:https';
 import { createSecureContext } from 'node:tls';
-import type { Logger } from './log.ts';
+import type { Logger } from '../common/log.ts';
 
 export interface TlsFiles {
   cert: string;

@@ -3,18 +3,7 @@
  * SECURITY.md A1–A4): only an exact scheme+host+port match passes.
  */
 import type { IncomingMessage } from 'node:http';
-
-/** Canonical `scheme://host[:port]` for a URL string, or undefined if it is not one. */
-export function canonicalOrigin(value: string): string | undefined {
-  if (value === 'null') return undefined;
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    return url.origin;
-  } catch {
-    return undefined;
-  }
-}
+import { canonicalOrigin } from '../common/canonical-origin.ts';
 
 export interface OriginPolicy {
   /** Explicit allowlist (canonical origins). Empty = same origin as the request's Host. */

@@ -1,7 +1,7 @@
 /** Config keys shared by configured hosts and custom targets: character set and newline. */
 import iconv from 'iconv-lite';
 import { z } from 'zod';
-import { isUtf8 } from './telnet/charset.ts';
+import { isUtf8 } from '../codec/charset.ts';
 
 export const encodingSchema = z
   .string()
@@ -10,4 +10,5 @@ export const encodingSchema = z
   })
   .default('utf-8');
 
-export const newlineSchema = z.enum(['crlf', 'cr-nul', 'lf', 'cr']).default('crlf');
+/** `auto` (the default) follows telnet BINARY; a set value always wins (issue 11). */
+export const newlineSchema = z.enum(['auto', 'crlf', 'cr-nul', 'lf', 'cr']).default('auto');

@@ -15,7 +15,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import type { AuthConfig } from './auth-config.ts';
+import type { AuthConfig } from '../config/auth-schema.ts';
 
 const scryptAsync = promisify(scrypt) as (
   pw: string,

@@ -5,8 +5,13 @@
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { AckWindow } from '../shared/flow-control.ts';
-import type { ClientMessage, HelloInfo, ServerMessage, Subprotocol } from '../shared/protocol.ts';
+import { AckWindow } from '../../shared/flow-control.ts';
+import type {
+  ClientMessage,
+  HelloInfo,
+  ServerMessage,
+  Subprotocol,
+} from '../../shared/protocol.ts';
 import {
   CloseCode,
   clampReason,
@@ -14,11 +19,11 @@ import {
   encode,
   ProtocolError,
   SUBPROTOCOL,
-} from '../shared/protocol.ts';
-import { BackendError } from './backend.ts';
-import type { Codec, CodecEvent } from './codec.ts';
-import type { LimitsConfig } from './config.ts';
-import type { Logger } from './log.ts';
+} from '../../shared/protocol.ts';
+import type { Codec, CodecEvent } from '../codec/codec.ts';
+import type { Logger } from '../common/log.ts';
+import type { LimitsConfig } from '../config/config.ts';
+import { BackendError } from '../targets/dial.ts';
 
 export interface SessionOptions {
   id: string;

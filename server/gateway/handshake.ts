@@ -4,7 +4,7 @@
  * silently after the gate). Mirrors what `ws` checks, and the subprotocol choice.
  */
 import type { IncomingMessage } from 'node:http';
-import { chooseSubprotocol } from '../shared/protocol.ts';
+import { chooseSubprotocol } from '../../shared/protocol.ts';
 
 export interface HandshakeProblem {
   status: 400;

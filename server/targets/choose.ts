@@ -4,16 +4,16 @@
  * from upgrade.ts so the gate stays a list of checks (SECURITY.md B1, B4).
  */
 import type { Socket } from 'node:net';
-import type { HostConfig } from './config.ts';
-import type { HostEntry } from './hosts.ts';
+import type { HostConfig } from '../config/config.ts';
+import type { CustomTargetsConfig } from '../config/custom-targets-schema.ts';
+import type { HostEntry } from './catalogue.ts';
 import {
   type CustomTarget,
-  type CustomTargetsConfig,
   dialPinned,
   type LookupFn,
   TargetError,
   TargetPolicy,
-} from './targets.ts';
+} from './custom.ts';
 
 /** Query parameters that ask for a browser-chosen target. */
 const TARGET_PARAMS = ['target', 'port', 'hostname'] as const;

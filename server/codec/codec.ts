@@ -21,12 +21,17 @@ export type CodecEvent =
   /** Something odd but survivable, for the log. */
   | { kind: 'warning'; message: string };
 
-export type Newline = 'crlf' | 'cr-nul' | 'lf' | 'cr';
+/**
+ * What Enter becomes on the wire. `auto` follows the negotiated modes: telnet sends the
+ * RFC 854 end of line (CR LF), or the terminal's own CR once we transmit in BINARY (RFC 856:
+ * no NVT translation, so a CR LF would be two line ends for a pty); raw TCP sends CR LF.
+ */
+export type Newline = 'auto' | 'crlf' | 'cr-nul' | 'lf' | 'cr';
 
 export interface CodecOptions {
   /** Backend character set: 'utf-8' (default), 'cp437', 'latin1', or any iconv-lite name. */
   encoding: string;
-  /** What Enter (a lone CR from the terminal) becomes on the wire. */
+  /** What Enter (a lone CR from the terminal) becomes on the wire; `auto` by default. */
   newline: Newline;
   /** The terminal size at start; NAWS sends it when the backend asks. */
   cols: number;
@@ -35,6 +40,14 @@ export interface CodecOptions {
   terminalType: string;
   /** Whether the client runs a screen reader (an MTTS bit). */
   screenReader: boolean;
+}
+
+/** Static facts about a kind of codec, known before any backend is connected. */
+export interface CodecProfile {
+  /** Announced to the client in `hello` (e.g. `telnet`, `gmcp`, `echo`, `prompt`). */
+  readonly features: readonly string[];
+  /** Terminal type the codec answers when the backend asks (telnet TTYPE). */
+  readonly terminalType: string;
 }
 
 export interface Codec {

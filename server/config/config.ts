@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { classify, endsInNumber } from './address.ts';
-import { authSchema, hostAllowSchema } from './auth-config.ts';
-import { encodingSchema, newlineSchema } from './codec-config.ts';
-import { canonicalOrigin } from './origin.ts';
-import { customTargetsSchema } from './targets.ts';
+import { classify, endsInNumber } from '../common/address.ts';
+import { canonicalOrigin } from '../common/canonical-origin.ts';
+import { authSchema, hostAllowSchema } from './auth-schema.ts';
+import { encodingSchema, newlineSchema } from './codec-schema.ts';
+import { customTargetsSchema } from './custom-targets-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,6 +1,12 @@
-import type { Codec, CodecEvent, CodecOptions } from './codec.ts';
-import { createBackendDecoder } from './telnet/charset.ts';
-import { ClientEncoder } from './telnet/outbound.ts';
+import { createBackendDecoder } from './charset.ts';
+import { ClientEncoder } from './client-encoder.ts';
+import type { Codec, CodecEvent, CodecOptions, CodecProfile } from './codec.ts';
+
+/** Raw TCP: flow control only; no telnet, so no terminal type to announce. */
+export const RAW_PROFILE: CodecProfile = {
+  features: ['flow-control'],
+  terminalType: 'XTERM-256COLOR',
+};
 
 /**
  * The codec for raw TCP hosts: no telnet processing, only the host's character set both
@@ -9,7 +15,7 @@ import { ClientEncoder } from './telnet/outbound.ts';
  */
 export function createRawCodec(options: CodecOptions): Codec {
   const decode = createBackendDecoder(options.encoding);
-  const client = new ClientEncoder(options.encoding, options.newline, false);
+  const client = new ClientEncoder(options.encoding, options.newline);
   return {
     start: () => [],
     fromBackend(chunk: Uint8Array): CodecEvent[] {

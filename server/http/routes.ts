@@ -8,15 +8,21 @@ import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import { SUBPROTOCOLS } from '../shared/protocol.ts';
-import type { AdmitAnswer } from './admit-probe.ts';
-import { AuthError, mayUse, type Principal, SESSION_COOKIE, verifyPassword } from './auth.ts';
-import type { Config } from './config.ts';
-import { type Gate, LockedOut } from './gate.ts';
-import type { HostCatalogue } from './hosts.ts';
-import { cap, type Logger, redactUrl } from './log.ts';
+import type { AdmitAnswer } from '../../shared/api.ts';
+import { SUBPROTOCOLS } from '../../shared/protocol.ts';
+import { cap, type Logger, redactUrl } from '../common/log.ts';
+import type { Config } from '../config/config.ts';
+import {
+  AuthError,
+  mayUse,
+  type Principal,
+  SESSION_COOKIE,
+  verifyPassword,
+} from '../gateway/auth.ts';
+import { type Gate, LockedOut } from '../gateway/limits.ts';
+import { checkOrigin } from '../gateway/origin.ts';
+import type { HostCatalogue } from '../targets/catalogue.ts';
 import { renderLoginPage } from './login-page.ts';
-import { checkOrigin } from './origin.ts';
 
 export interface AppParts {
   config: Readonly<Config>;

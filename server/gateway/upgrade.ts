@@ -1,0 +1,187 @@
+/**
+ * The HTTP `upgrade` handler: the admission list (admission.ts) runs here, before `101` and
+ * before any backend is dialled (Express middleware does not run for upgrades). Failures are
+ * HTTP statuses with one log line each; an admitted request becomes a session.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Subprotocol } from '../../shared/protocol.ts';
+import type { Codec, CodecOptions } from '../codec/codec.ts';
+import { cap, type Logger, redactUrl } from '../common/log.ts';
+import { codecProfileFor } from '../session/codec-factory.ts';
+import { Session } from '../session/session.ts';
+import type { HostEntry } from '../targets/catalogue.ts';
+import { dialCustom } from '../targets/choose.ts';
+import { dial, type Lookup } from '../targets/dial.ts';
+import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+
+export interface UpgradeContext extends AdmissionContext {
+  wss: WebSocketServer;
+  log: Logger;
+  /** Where `builtin:demo` listens, once started. */
+  demoPort: () => number | undefined;
+  createCodec: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
+  lookup: Lookup | undefined;
+  onSession?: (session: Session) => void;
+  onSessionClose?: (session: Session) => void;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  421: 'Misdirected Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
+export function refuse(
+  socket: Duplex,
+  status: number,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const headers = {
+    Connection: 'close',
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...extra,
+  };
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${head}\r\n\r\n${body}`);
+  socket.destroy();
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+export function handleUpgrade(
+  ctx: UpgradeContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  // A module-level listener: a closure here would share this scope's context and keep `req`
+  // (headers and all) and `head` alive for the whole session (about 1.5 KB each, bench conns).
+  socket.on('error', destroyOnError);
+  const ip = ctx.gate.clientIp(req);
+  const deny = (r: Pick<Refusal, 'status' | 'reason' | 'headers' | 'detail'>): void => {
+    ctx.log.info(
+      {
+        event: r.status === 401 ? 'auth.fail' : 'upgrade.refused',
+        status: r.status,
+        reason: r.reason,
+        detail: cap(r.detail),
+        ip,
+        origin: cap(req.headers.origin),
+        url: redactUrl(req.url),
+      },
+      'upgrade refused',
+    );
+    refuse(socket, r.status, `${r.reason}\n`, r.headers);
+  };
+  admit(ctx, req, 'upgrade').then(
+    (result) => {
+      if ('status' in result) deny(result);
+      else if (!socket.destroyed)
+        ctx.wss.handleUpgrade(req, socket, head, (ws) =>
+          startSession(ctx, ws, result, ip, req.headers['user-agent']),
+        );
+    },
+    (err: unknown) => {
+      ctx.log.error({ err, ip }, 'upgrade handler failed');
+      deny({ status: 503, reason: 'internal error' });
+    },
+  );
+}
+
+function startSession(
+  ctx: UpgradeContext,
+  ws: WebSocket,
+  { entry, principal, custom, screenReader }: Admitted,
+  ip: string,
+  ua: string | undefined,
+): void {
+  const { config, registry, log } = ctx;
+  const mode = (ws.protocol === '' ? 'binary' : ws.protocol) as Subprotocol;
+  const id = randomUUID();
+  const hostCfg = entry.config;
+  const v1 = mode === 'porthole.v1';
+  const targetHost = entry.protocol === 'builtin' ? '127.0.0.1' : entry.target.host;
+  const profile = codecProfileFor(entry);
+  const codecFor = (cols: number, rows: number): Codec | undefined =>
+    ctx.createCodec(entry, {
+      encoding: hostCfg.encoding,
+      newline: hostCfg.newline,
+      cols,
+      rows,
+      terminalType: profile.terminalType,
+      screenReader,
+    });
+  const session = new Session({
+    id,
+    ws,
+    mode,
+    clientIp: ip,
+    user: principal.user,
+    expiresAt: principal.expiresAt,
+    hello: {
+      host: { id: hostCfg.id, name: hostCfg.name, protocol: entry.protocol, input: entry.input },
+      features: [...profile.features],
+    },
+    limits: config.limits,
+    idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,
+    maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
+    log,
+    dial: (signal) =>
+      custom !== undefined
+        ? dialCustom(config.customTargets, custom, {
+            connectTimeoutMs: config.limits.connectTimeout,
+            dnsTimeoutMs: config.limits.dnsTimeout,
+            signal,
+          })
+        : dial({
+            host: targetHost,
+            port: entry.protocol === 'builtin' ? (ctx.demoPort() ?? 0) : entry.target.port,
+            connectTimeoutMs: config.limits.connectTimeout,
+            dnsTimeoutMs: config.limits.dnsTimeout,
+            signal,
+            ...(ctx.lookup === undefined ? {} : { lookup: ctx.lookup }),
+          }),
+    // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
+    createCodec: v1 ? codecFor : undefined,
+    onClose: (s) => {
+      registry.delete(s);
+      ctx.onSessionClose?.(s);
+    },
+    onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
+  });
+  registry.add(session);
+  log.info(
+    {
+      event: 'session.open',
+      session: id,
+      ip,
+      user: principal.user,
+      host: hostCfg.id,
+      mode,
+      ua: cap(ua),
+    },
+    'session opened',
+  );
+  ctx.onSession?.(session);
+}
