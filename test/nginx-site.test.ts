@@ -126,7 +126,6 @@ test('deploy/nginx/site.conf passes nginx -t and serves Porthole over TLS', asyn
   const ws = new WebSocket(`wss://127.0.0.1:${site.tlsPort}/ws?host=echo`, 'porthole.v1', {
     headers: { Host: SITE },
     origin: `https://${SITE}`,
-    servername: SITE,
     rejectUnauthorized: false, // the test's self-signed certificate
   });
   const got = collect(ws);
