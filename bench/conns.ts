@@ -10,7 +10,11 @@ import type { LoadCommand, LoadMessage } from './load-child.ts';
 import { forkTs, nextMessage, type ProxyProcess } from './proc.ts';
 
 export interface ConnsOptions {
+  /** How the table names this run: "1 process", "1 process, token auth", "naive relay". */
+  label: string;
   workers: number;
+  /** Sent as `?token=` on every upgrade (the proxy runs with token auth). */
+  token?: string;
   sessions: number;
   /** Load-client (and backend) processes; sessions are split evenly between them. */
   loads: number;
@@ -23,7 +27,9 @@ export interface ConnsOptions {
 }
 
 export interface ConnsResult {
+  label: string;
   workers: number;
+  auth: boolean;
   target: number;
   held: number;
   failed: number;
@@ -77,7 +83,8 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
       opts.workers,
     );
     const origin = `http://127.0.0.1:${proxy.port}`;
-    const url = (i: number): string => `ws://127.0.0.1:${proxy?.port}/ws?host=echo-${i}`;
+    const auth = opts.token === undefined ? '' : `&token=${encodeURIComponent(opts.token)}`;
+    const url = (i: number): string => `ws://127.0.0.1:${proxy?.port}/ws?host=echo-${i}${auth}`;
     const lane = Math.max(1, Math.floor(opts.concurrency / opts.loads));
     // Warm-up: JIT the upgrade path and grow the heap to its working size, then let it settle.
     await Promise.all(
@@ -115,7 +122,9 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
     const overload = await probeOverload(loads, opts.overload, url, origin, proxy);
     await Promise.all(loads.map((l) => ask(l, { cmd: 'close' }, 'closed')));
     return {
+      label: opts.label,
       workers: opts.workers,
+      auth: opts.token !== undefined,
       target: per * opts.loads,
       held,
       failed: per * opts.loads - ok,

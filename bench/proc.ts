@@ -170,24 +170,3 @@ export async function startProxy(
       }),
   };
 }
-
-/** Starts `socat` relaying a free loopback port to `targetPort`; undefined if socat is missing. */
-export async function startSocat(
-  targetPort: number,
-): Promise<{ port: number; pid: number; stop(): void } | undefined> {
-  const port = await freePort();
-  const child = spawn(
-    'socat',
-    [
-      `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay,backlog=4096`,
-      `TCP:127.0.0.1:${targetPort},nodelay`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const ok = await new Promise<boolean>((resolve) => {
-    child.once('error', () => resolve(false));
-    setTimeout(() => resolve(child.exitCode === null), 300);
-  });
-  if (!ok || child.pid === undefined) return undefined;
-  return { port, pid: child.pid, stop: () => child.kill('SIGTERM') };
-}

@@ -1,17 +1,63 @@
 /** The bench's summary: one row per figure, as a terminal table and as Markdown for the README. */
+import { PEERS, type PeerName } from './peers.ts';
+
+export type Ref = 'direct' | PeerName;
+
+/** `porthole op factor × ref` (or `porthole op factor` when ref is 'value'). */
+export interface Target {
+  ref: Ref | 'value';
+  op: '≥' | '≤';
+  factor: number;
+}
 
 export interface Row {
   metric: string;
   unit: string;
-  direct?: number;
-  socat?: number;
+  /** The references measured in the same run: direct TCP and each peer present. */
+  refs: Partial<Record<Ref, number>>;
   porthole: number;
-  /** Ratio Porthole ÷ reference; for latencies and costs lower is better. */
-  vsDirect?: number;
-  vsSocat?: number;
-  target: string;
+  /** Latencies, costs and memory: lower is better. */
+  lowerIsBetter: boolean;
+  targets: Target[];
+  /** A target that is not a number (e.g. "no crash, held kept"), judged by `pass`. */
+  note?: string;
   pass?: boolean;
 }
+
+/** The best peer on this row (never direct): highest rate, or lowest cost. */
+export function bestPeer(r: Row): { name: PeerName; value: number } | undefined {
+  let best: { name: PeerName; value: number } | undefined;
+  for (const name of PEERS) {
+    const value = r.refs[name];
+    if (value === undefined || Number.isNaN(value)) continue;
+    if (best === undefined || (r.lowerIsBetter ? value < best.value : value > best.value))
+      best = { name, value };
+  }
+  return best;
+}
+
+/** Whether every numeric target whose reference was measured holds; undefined if none could be judged. */
+export function judge(r: Row): boolean | undefined {
+  let verdict: boolean | undefined;
+  for (const t of r.targets) {
+    const base = t.ref === 'value' ? 1 : r.refs[t.ref];
+    if (base === undefined || Number.isNaN(r.porthole)) continue;
+    const bound = t.factor * base;
+    const ok = t.op === '≥' ? r.porthole >= bound : r.porthole <= bound;
+    verdict = (verdict ?? true) && ok;
+  }
+  return verdict;
+}
+
+const targetText = (r: Row): string =>
+  [
+    ...r.targets.map((t) =>
+      t.ref === 'value'
+        ? `${t.op} ${t.factor.toLocaleString('en-US')}`
+        : `${t.op} ${t.factor}× ${t.ref}`,
+    ),
+    ...(r.note === undefined ? [] : [r.note]),
+  ].join(', ');
 
 function fmt(v: number | undefined, digits = 0): string {
   if (v === undefined || Number.isNaN(v)) return '–';
@@ -19,48 +65,72 @@ function fmt(v: number | undefined, digits = 0): string {
   return v.toFixed(digits);
 }
 
-const ratio = (v: number | undefined): string =>
-  v === undefined || Number.isNaN(v) ? '–' : `${v.toFixed(2)}×`;
+const ratio = (a: number, b: number | undefined): string =>
+  b === undefined || Number.isNaN(a) || Number.isNaN(b) || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
 
 const verdict = (pass: boolean | undefined): string =>
   pass === undefined ? '' : pass ? 'met' : 'MISSED';
 
-function cells(r: Row): string[] {
+/** Peers that appear on at least one row: a skipped peer gets no column. */
+function peerColumns(rows: readonly Row[]): PeerName[] {
+  return PEERS.filter((p) => rows.some((r) => r.refs[p] !== undefined));
+}
+
+function cells(r: Row, peers: readonly PeerName[]): string[] {
   const digits = r.unit === 's/GiB' || r.unit === '%' ? 2 : r.unit === 'KB' ? 1 : 0;
+  const best = bestPeer(r);
   return [
     r.metric,
     r.unit,
-    fmt(r.direct, digits),
-    fmt(r.socat, digits),
+    fmt(r.refs.direct, digits),
+    ...peers.map((p) => fmt(r.refs[p], digits)),
     fmt(r.porthole, digits),
-    ratio(r.vsDirect),
-    ratio(r.vsSocat),
-    r.target,
+    ratio(r.porthole, r.refs.direct),
+    best === undefined ? '–' : `${ratio(r.porthole, best.value)} ${best.name}`,
+    targetText(r),
     verdict(r.pass),
   ];
 }
 
-const HEAD = ['metric', 'unit', 'direct', 'socat', 'Porthole', '÷ direct', '÷ socat', 'target', ''];
+function head(peers: readonly PeerName[]): string[] {
+  return [
+    'metric',
+    'unit',
+    'direct',
+    ...peers,
+    'Porthole',
+    '÷ direct',
+    '÷ best peer',
+    'target',
+    '',
+  ];
+}
+
+const numeric = (i: number, peers: readonly PeerName[]): boolean => i >= 2 && i <= 5 + peers.length;
 
 export function textTable(rows: readonly Row[]): string {
-  const all = [HEAD, ...rows.map(cells)];
-  const widths = HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const peers = peerColumns(rows);
+  const all = [head(peers), ...rows.map((r) => cells(r, peers))];
+  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length))) ?? [];
   const line = (r: string[]): string =>
     r
-      .map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ');
+      .map((c, i) => (numeric(i, peers) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [
-    line(HEAD),
+    line(head(peers)),
     widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map((r) => line(cells(r))),
+    ...all.slice(1).map(line),
   ].join('\n');
 }
 
 export function markdownTable(rows: readonly Row[]): string {
+  const peers = peerColumns(rows);
+  const h = head(peers);
   const out = [
-    `| ${HEAD.join(' | ')} |`,
-    `|${HEAD.map((_, i) => (i >= 2 && i <= 6 ? ' --: ' : ' --- ')).join('|')}|`,
+    `| ${h.join(' | ')} |`,
+    `|${h.map((_, i) => (numeric(i, peers) ? ' --: ' : ' --- ')).join('|')}|`,
   ];
-  for (const r of rows) out.push(`| ${cells(r).join(' | ')} |`);
+  for (const r of rows) out.push(`| ${cells(r, peers).join(' | ')} |`);
   return out.join('\n');
 }

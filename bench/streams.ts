@@ -1,14 +1,16 @@
 /**
- * One client, three ways to reach a backend: straight TCP (`direct`), TCP through a socat
- * relay, and a WebSocket through Porthole (`porthole.v1` with acks, as the real client
- * does, or websockify's `binary`). The drivers for `down`, `up` and `rtt` run on any of them.
+ * One client, every way to reach a backend: straight TCP (`direct`), TCP through socat, a
+ * `binary` WebSocket through websockify or the naive relay, and a WebSocket through Porthole
+ * (`porthole.v1` with acks, as the real client does, or websockify's `binary`). The drivers
+ * for `down`, `up` and `rtt` run on any of them.
  */
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { AckBatcher } from '../shared/flow-control.ts';
 import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../shared/protocol.ts';
+import type { PeerName } from './peers.ts';
 
-export type Path = 'direct' | 'socat' | 'v1' | 'binary';
+export type Path = 'direct' | PeerName | 'v1' | 'binary';
 export type Role = 'echo' | 'sink' | 'flood';
 
 export interface Stream {
@@ -71,6 +73,7 @@ export function openTcp(port: number): Promise<Stream> {
   });
 }
 
+/** A WebSocket to Porthole (`/ws?host=ROLE`) or to a peer relay (which ignores the path). */
 export function openWs(port: number, hostId: string, mode: 'v1' | 'binary'): Promise<Stream> {
   const origin = `http://127.0.0.1:${port}`;
   const ws = new WebSocket(

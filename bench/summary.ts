@@ -1,179 +1,207 @@
-/** Turns the measured figures into the table rows, with the issue 4 targets. */
+/** Turns the measured figures into the table rows, with the issue 17 targets. */
 import type { ConnsResult } from './conns.ts';
 import type { FloodResult } from './flood.ts';
-import type { Row } from './report.ts';
+import { PEERS } from './peers.ts';
+import { judge, type Ref, type Row, type Target } from './report.ts';
 
 interface SeriesLike {
   median: number;
 }
+type ByPath<T> = Record<string, T>;
 
 export interface Figures {
-  down: Record<string, SeriesLike>;
-  up: Record<string, Record<string, SeriesLike>>;
-  rtt: Record<string, Record<string, { p50: SeriesLike; p99: SeriesLike }>>;
+  down: ByPath<SeriesLike>;
+  up: Record<string, ByPath<SeriesLike>>;
+  rtt: Record<string, ByPath<{ p50: SeriesLike; p99: SeriesLike }>>;
   cpu: Record<string, { sPerGiB: number }>;
   flood: FloodResult | undefined;
+  /** Porthole's conns runs (1 process, 1 process with token auth, 2 workers). */
   conns: ConnsResult[];
-  haveSocat: boolean;
+  /** The naive relay's conns run, when it was measured. */
+  naiveConns: ConnsResult | undefined;
 }
 
 const MODES = [
   ['v1', 'porthole.v1'],
   ['binary', 'binary'],
 ] as const;
+const REFS: readonly Ref[] = ['direct', ...PEERS];
+const at = (ref: Ref | 'value', op: Target['op'], factor: number): Target => ({ ref, op, factor });
 
-/** Higher is better: ratio = Porthole ÷ reference. */
-function rate(
+function row(
   metric: string,
-  s: Record<string, SeriesLike> | undefined,
-  mode: string,
-  target: { against: 'direct' | 'socat'; min: number } | undefined,
+  unit: string,
+  porthole: number | undefined,
+  refs: Partial<Record<Ref, number>>,
+  lowerIsBetter: boolean,
+  targets: Target[],
 ): Row | undefined {
-  const porthole = s?.[mode]?.median;
-  if (s === undefined || porthole === undefined) return undefined;
-  const direct = s.direct?.median;
-  const socat = s.socat?.median;
-  const row: Row = { metric, unit: 'MB/s', porthole, target: '' };
-  if (direct !== undefined) {
-    row.direct = direct;
-    row.vsDirect = porthole / direct;
-  }
-  if (socat !== undefined) {
-    row.socat = socat;
-    row.vsSocat = porthole / socat;
-  }
-  if (target !== undefined) {
-    const ratio = target.against === 'direct' ? row.vsDirect : row.vsSocat;
-    row.target = `≥ ${target.min}× ${target.against}`;
-    if (ratio !== undefined) row.pass = ratio >= target.min;
-  }
-  return row;
-}
-
-/** Lower is better: ratio = Porthole ÷ reference. */
-function latency(
-  metric: string,
-  s: Record<string, { p50: SeriesLike; p99: SeriesLike }> | undefined,
-  mode: string,
-  which: 'p50' | 'p99',
-  maxVsDirect: number | undefined,
-): Row | undefined {
-  const porthole = s?.[mode]?.[which].median;
-  if (s === undefined || porthole === undefined) return undefined;
-  const row: Row = { metric, unit: 'µs', porthole, target: '' };
-  const direct = s.direct?.[which].median;
-  const socat = s.socat?.[which].median;
-  if (direct !== undefined) {
-    row.direct = direct;
-    row.vsDirect = porthole / direct;
-  }
-  if (socat !== undefined) {
-    row.socat = socat;
-    row.vsSocat = porthole / socat;
-  }
-  if (maxVsDirect !== undefined && row.vsDirect !== undefined) {
-    row.target = `≤ ${maxVsDirect}× direct`;
-    row.pass = row.vsDirect <= maxVsDirect;
-  }
-  return row;
-}
-
-function cpuRow(metric: string, f: Figures, key: string, mode: string): Row | undefined {
-  const porthole = f.cpu[`${key}/${mode}`]?.sPerGiB;
   if (porthole === undefined) return undefined;
-  const socat = f.cpu[`${key}/socat`]?.sPerGiB;
-  const row: Row = { metric, unit: 's/GiB', porthole, target: '' };
-  if (socat !== undefined) {
-    row.socat = socat;
-    row.vsSocat = porthole / socat;
-  }
-  return row;
+  const r: Row = { metric, unit, refs, porthole, lowerIsBetter, targets };
+  const pass = judge(r);
+  if (pass !== undefined) r.pass = pass;
+  return r;
 }
 
-function connsRows(c: ConnsResult): Row[] {
-  const name = c.workers === 1 ? '1 process' : `${c.workers} workers`;
-  const want = Math.min(c.workers === 1 ? 9900 : 19_000, c.target);
-  const rows: Row[] = [
-    {
-      metric: `conns held, ${name}`,
-      unit: 'sessions',
-      porthole: c.held,
-      target: `≥ ${want.toLocaleString('en-US')}`,
-      pass: c.held >= want,
-    },
-    {
-      metric: `conns setup rate, ${name}`,
-      unit: 'sessions/s',
-      porthole: c.setupPerS,
-      target: '≥ 2,000',
-      pass: c.setupPerS >= 2000,
-    },
-    {
-      metric: `conns RSS per session, ${name}`,
-      unit: 'KB',
-      porthole: c.rssPerSessionBytes / 1000,
-      target: '≤ 10',
-      pass: c.rssPerSessionBytes <= 10_000,
-    },
-  ];
+function refsOf<T>(s: ByPath<T> | undefined, pick: (v: T) => number): Partial<Record<Ref, number>> {
+  const refs: Partial<Record<Ref, number>> = {};
+  for (const ref of REFS) {
+    const v = s?.[ref];
+    if (v !== undefined) refs[ref] = pick(v);
+  }
+  return refs;
+}
+
+function rateRows(f: Figures): (Row | undefined)[] {
+  const rows: (Row | undefined)[] = [];
+  const median = (v: SeriesLike): number => v.median;
+  for (const [mode, label] of MODES) {
+    const factor = mode === 'v1' ? 0.9 : 1;
+    rows.push(
+      row(`down, ${label}`, 'MB/s', f.down[mode]?.median, refsOf(f.down, median), false, [
+        at('socat', '≥', factor),
+      ]),
+    );
+  }
+  for (const frame of ['4KiB', '64KiB'] as const) {
+    const targets = [at('direct', '≥', 0.6), ...(frame === '64KiB' ? [at('naive', '≥', 1)] : [])];
+    for (const [mode, label] of MODES) {
+      const s = f.up[frame];
+      rows.push(
+        row(
+          `up ${frame} frames, ${label}`,
+          'MB/s',
+          s?.[mode]?.median,
+          refsOf(s, median),
+          false,
+          targets,
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
+function rttRows(f: Figures): (Row | undefined)[] {
+  const rows: (Row | undefined)[] = [];
+  for (const [n, which, targeted] of [
+    ['1', 'p50', true],
+    ['1', 'p99', false],
+    ['16', 'p50', false],
+    ['16', 'p99', true],
+  ] as const) {
+    const s = f.rtt[n];
+    for (const [mode, label] of MODES) {
+      rows.push(
+        row(
+          `rtt ${which}, ${n} session${n === '1' ? '' : 's'}, ${label}`,
+          'µs',
+          s?.[mode]?.[which].median,
+          refsOf(s, (v) => v[which].median),
+          true,
+          targeted ? [at('socat', '≤', 1)] : [],
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
+function cpuRows(f: Figures): (Row | undefined)[] {
+  return (
+    [
+      ['down', 'down'],
+      ['up4k', 'up 4KiB'],
+      ['up64k', 'up 64KiB'],
+    ] as const
+  ).flatMap(([key, name]) =>
+    MODES.map(([mode, label]) => {
+      const refs: Partial<Record<Ref, number>> = {};
+      for (const p of PEERS) {
+        const v = f.cpu[`${key}/${p}`]?.sPerGiB;
+        if (v !== undefined) refs[p] = v;
+      }
+      return row(
+        `cpu per GiB ${name}, ${label}`,
+        's/GiB',
+        f.cpu[`${key}/${mode}`]?.sPerGiB,
+        refs,
+        true,
+        [],
+      );
+    }),
+  );
+}
+
+function connsRows(c: ConnsResult, naive: ConnsResult | undefined): Row[] {
+  const one = c.workers === 1;
+  const primary = one && !c.auth;
+  const want = Math.min(one ? 9900 : 19_000, c.target);
+  const ref = (v: number | undefined): Partial<Record<Ref, number>> =>
+    one && v !== undefined ? { naive: v } : {};
+  const rows = [
+    row(`conns held, ${c.label}`, 'sessions', c.held, ref(naive?.held), false, [
+      at('value', '≥', want),
+    ]),
+    row(
+      `conns setup rate, ${c.label}`,
+      'sessions/s',
+      c.setupPerS,
+      ref(naive?.setupPerS),
+      false,
+      primary ? [at('value', '≥', 4000)] : [],
+    ),
+    row(
+      `conns RSS per session, ${c.label}`,
+      'KB',
+      c.rssPerSessionBytes / 1000,
+      ref(naive === undefined ? undefined : naive.rssPerSessionBytes / 1000),
+      true,
+      primary ? [at('value', '≤', 8)] : [],
+    ),
+  ].filter((r): r is Row => r !== undefined);
   if (c.overload.tried > 0) {
-    const refused = c.overload.tried - c.overload.accepted;
     rows.push({
-      metric: `overload +${c.overload.tried}, ${name}: refused`,
+      metric: `overload +${c.overload.tried}, ${c.label}: refused`,
       unit: 'sessions',
-      porthole: refused,
-      target: 'no crash, held kept',
+      refs: {},
+      porthole: c.overload.tried - c.overload.accepted,
+      lowerIsBetter: false,
+      targets: [],
+      note: 'no crash, held kept',
       pass: c.overload.proxyAlive && c.overload.heldAfter >= c.held,
     });
   }
   return rows;
 }
 
-export function summarise(f: Figures): Row[] {
-  const rows: (Row | undefined)[] = [];
-  for (const [mode, label] of MODES) {
-    rows.push(
-      rate(`down, ${label}`, f.down, mode, {
-        against: f.haveSocat ? 'socat' : 'direct',
-        min: f.haveSocat ? 0.9 : 0.5,
-      }),
-    );
-  }
-  for (const [frame, min] of [
-    ['4KiB', 0.7],
-    ['64KiB', 0.5],
-  ] as const) {
-    for (const [mode, label] of MODES) {
-      rows.push(
-        rate(`up ${frame} frames, ${label}`, f.up[frame], mode, { against: 'direct', min }),
-      );
-    }
-  }
-  rows.push(latency('rtt p50, 1 session', f.rtt['1'], 'v1', 'p50', 2.2));
-  rows.push(latency('rtt p99, 1 session', f.rtt['1'], 'v1', 'p99', undefined));
-  rows.push(latency('rtt p50, 16 sessions', f.rtt['16'], 'v1', 'p50', undefined));
-  rows.push(latency('rtt p99, 16 sessions', f.rtt['16'], 'v1', 'p99', 2.5));
-  rows.push(latency('rtt p50, 1 session, binary', f.rtt['1'], 'binary', 'p50', 2.2));
-  rows.push(cpuRow('cpu per GiB down, porthole.v1', f, 'down', 'v1'));
-  rows.push(cpuRow('cpu per GiB down, binary', f, 'down', 'binary'));
-  rows.push(cpuRow('cpu per GiB up 4KiB, porthole.v1', f, 'up4k', 'v1'));
-  rows.push(cpuRow('cpu per GiB up 64KiB, porthole.v1', f, 'up64k', 'v1'));
-  for (const c of f.conns) rows.push(...connsRows(c));
-  if (f.flood !== undefined) {
-    const fl = f.flood;
-    rows.push({
+function floodRows(fl: FloodResult): Row[] {
+  return [
+    {
       metric: `flood ${fl.seconds} s, ${fl.sessions} slow readers: RSS peak growth`,
       unit: '%',
+      refs: {},
       porthole: fl.driftPct,
-      target: '≤ +10 %, none dropped',
+      lowerIsBetter: true,
+      targets: [at('value', '≤', 10)],
+      note: 'none dropped',
       pass: fl.driftPct <= 10 && fl.alive === fl.sessions,
-    });
-    rows.push({
+    },
+    {
       metric: `flood ${fl.seconds} s: RSS min–max`,
       unit: 'MiB',
+      refs: {},
       porthole: fl.maxMiB,
-      target: `min ${fl.minMiB.toFixed(0)}, spread ${fl.spreadPct.toFixed(0)} %`,
-    });
-  }
+      lowerIsBetter: true,
+      targets: [],
+      note: `min ${fl.minMiB.toFixed(0)}, spread ${fl.spreadPct.toFixed(0)} %`,
+    },
+  ];
+}
+
+export function summarise(f: Figures): Row[] {
+  const rows: (Row | undefined)[] = [...rateRows(f), ...rttRows(f), ...cpuRows(f)];
+  for (const c of f.conns) rows.push(...connsRows(c, f.naiveConns));
+  if (f.flood !== undefined) rows.push(...floodRows(f.flood));
   return rows.filter((r): r is Row => r !== undefined);
 }

@@ -2,6 +2,7 @@
  * The contracts around client/connection.ts: the socket, the terminal and the clock it is
  * given, the states it reports and how it tells a session ended. DOM-free.
  */
+import { type AdmitVerdict, isAdmitVerdict } from '../shared/api.ts';
 import type { HelloInfo } from '../shared/protocol.ts';
 
 /** The few things Connection needs from a WebSocket. */
@@ -46,22 +47,10 @@ export const systemClock: Clock = {
  * Why a handshake was refused (browsers only report 1006), from `GET /api/admit`:
  * the server's verdicts, plus `unreachable` (no answer) and `refused` (no known reason).
  */
-const PROBE_RESULTS = [
-  'ok',
-  'draining',
-  'locked-out',
-  'rate-limited',
-  'auth-required',
-  'unknown-host',
-  'capacity',
-  'too-many',
-  'refused',
-  'unreachable',
-] as const;
-export type ProbeResult = (typeof PROBE_RESULTS)[number];
+export type ProbeResult = AdmitVerdict | 'refused' | 'unreachable';
 
 export function isProbeResult(v: string): v is ProbeResult {
-  return (PROBE_RESULTS as readonly string[]).includes(v);
+  return isAdmitVerdict(v) || v === 'refused' || v === 'unreachable';
 }
 
 export type ConnectionState =

@@ -1,5 +1,5 @@
 /** The picker's data: host records from /api/hosts, filtering, last-used ordering. DOM-free. */
-import { isHostId } from './routing.ts';
+import { type InputMode, isHostId } from '../shared/api.ts';
 import { readJson, type StorageLike, writeJson } from './storage.ts';
 
 export interface HostInfo {
@@ -8,7 +8,7 @@ export interface HostInfo {
   description: string | undefined;
   tags: string[];
   protocol: string;
-  input: 'line' | 'raw';
+  input: InputMode;
   address: string | undefined;
   players: number | undefined;
 }

@@ -1,14 +1,8 @@
 /** What the page's address asks for: a host to open at once, and whether to hide the chrome. */
+import { isHostId } from '../shared/api.ts';
 export interface Route {
   hostId: string | undefined;
   embed: boolean;
-}
-
-/** Host ids as the server's config allows them; anything else is not a deep link. */
-const HOST_ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-export function isHostId(value: string): boolean {
-  return HOST_ID_RE.test(value);
 }
 
 /** Reads `/?host=ID`, `/h/ID` and `&embed=1` from a pathname and a query string. */

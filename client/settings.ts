@@ -3,7 +3,10 @@ import { readJson, type StorageLike, writeJson } from './storage.ts';
 
 export const THEMES = ['dark', 'light', 'contrast'] as const;
 export type ThemeName = (typeof THEMES)[number];
-export type InputMode = 'line' | 'raw';
+
+import type { InputMode } from '../shared/api.ts';
+
+export type { InputMode };
 
 export interface Settings {
   fontSize: number;

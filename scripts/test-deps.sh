@@ -6,7 +6,7 @@
 set -euo pipefail
 
 # Every Debian package a test needs, one per line, with what the tests use it for.
-# Add yours here.
+# Add yours here (no apostrophes: this is one single-quoted string).
 PACKAGES='
 chromium                    # test/e2e: the browser (/usr/bin/chromium)
 busybox-static              # telnetd and shells behind the telnet tests
@@ -23,6 +23,7 @@ novnc                       # noVNC client (/usr/share/novnc)
 websockify                  # the reference noVNC bridge
 prometheus                  # promtool checks the /metrics exposition
 systemd                     # systemd-analyze verify on deploy/systemd
+procps                      # /bin/kill: ExecReload of deploy/systemd (verify checks it exists)
 '
 
 # Tests only: where the temporary policy-rc.d goes (invoke-rc.d reads /usr/sbin/policy-rc.d).

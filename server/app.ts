@@ -9,11 +9,12 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { WebSocketServer } from 'ws';
+import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
 import { createLogger, type Logger } from './common/log.ts';
 import type { Config } from './config/config.ts';
-import { explainAdmission } from './gateway/admit-probe.ts';
+import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { createGate } from './gateway/limits.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
@@ -127,12 +128,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     clientDir,
     metrics: metrics.registry,
     isDraining: () => draining,
-    explain: (req, hostId) =>
-      explainAdmission(
-        { config, gate, hosts, registry: sessions, draining: () => draining },
-        req,
-        hostId,
-      ),
+    explain: (req, hostId) => explain(req, hostId),
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {
@@ -163,6 +159,16 @@ export function createPorthole(options: PortholeOptions): Porthole {
     onSession: (s) => emitter.emit('session', s),
     onSessionClose: (s) => emitter.emit('close', s),
     ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
+  };
+  // GET /api/admit: the same admission list as the upgrade, as a probe (no rate token taken).
+  const explain = async (req: IncomingMessage, hostId: string): Promise<AdmitAnswer> => {
+    const url = new URL('http://localhost/');
+    url.searchParams.set('host', hostId);
+    const result = await admit(upgradeContext, req, 'probe', url);
+    if (!('status' in result)) return { verdict: 'ok' };
+    return result.retryAfter === undefined
+      ? { verdict: result.verdict }
+      : { verdict: result.verdict, retryAfter: result.retryAfter };
   };
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(upgradeContext, req, socket, head);

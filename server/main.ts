@@ -17,6 +17,7 @@ import {
   withListen,
 } from './config/config.ts';
 import { hashPassword } from './gateway/auth.ts';
+import { createHostRule } from './gateway/host-header.ts';
 
 const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N] [--workers N|auto]
 
@@ -146,11 +147,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   );
   const scheme = config.tls === undefined ? 'http' : 'https';
   process.stderr.write(`Porthole is running at ${scheme}://${shown}:${address.port}/\n`);
-  if (
-    config.allowedHosts.length === 0 &&
-    config.publicUrl === undefined &&
-    config.listen.allowPlaintext
-  ) {
+  if (createHostRule(config).acceptsAny) {
     porthole.log.warn(
       { event: 'config.warning' },
       'listening beyond loopback without publicUrl or allowedHosts: any Host header is accepted',

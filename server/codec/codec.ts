@@ -44,6 +44,14 @@ export interface CodecOptions {
   screenReader: boolean;
 }
 
+/** Static facts about a kind of codec, known before any backend is connected. */
+export interface CodecProfile {
+  /** Announced to the client in `hello` (e.g. `telnet`, `gmcp`, `echo`, `prompt`). */
+  readonly features: readonly string[];
+  /** Terminal type the codec answers when the backend asks (telnet TTYPE). */
+  readonly terminalType: string;
+}
+
 export interface Codec {
   /** Events to act on as soon as the backend is connected (e.g. our initial offers). */
   start(): CodecEvent[];

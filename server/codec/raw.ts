@@ -1,6 +1,12 @@
 import { createBackendDecoder } from './charset.ts';
 import { ClientEncoder } from './client-encoder.ts';
-import type { Codec, CodecEvent, CodecOptions } from './codec.ts';
+import type { Codec, CodecEvent, CodecOptions, CodecProfile } from './codec.ts';
+
+/** Raw TCP: flow control only; no telnet, so no terminal type to announce. */
+export const RAW_PROFILE: CodecProfile = {
+  features: ['flow-control'],
+  terminalType: 'XTERM-256COLOR',
+};
 
 /**
  * The codec for raw TCP hosts: no telnet processing, only the host's character set both

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import { type Config, isLoopbackName } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import {
   AuthError,
   type Authenticator,
@@ -13,6 +13,7 @@ import {
   createAuthenticator,
   type Principal,
 } from './auth.ts';
+import { createHostRule } from './host-header.ts';
 import { createOriginPolicy, type OriginPolicy } from './origin.ts';
 import { FailureLockout, TokenBucket } from './rate-limit.ts';
 
@@ -41,23 +42,6 @@ export class LockedOut extends Error {
   }
 }
 
-function hostName(header: string): string {
-  // `[::1]:8080` → `[::1]`; `example.org:443` → `example.org`.
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  const colon = header.lastIndexOf(':');
-  return colon < 0 ? header : header.slice(0, colon);
-}
-
-function allowedHostNames(config: Readonly<Config>): Set<string> | undefined {
-  const names = new Set(config.allowedHosts.map((h) => h.toLowerCase()));
-  if (config.publicUrl !== undefined) names.add(new URL(config.publicUrl).hostname.toLowerCase());
-  if (isLoopbackName(config.listen.host) || config.listen.host === 'localhost') {
-    for (const n of ['localhost', '127.0.0.1', '[::1]']) names.add(n);
-  }
-  // Listening on a public address with nothing configured: any Host (warned about at start).
-  return names.size === 0 ? undefined : names;
-}
-
 export function createGate(config: Readonly<Config>): Gate {
   const trust = proxyaddr.compile(
     config.trustedProxies.length === 0 ? [] : [...config.trustedProxies],
@@ -71,7 +55,7 @@ export function createGate(config: Readonly<Config>): Gate {
     config.limits.upgradesPerIpPerMinute,
     config.limits.upgradeBurst,
   );
-  const hosts = allowedHostNames(config);
+  const hostRule = createHostRule(config);
   const origin = createOriginPolicy(config.origins, config.publicUrl, {
     allowMissing: config.allowMissingOrigin,
     secure: config.tls !== undefined,
@@ -92,11 +76,7 @@ export function createGate(config: Readonly<Config>): Gate {
     upgrades,
     clientIp,
     fromTrustedProxy,
-    hostAllowed(req) {
-      if (hosts === undefined) return true;
-      const h = req.headers.host;
-      return h !== undefined && hosts.has(hostName(h).toLowerCase());
-    },
+    hostAllowed: (req) => hostRule.allows(req.headers.host),
     async authenticate(req) {
       const ip = clientIp(req);
       const banned = lockout.bannedFor(ip);

@@ -1,43 +1,31 @@
 /**
- * The HTTP `upgrade` handler: every check happens here, before `101` and before any
- * backend is dialled (Express middleware does not run for upgrades). Failures are HTTP
- * statuses with one log line each.
+ * The HTTP `upgrade` handler: the admission list (admission.ts) runs here, before `101` and
+ * before any backend is dialled (Express middleware does not run for upgrades). Failures are
+ * HTTP statuses with one log line each; an admitted request becomes a session.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { type Subprotocol, WS_PATH } from '../../shared/protocol.ts';
+import type { Subprotocol } from '../../shared/protocol.ts';
 import type { Codec, CodecOptions } from '../codec/codec.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
-import type { Config } from '../config/config.ts';
-import type { SessionRegistry } from '../session/registry.ts';
+import { codecProfileFor } from '../session/codec-factory.ts';
 import { Session } from '../session/session.ts';
-import type { HostCatalogue, HostEntry } from '../targets/catalogue.ts';
-import { chooseTarget, dialCustom } from '../targets/choose.ts';
-import { type CustomTarget, TARGET_REFUSED } from '../targets/custom.ts';
+import type { HostEntry } from '../targets/catalogue.ts';
+import { dialCustom } from '../targets/choose.ts';
 import { dial, type Lookup } from '../targets/dial.ts';
-import { AuthError, mayUse, type Principal } from './auth.ts';
-import { handshakeProblem } from './handshake.ts';
-import { type Gate, LockedOut } from './limits.ts';
-import { checkOrigin } from './origin.ts';
+import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
 
-export interface UpgradeContext {
-  config: Readonly<Config>;
-  hosts: HostCatalogue;
-  registry: SessionRegistry;
+export interface UpgradeContext extends AdmissionContext {
   wss: WebSocketServer;
-  gate: Gate;
   log: Logger;
   /** Where `builtin:demo` listens, once started. */
   demoPort: () => number | undefined;
-  draining: () => boolean;
   createCodec: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
   lookup: Lookup | undefined;
   onSession?: (session: Session) => void;
   onSessionClose?: (session: Session) => void;
-  /** Replaces the configured authenticator (embedding hook). */
-  authenticate?: (req: IncomingMessage) => Promise<Principal>;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -77,113 +65,6 @@ export function refuse(
   socket.destroy();
 }
 
-interface Refusal {
-  status: number;
-  reason: string;
-  headers?: Record<string, string>;
-  /** For the log line only; the browser sees `reason`. */
-  detail?: string;
-}
-
-interface Admitted {
-  entry: HostEntry;
-  principal: Principal;
-  /** The client runs a screen reader (`&sr=1`): announced to MUDs in MTTS. */
-  screenReader: boolean;
-  /** An opt-in `?target=host:port`, dialled only through the pinning policy. */
-  custom?: CustomTarget;
-}
-
-const retry = (seconds: number): Record<string, string> => ({ 'Retry-After': String(seconds) });
-
-/** Cheap header checks first, in order: drain, path, method, handshake, Host, lockout, rate, Origin. */
-function vetRequest(ctx: UpgradeContext, req: IncomingMessage, ip: string): Refusal | URL {
-  if (ctx.draining()) return { status: 503, reason: 'server is shutting down', headers: retry(5) };
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    // `//`, `/\`, `//[`: not a path at all (and a throw here would take the process down).
-    return { status: 400, reason: 'bad request path' };
-  }
-  if (url.pathname !== WS_PATH) return { status: 404, reason: 'not a WebSocket endpoint' };
-  if (req.method !== 'GET')
-    return { status: 405, reason: 'method not allowed', headers: { Allow: 'GET' } };
-  const malformed = handshakeProblem(req);
-  if (malformed !== undefined) return malformed;
-  if (!ctx.gate.hostAllowed(req)) return { status: 421, reason: 'unknown Host' };
-  const banned = ctx.gate.lockout.bannedFor(ip);
-  if (banned > 0)
-    return { status: 429, reason: 'too many failed attempts', headers: retry(banned) };
-  if (!ctx.gate.upgrades.take(ip)) {
-    return {
-      status: 429,
-      reason: 'too many connections',
-      headers: retry(ctx.gate.upgrades.retryAfterSeconds(ip)),
-    };
-  }
-  const verdict = checkOrigin(ctx.gate.origin, req);
-  if (verdict !== 'ok')
-    return { status: 403, reason: verdict === 'missing' ? 'missing Origin' : 'origin not allowed' };
-  return url;
-}
-
-/** Then who the client is, which host it asked for, whether it may use it, and capacity. */
-async function admit(
-  ctx: UpgradeContext,
-  req: IncomingMessage,
-  url: URL,
-  ip: string,
-): Promise<Refusal | Admitted> {
-  let principal: Principal;
-  try {
-    principal = await (ctx.authenticate ?? ctx.gate.authenticate)(req);
-  } catch (err) {
-    if (err instanceof LockedOut)
-      return {
-        status: 429,
-        reason: 'too many failed attempts',
-        headers: retry(err.retryAfterSeconds),
-      };
-    if (err instanceof AuthError)
-      return {
-        status: err.status,
-        reason: err.status === 401 ? 'authentication required' : 'forbidden',
-      };
-    throw err;
-  }
-  const choice = chooseTarget(ctx.config.customTargets, url.searchParams);
-  if (choice.kind === 'refused')
-    return { status: choice.error.status, reason: TARGET_REFUSED, detail: choice.error.message };
-  // Authentication may have taken a while: a drain that began meanwhile wins.
-  if (ctx.draining()) return { status: 503, reason: 'server is shutting down', headers: retry(5) };
-  const entry =
-    choice.kind === 'custom' ? choice.entry : ctx.hosts.get(url.searchParams.get('host') ?? '');
-  if (entry === undefined || !mayUse(principal, entry.config.allow))
-    return { status: 404, reason: 'unknown host' };
-  const { limits } = ctx.config;
-  const { registry } = ctx;
-  if (registry.size >= limits.maxSessions)
-    return { status: 503, reason: 'server at capacity', headers: retry(30) };
-  if (registry.countForIp(ip) >= limits.maxSessionsPerIp) {
-    return { status: 429, reason: 'too many sessions from this address', headers: retry(30) };
-  }
-  if (
-    principal.user !== 'anonymous' &&
-    registry.countForUser(principal.user) >= limits.maxSessionsPerUser
-  ) {
-    return { status: 429, reason: 'too many sessions for this user', headers: retry(30) };
-  }
-  const hostCap = entry.config.maxSessions;
-  if (hostCap !== undefined && registry.countForHost(entry.config.id) >= hostCap) {
-    return { status: 503, reason: 'host at capacity', headers: retry(30) };
-  }
-  const screenReader = url.searchParams.get('sr') === '1';
-  return choice.kind === 'custom'
-    ? { entry, principal, screenReader, custom: choice.target }
-    : { entry, principal, screenReader };
-}
-
 function destroyOnError(this: Duplex): void {
   this.destroy();
 }
@@ -198,7 +79,7 @@ export function handleUpgrade(
   // (headers and all) and `head` alive for the whole session (about 1.5 KB each, bench conns).
   socket.on('error', destroyOnError);
   const ip = ctx.gate.clientIp(req);
-  const deny = (r: Refusal): void => {
+  const deny = (r: Pick<Refusal, 'status' | 'reason' | 'headers' | 'detail'>): void => {
     ctx.log.info(
       {
         event: r.status === 401 ? 'auth.fail' : 'upgrade.refused',
@@ -213,12 +94,7 @@ export function handleUpgrade(
     );
     refuse(socket, r.status, `${r.reason}\n`, r.headers);
   };
-  const url = vetRequest(ctx, req, ip);
-  if (!(url instanceof URL)) {
-    deny(url);
-    return;
-  }
-  admit(ctx, req, url, ip).then(
+  admit(ctx, req, 'upgrade').then(
     (result) => {
       if ('status' in result) deny(result);
       else if (!socket.destroyed)
@@ -246,13 +122,14 @@ function startSession(
   const hostCfg = entry.config;
   const v1 = mode === 'porthole.v1';
   const targetHost = entry.protocol === 'builtin' ? '127.0.0.1' : entry.target.host;
+  const profile = codecProfileFor(entry);
   const codecFor = (cols: number, rows: number): Codec | undefined =>
     ctx.createCodec(entry, {
       encoding: hostCfg.encoding,
       newline: hostCfg.newline,
       cols,
       rows,
-      terminalType: 'XTERM-256COLOR',
+      terminalType: profile.terminalType,
       screenReader,
     });
   const session = new Session({
@@ -264,10 +141,7 @@ function startSession(
     expiresAt: principal.expiresAt,
     hello: {
       host: { id: hostCfg.id, name: hostCfg.name, protocol: entry.protocol, input: entry.input },
-      features:
-        entry.protocol === 'tcp'
-          ? ['flow-control']
-          : ['flow-control', 'telnet', 'gmcp', 'msdp', 'mxp', 'echo', 'prompt'],
+      features: [...profile.features],
     },
     limits: config.limits,
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,

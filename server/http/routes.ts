@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
+import type { AdmitAnswer } from '../../shared/api.ts';
 import { SUBPROTOCOLS } from '../../shared/protocol.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
-import type { AdmitAnswer } from '../gateway/admit-probe.ts';
 import {
   AuthError,
   mayUse,

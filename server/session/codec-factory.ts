@@ -1,8 +1,13 @@
 /** Chooses the codec for a host: the telnet engine for telnet hosts (and the demo), raw otherwise. */
-import type { Codec, CodecOptions } from '../codec/codec.ts';
-import { createRawCodec } from '../codec/raw.ts';
+import type { Codec, CodecOptions, CodecProfile } from '../codec/codec.ts';
+import { createRawCodec, RAW_PROFILE } from '../codec/raw.ts';
 import type { HostEntry } from '../targets/catalogue.ts';
-import { createTelnetCodec } from '../telnet/index.ts';
+import { createTelnetCodec, TELNET_PROFILE } from '../telnet/index.ts';
+
+/** What the host's codec offers the client (hello's `features`) and answers as terminal type. */
+export function codecProfileFor(entry: HostEntry): CodecProfile {
+  return entry.protocol === 'tcp' ? RAW_PROFILE : TELNET_PROFILE;
+}
 
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
   return entry.protocol === 'tcp' ? createRawCodec(options) : createTelnetCodec(options);

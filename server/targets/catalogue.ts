@@ -2,26 +2,16 @@
  * The host catalogue: configured hosts by id (a Map, so `__proto__` or `constructor` are
  * just unknown ids: SECURITY.md B2), what the picker may see, and live MSSP figures.
  */
+import type { HostProtocol, InputMode, PublicHost } from '../../shared/api.ts';
 import type { HostConfig } from '../config/config.ts';
 import { type ParsedTarget, parseTarget } from '../config/config.ts';
 
 export interface HostEntry {
   config: HostConfig;
   target: ParsedTarget;
-  protocol: 'telnet' | 'tcp' | 'builtin';
-  input: 'line' | 'raw';
+  protocol: HostProtocol;
+  input: InputMode;
   mssp: Record<string, string[]> | undefined;
-}
-
-export interface PublicHost {
-  id: string;
-  name: string;
-  description?: string;
-  tags: string[];
-  protocol: 'telnet' | 'tcp' | 'builtin';
-  input: 'line' | 'raw';
-  address?: string;
-  mssp?: { name?: string; players?: number; uptime?: number };
 }
 
 export class HostCatalogue {

@@ -1,0 +1,246 @@
+/**
+ * The one admission list: every check that decides whether a session may exist, in order,
+ * before anything is dialled. The upgrade handler runs all of it; `GET /api/admit` (which
+ * explains a refused handshake, since browsers only see close 1006) runs the same table
+ * without the checks that only make sense on a handshake, and without side effects on the
+ * upgrade rate (it peeks instead of taking a token).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { AdmitVerdict } from '../../shared/api.ts';
+import { WS_PATH } from '../../shared/protocol.ts';
+import type { Config } from '../config/config.ts';
+import type { SessionRegistry } from '../session/registry.ts';
+import type { HostCatalogue, HostEntry } from '../targets/catalogue.ts';
+import { chooseTarget } from '../targets/choose.ts';
+import { type CustomTarget, TARGET_REFUSED } from '../targets/custom.ts';
+import { AuthError, mayUse, type Principal } from './auth.ts';
+import { handshakeProblem } from './handshake.ts';
+import { type Gate, LockedOut } from './limits.ts';
+import { checkOrigin } from './origin.ts';
+
+export interface AdmissionContext {
+  config: Readonly<Config>;
+  gate: Gate;
+  hosts: HostCatalogue;
+  registry: SessionRegistry;
+  draining: () => boolean;
+  /** Replaces the configured authenticator (embedding hook). */
+  authenticate?: ((req: IncomingMessage) => Promise<Principal>) | undefined;
+}
+
+/** A refusal: an HTTP status before the upgrade, a verdict for `/api/admit`. */
+export interface Refusal {
+  status: number;
+  reason: string;
+  verdict: AdmitVerdict;
+  retryAfter?: number;
+  headers?: Record<string, string>;
+  /** For the log line only; the browser sees `reason`. */
+  detail?: string;
+}
+
+export interface Admitted {
+  entry: HostEntry;
+  principal: Principal;
+  /** The client runs a screen reader (`&sr=1`): announced to MUDs in MTTS. */
+  screenReader: boolean;
+  /** An opt-in `?target=host:port`, dialled only through the pinning policy. */
+  custom?: CustomTarget;
+}
+
+/** `upgrade` takes an upgrade-rate token and checks the handshake; `probe` only asks. */
+export type AdmissionMode = 'upgrade' | 'probe';
+
+interface Attempt {
+  readonly req: IncomingMessage;
+  readonly ip: string;
+  readonly mode: AdmissionMode;
+  url?: URL;
+  principal?: Principal;
+  entry?: HostEntry;
+  custom?: CustomTarget;
+}
+
+type Outcome = Refusal | undefined;
+
+interface Check {
+  readonly name: string;
+  /** Only on a WebSocket handshake (the probe is a plain GET, already past the HTTP guards). */
+  readonly handshakeOnly?: true;
+  run(ctx: AdmissionContext, a: Attempt): Outcome | Promise<Outcome>;
+}
+
+const refusal = (
+  status: number,
+  reason: string,
+  verdict: AdmitVerdict,
+  retryAfter?: number,
+): Refusal =>
+  retryAfter === undefined
+    ? { status, reason, verdict }
+    : { status, reason, verdict, retryAfter, headers: { 'Retry-After': String(retryAfter) } };
+
+const draining = (ctx: AdmissionContext): Outcome =>
+  ctx.draining() ? refusal(503, 'server is shutting down', 'draining', 5) : undefined;
+
+const lockedOut = (seconds: number): Refusal =>
+  refusal(429, 'too many failed attempts', 'locked-out', seconds);
+
+async function authenticate(ctx: AdmissionContext, a: Attempt): Promise<Outcome> {
+  try {
+    a.principal = await (ctx.authenticate ?? ctx.gate.authenticate)(a.req);
+    return undefined;
+  } catch (err) {
+    if (err instanceof LockedOut) return lockedOut(err.retryAfterSeconds);
+    if (err instanceof AuthError) {
+      return err.status === 401
+        ? refusal(401, 'authentication required', 'auth-required')
+        : refusal(err.status, 'forbidden', 'auth-required');
+    }
+    throw err;
+  }
+}
+
+function chooseHost(ctx: AdmissionContext, a: Attempt): Outcome {
+  const params = a.url?.searchParams ?? new URLSearchParams();
+  const choice = chooseTarget(ctx.config.customTargets, params);
+  if (choice.kind === 'refused') {
+    return {
+      ...refusal(choice.error.status, TARGET_REFUSED, 'unknown-host'),
+      detail: choice.error.message,
+    };
+  }
+  const entry = choice.kind === 'custom' ? choice.entry : ctx.hosts.get(params.get('host') ?? '');
+  if (entry === undefined || a.principal === undefined || !mayUse(a.principal, entry.config.allow))
+    return refusal(404, 'unknown host', 'unknown-host');
+  a.entry = entry;
+  if (choice.kind === 'custom') a.custom = choice.target;
+  return undefined;
+}
+
+function capacity(ctx: AdmissionContext, a: Attempt): Outcome {
+  const { limits } = ctx.config;
+  const { registry } = ctx;
+  const user = a.principal?.user ?? 'anonymous';
+  if (registry.size >= limits.maxSessions)
+    return refusal(503, 'server at capacity', 'capacity', 30);
+  if (registry.countForIp(a.ip) >= limits.maxSessionsPerIp)
+    return refusal(429, 'too many sessions from this address', 'too-many', 30);
+  if (user !== 'anonymous' && registry.countForUser(user) >= limits.maxSessionsPerUser)
+    return refusal(429, 'too many sessions for this user', 'too-many', 30);
+  const hostCap = a.entry?.config.maxSessions;
+  if (
+    hostCap !== undefined &&
+    a.entry !== undefined &&
+    registry.countForHost(a.entry.config.id) >= hostCap
+  )
+    return refusal(503, 'host at capacity', 'capacity', 30);
+  return undefined;
+}
+
+/** The order matters: cheap header checks first, then authentication, then the host and capacity. */
+export const ADMISSION_CHECKS: readonly Check[] = [
+  { name: 'drain', run: draining },
+  {
+    name: 'path',
+    handshakeOnly: true,
+    run(_ctx, a) {
+      try {
+        a.url = new URL(a.req.url ?? '/', 'http://localhost');
+      } catch {
+        // `//`, `/\`, `//[`: not a path at all (and a throw here would take the process down).
+        return refusal(400, 'bad request path', 'unknown-host');
+      }
+      return a.url.pathname === WS_PATH
+        ? undefined
+        : refusal(404, 'not a WebSocket endpoint', 'unknown-host');
+    },
+  },
+  {
+    name: 'method',
+    handshakeOnly: true,
+    run: (_ctx, a) =>
+      a.req.method === 'GET'
+        ? undefined
+        : { ...refusal(405, 'method not allowed', 'unknown-host'), headers: { Allow: 'GET' } },
+  },
+  {
+    name: 'handshake',
+    handshakeOnly: true,
+    run(_ctx, a) {
+      const problem = handshakeProblem(a.req);
+      return problem === undefined ? undefined : { ...problem, verdict: 'unknown-host' };
+    },
+  },
+  {
+    name: 'host-header',
+    handshakeOnly: true,
+    run: (ctx, a) =>
+      ctx.gate.hostAllowed(a.req) ? undefined : refusal(421, 'unknown Host', 'unknown-host'),
+  },
+  {
+    name: 'lockout',
+    run(ctx, a) {
+      const banned = ctx.gate.lockout.bannedFor(a.ip);
+      return banned > 0 ? lockedOut(banned) : undefined;
+    },
+  },
+  {
+    name: 'upgrade-rate',
+    run(ctx, a) {
+      const { upgrades } = ctx.gate;
+      const ok =
+        a.mode === 'upgrade' ? upgrades.take(a.ip) : upgrades.retryAfterSeconds(a.ip) === 0;
+      return ok
+        ? undefined
+        : refusal(429, 'too many connections', 'rate-limited', upgrades.retryAfterSeconds(a.ip));
+    },
+  },
+  {
+    name: 'origin',
+    handshakeOnly: true,
+    run(ctx, a) {
+      const verdict = checkOrigin(ctx.gate.origin, a.req);
+      if (verdict === 'ok') return undefined;
+      return refusal(
+        403,
+        verdict === 'missing' ? 'missing Origin' : 'origin not allowed',
+        'unknown-host',
+      );
+    },
+  },
+  { name: 'auth', run: authenticate },
+  // Authentication may have taken a while: a drain that began meanwhile wins.
+  { name: 'drain-after-auth', run: draining },
+  { name: 'host', run: chooseHost },
+  { name: 'capacity', run: capacity },
+];
+
+/**
+ * Runs the admission list. `url` carries the query (`host`, `target`, `sr`) for a probe;
+ * an upgrade parses it from the request line.
+ */
+export async function admit(
+  ctx: AdmissionContext,
+  req: IncomingMessage,
+  mode: AdmissionMode,
+  url?: URL,
+): Promise<Refusal | Admitted> {
+  const a: Attempt = {
+    req,
+    ip: ctx.gate.clientIp(req),
+    mode,
+    ...(url === undefined ? {} : { url }),
+  };
+  for (const check of ADMISSION_CHECKS) {
+    if (check.handshakeOnly === true && mode === 'probe') continue;
+    const outcome = await check.run(ctx, a);
+    if (outcome !== undefined) return outcome;
+  }
+  if (a.entry === undefined || a.principal === undefined)
+    throw new Error('admission list ended without a host and a principal');
+  const screenReader = a.url?.searchParams.get('sr') === '1';
+  const admitted: Admitted = { entry: a.entry, principal: a.principal, screenReader };
+  if (a.custom !== undefined) admitted.custom = a.custom;
+  return admitted;
+}

@@ -1,0 +1,33 @@
+/**
+ * The Host-header rule (DNS-rebinding defence, SECURITY.md A5), written once: the upgrade
+ * gate and the HTTP routes ask it, and the start-up warning derives from it.
+ */
+import { type Config, isLoopbackName } from '../config/config.ts';
+
+export interface HostRule {
+  /** Whether a request with this Host header may be served. */
+  allows(header: string | undefined): boolean;
+  /** True when nothing names the server (public listener, no publicUrl or allowedHosts). */
+  readonly acceptsAny: boolean;
+}
+
+function hostName(header: string): string {
+  // `[::1]:8080` → `[::1]`; `example.org:443` → `example.org`.
+  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
+  const colon = header.lastIndexOf(':');
+  return colon < 0 ? header : header.slice(0, colon);
+}
+
+export function createHostRule(config: Readonly<Config>): HostRule {
+  const names = new Set(config.allowedHosts.map((h) => h.toLowerCase()));
+  if (config.publicUrl !== undefined) names.add(new URL(config.publicUrl).hostname.toLowerCase());
+  if (isLoopbackName(config.listen.host) || config.listen.host === 'localhost') {
+    for (const n of ['localhost', '127.0.0.1', '[::1]']) names.add(n);
+  }
+  // Listening on a public address with nothing configured: any Host (warned about at start).
+  if (names.size === 0) return { allows: () => true, acceptsAny: true };
+  return {
+    allows: (header) => header !== undefined && names.has(hostName(header).toLowerCase()),
+    acceptsAny: false,
+  };
+}
