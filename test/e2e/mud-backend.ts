@@ -154,6 +154,7 @@ function command(p: Player, line: string): void {
 function onMsdp(p: Player, payload: Buffer, mud: ScriptedMud): void {
   const words = payload
     .toString('utf8')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: MSDP VAR and VAL are control bytes.
     .split(/[\x01\x02]/)
     .filter((w) => w !== '');
   mud.msdp.push(words.join(' '));

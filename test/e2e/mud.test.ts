@@ -8,7 +8,6 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   launchBrowser,
-  screenshot,
   startServer,
   type TestBrowser,
   type TestServer,
