@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
+import { addressKey } from './common/address.ts';
 import { createLogger, type Logger } from './common/log.ts';
 import type { Config } from './config/config.ts';
 import { admit } from './gateway/admission.ts';
@@ -96,7 +97,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const log = options.logger ?? createLogger(config.log.level);
   const clientDir = options.clientDir ?? CLIENT_DIR;
   const hosts = new HostCatalogue(config.hosts);
-  const sessions = new SessionRegistry();
+  const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;
   let demo: { server: NetServer; port: number } | undefined;
