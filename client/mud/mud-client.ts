@@ -9,7 +9,10 @@ import { expandLine } from './commands.ts';
 import type { MudHost } from './host.ts';
 import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
 import { LineFilter } from './line-filter.ts';
+import { MudData } from './mud-data.ts';
+import { MxpParser } from './mxp.ts';
 import { loadProfile, type Profile } from './profile.ts';
+import './mud.css';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
 
 /** A held partial line (a prompt without GA/EOR) is drawn after this long. */
@@ -22,6 +25,9 @@ export class MudClient {
   #filter: LineFilter;
   #decoder = new TextDecoder('utf-8');
   #alerts = new Alerts();
+  #data: MudData;
+  #mxp: MxpParser | undefined;
+  #mxpOn = false;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #onKey = (e: KeyboardEvent): void => {
     if (this.key(e)) {
@@ -36,6 +42,7 @@ export class MudClient {
     this.#triggers = new TriggerEngine(this.#profile.triggers, () => Date.now());
     this.#filter = new LineFilter((plain) => this.#judge(plain));
     this.#filter.hold = this.#triggers.rewrites;
+    this.#data = new MudData(host, (dir) => this.sendLine(dir));
     document.addEventListener('keydown', this.#onKey, true);
   }
 
@@ -56,7 +63,8 @@ export class MudClient {
       this.#host.view.write(bytes, done);
       return;
     }
-    const text = this.#decoder.decode(bytes, { stream: true });
+    let text = this.#decoder.decode(bytes, { stream: true });
+    if (this.#mxpOn && this.#mxp !== undefined) text = this.#mxp.push(text);
     this.#host.view.term.write(this.#filter.push(text), done);
     this.#schedulePartial();
   }
@@ -75,17 +83,55 @@ export class MudClient {
     if (error !== undefined) this.#notice(error);
   }
 
-  gmcp(_pkg: string, _data: unknown): void {}
+  gmcp(pkg: string, data: unknown): void {
+    this.#data.gmcp(pkg, data);
+  }
 
-  msdp(_data: Record<string, unknown>): void {}
+  msdp(data: Record<string, unknown>): void {
+    this.#data.msdp(data);
+  }
 
-  mxp(_enabled: boolean): void {}
+  mxp(enabled: boolean): void {
+    if (enabled === this.#mxpOn) return;
+    this.#mxpOn = enabled;
+    if (this.#mxp === undefined) {
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
+      this.#mxp = new MxpParser(Array.from(nonce, (b) => b.toString(16).padStart(2, '0')).join(''));
+    }
+    this.#host.view.writeLocal(this.#mxp.reset());
+  }
+
+  /** An activated terminal link: true when it was an MXP link (sent, prompted or opened). */
+  link(event: MouseEvent, uri: string): boolean {
+    if (this.#mxp?.owns(uri) !== true) return false;
+    const link = this.#mxp.link(uri);
+    if (link === undefined) this.#notice('That link has expired.');
+    else if (link.kind === 'url') this.#host.openUrl(event, link.url);
+    else {
+      const [command] = link.commands;
+      if (command === undefined) return true;
+      if (link.prompt) this.#host.prompt(command);
+      else if (this.#host.sendCommand(command)) this.#echo(command);
+      this.#host.focusInput();
+    }
+    return true;
+  }
+
+  /** What hovering an MXP link shows: its hint, or the command or address it stands for. */
+  linkTip(uri: string): string | undefined {
+    const link = this.#mxp?.link(uri);
+    if (link === undefined) return undefined;
+    const target = link.kind === 'url' ? link.url : link.commands.join(' | ');
+    return link.hint === '' ? target : `${link.hint.split('|')[0]} (${target})`;
+  }
 
   prompt(): void {
     this.#flushPartial();
   }
 
-  connected(): void {}
+  connected(): void {
+    this.#data.connected();
+  }
 
   /** Keypad walking and key bindings; true when the key was used. */
   key(e: KeyboardEvent): boolean {
@@ -108,11 +154,12 @@ export class MudClient {
 
   dispose(): void {
     clearTimeout(this.#partialTimer);
+    this.#data.dispose();
     document.removeEventListener('keydown', this.#onKey, true);
   }
 
   #needsText(): boolean {
-    return this.#triggers.active || this.#filter.held > 0;
+    return this.#mxpOn || this.#triggers.active || this.#filter.held > 0;
   }
 
   #judge(plain: string): TriggerResult | undefined {
