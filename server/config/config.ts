@@ -160,7 +160,7 @@ const schema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
-    hosts: z.array(hostSchema).default([]),
+    hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
     /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */

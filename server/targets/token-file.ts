@@ -71,6 +71,7 @@ export function tokenEntry(target: TokenTarget): HostEntry {
     encoding: 'utf-8',
     newline: 'auto',
     showAddress: false,
+    mnes: false,
   };
   return {
     config,
