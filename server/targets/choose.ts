@@ -66,6 +66,7 @@ export function customEntry(target: CustomTarget, config: CustomTargetsConfig): 
     newline,
     showAddress: true,
     rawTelnet: false,
+    mnes: false,
   };
   return {
     config: hostConfig,
