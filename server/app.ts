@@ -48,6 +48,8 @@ export interface PortholeOptions {
    * false: the primary serves every worker's figures there.
    */
   metricsListener?: boolean;
+  /** Signs login cookies when the config has no `cookieSecret` (a cluster's shared key). */
+  cookieKey?: string | undefined;
 }
 
 export interface PortholeEvents {
@@ -143,7 +145,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions);
-  const gate = createGate(config);
+  const gate = createGate(config, options.cookieKey);
   const app = createExpressApp({
     config,
     hosts,

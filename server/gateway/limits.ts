@@ -62,12 +62,13 @@ export class LockedOut extends Error {
   }
 }
 
-export function createGate(config: Readonly<Config>): Gate {
+/** `cookieKey` signs login cookies when the config sets no `cookieSecret` (cluster workers). */
+export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
   const trust = proxyaddr.compile(
     config.trustedProxies.length === 0 ? [] : [...config.trustedProxies],
   );
   const signer = new CookieSigner(
-    config.auth.mode === 'password' ? config.auth.cookieSecret : undefined,
+    config.auth.mode === 'password' ? (config.auth.cookieSecret ?? cookieKey) : undefined,
   );
   const authenticator = createAuthenticator(config.auth, signer);
   const lockout = new FailureLockout(config.limits.authFailures, 60_000, config.limits.authLockout);
