@@ -108,8 +108,10 @@ export class Session {
   #closeCode = 0;
   #closeReason = '';
   #killTimer: NodeJS.Timeout | undefined;
-  #cols = 80;
-  #rows = 24;
+  /** 0 × 0 until the browser sends its size: the telnet engine's NAWS waits for it (issue 11). */
+  #cols = 0;
+  #rows = 0;
+  #ticksWithoutSize = 0;
   #lastResizeAt = 0;
   #resizePending = false;
   #messagesThisSecond = 0;
@@ -282,6 +284,14 @@ export class Session {
         if (this.#codec?.msdp !== undefined) this.#handle(this.#codec.msdp(msg.data));
         return;
     }
+  }
+
+  /** A client that never sends a size still gets NAWS (80 × 24) after a couple of ticks. */
+  #defaultSizeIfSilent(): void {
+    if (this.#cols !== 0 || this.#state !== 'open' || ++this.#ticksWithoutSize < 2) return;
+    this.#cols = 80;
+    this.#rows = 24;
+    this.#applyResize();
   }
 
   #applyResize(): void {
@@ -462,6 +472,7 @@ export class Session {
       return;
     }
     if (this.#resizePending && this.#state === 'open') this.#applyResize();
+    this.#defaultSizeIfSilent();
     if (this.#active) {
       this.#active = false;
       this.#lastActivity = now;
