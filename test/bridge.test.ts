@@ -1,22 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { echoBackend, startBackend } from './helpers/backends.ts';
-import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import { startBackend } from './helpers/backends.ts';
+import { collect, openSession, waitFor, withBackend, withProxy } from './helpers/proxy.ts';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 for (const protocol of ['porthole.v1', 'binary', []] as const) {
   const label = Array.isArray(protocol) ? 'no subprotocol' : protocol;
   test(`relays all 256 byte values unchanged both ways (${label}, tcp host)`, async (t) => {
-    const backend = await startBackend((s) => s.write(ALL_BYTES));
     // newline 'cr' sends Enter as typed, so the bytes can be compared exactly.
-    const proxy = await startProxy({
-      hosts: [{ id: 'raw', name: 'Raw', target: backend.target, newline: 'cr' }],
+    const proxy = await withProxy(t, {
+      backend: startBackend((s) => s.write(ALL_BYTES)),
+      hosts: [{ id: 'raw', newline: 'cr' }],
     });
-    t.after(async () => {
-      await proxy.close();
-      await backend.close();
-    });
+    const { backend } = proxy;
     const ws = await openSession(proxy, 'raw', {
       protocol: [...(Array.isArray(protocol) ? protocol : [protocol])],
     });
@@ -38,12 +35,8 @@ for (const protocol of ['porthole.v1', 'binary', []] as const) {
 }
 
 test('porthole.v1 to a tcp host: Enter becomes the host newline (CR LF by default); binary mode is untouched', async (t) => {
-  const backend = await startBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'irc', name: 'IRC', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t, { backend: startBackend(), hosts: [{ id: 'irc' }] });
+  const { backend } = proxy;
   const v1 = await openSession(proxy, 'irc');
   await waitFor(() => backend.sockets.length === 1, 'first connection');
   v1.send(Buffer.from('NICK porthole\r'));
@@ -60,12 +53,7 @@ test('porthole.v1 to a tcp host: Enter becomes the host newline (CR LF by defaul
 });
 
 test('porthole.v1 clients get hello and status control messages; binary clients get none', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t);
   const v1 = collect(await openSession(proxy, 'echo'));
   await waitFor(
     () => v1.control.some((m) => m.type === 'status' && m.state === 'connected'),
@@ -83,12 +71,7 @@ test('porthole.v1 clients get hello and status control messages; binary clients 
 });
 
 test('ping gets pong with the same t; a text frame in binary mode is relayed as bytes', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t);
   const ws = await openSession(proxy, 'echo');
   const got = collect(ws);
   ws.send(JSON.stringify({ type: 'ping', t: 42.5 }));
@@ -104,12 +87,8 @@ test('ping gets pong with the same t; a text frame in binary mode is relayed as 
 });
 
 test('a burst of frames sent right after open (possibly before the backend connects) arrives in order', async (t) => {
-  const backend = await startBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'slow', name: 'Slow', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t, { backend: startBackend(), hosts: [{ id: 'slow' }] });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'slow', { protocol: 'binary' });
   for (let i = 0; i < 50; i++) ws.send(Buffer.from(`${i},`));
   const expected = Array.from({ length: 50 }, (_, i) => `${i},`).join('');
@@ -120,12 +99,7 @@ test('a burst of frames sent right after open (possibly before the backend conne
 });
 
 test('a bad control message closes only that session with 1008 and one log line', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t);
   const canary = await openSession(proxy, 'echo');
   const canaryGot = collect(canary);
   const bad = await openSession(proxy, 'echo');
@@ -140,7 +114,7 @@ test('a bad control message closes only that session with 1008 and one log line'
 });
 
 test('GET /api/hosts lists hosts without backend addresses unless showAddress', async (t) => {
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [
       { id: 'hidden', name: 'Hidden', target: 'tcp://10.1.2.3:23' },
       {
@@ -152,7 +126,6 @@ test('GET /api/hosts lists hosts without backend addresses unless showAddress', 
       },
     ],
   });
-  t.after(() => proxy.close());
   const res = await fetch(`http://127.0.0.1:${proxy.port}/api/hosts`);
   const text = await res.text();
   assert.ok(!text.includes('10.1.2.3'), 'a hidden address never appears');
@@ -171,19 +144,12 @@ test('GET /api/hosts lists hosts without backend addresses unless showAddress', 
 });
 
 test('B6: only the exact host:port of the chosen entry is dialled, never a sibling entry', async (t) => {
-  const a = await startBackend();
-  const b = await startBackend();
-  const proxy = await startProxy({
-    hosts: [
-      { id: 'a', name: 'A', target: `tcp://127.0.0.1:${a.port}` },
-      { id: 'b', name: 'B', target: `tcp://127.0.0.1:${b.port}` },
-    ],
+  const b = await withBackend(t, startBackend());
+  const proxy = await withProxy(t, {
+    backend: startBackend(),
+    hosts: [{ id: 'a' }, { id: 'b', target: `tcp://127.0.0.1:${b.port}` }],
   });
-  t.after(async () => {
-    await proxy.close();
-    await a.close();
-    await b.close();
-  });
+  const a = proxy.backend;
   for (const id of ['a', 'A', 'a ', 'a%00', 'a/../b', `a:${b.port}`]) {
     const ws = await openSession(proxy, id).catch(() => undefined);
     ws?.close();

@@ -9,7 +9,9 @@ import { expandLine } from './commands.ts';
 import type { MudHost } from './host.ts';
 import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
 import { LineFilter } from './line-filter.ts';
+import { MudData } from './mud-data.ts';
 import { loadProfile, type Profile } from './profile.ts';
+import './mud.css';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
 
 /** A held partial line (a prompt without GA/EOR) is drawn after this long. */
@@ -22,6 +24,7 @@ export class MudClient {
   #filter: LineFilter;
   #decoder = new TextDecoder('utf-8');
   #alerts = new Alerts();
+  #data: MudData;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #onKey = (e: KeyboardEvent): void => {
     if (this.key(e)) {
@@ -36,6 +39,7 @@ export class MudClient {
     this.#triggers = new TriggerEngine(this.#profile.triggers, () => Date.now());
     this.#filter = new LineFilter((plain) => this.#judge(plain));
     this.#filter.hold = this.#triggers.rewrites;
+    this.#data = new MudData(host, (dir) => this.sendLine(dir));
     document.addEventListener('keydown', this.#onKey, true);
   }
 
@@ -75,9 +79,13 @@ export class MudClient {
     if (error !== undefined) this.#notice(error);
   }
 
-  gmcp(_pkg: string, _data: unknown): void {}
+  gmcp(pkg: string, data: unknown): void {
+    this.#data.gmcp(pkg, data);
+  }
 
-  msdp(_data: Record<string, unknown>): void {}
+  msdp(data: Record<string, unknown>): void {
+    this.#data.msdp(data);
+  }
 
   mxp(_enabled: boolean): void {}
 
@@ -85,7 +93,9 @@ export class MudClient {
     this.#flushPartial();
   }
 
-  connected(): void {}
+  connected(): void {
+    this.#data.connected();
+  }
 
   /** Keypad walking and key bindings; true when the key was used. */
   key(e: KeyboardEvent): boolean {
@@ -108,6 +118,7 @@ export class MudClient {
 
   dispose(): void {
     clearTimeout(this.#partialTimer);
+    this.#data.dispose();
     document.removeEventListener('keydown', this.#onKey, true);
   }
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createPorthole, type Porthole } from '../../server/app.ts';
 import { createLogger } from '../../server/common/log.ts';
@@ -82,6 +83,47 @@ export async function launchBrowser(
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+export type BrowserOptions = Parameters<typeof launchBrowser>[0];
+
+/** Something to stop when the file's tests are done (a backend, a server, a profile). */
+export interface Closable {
+  close(): unknown;
+}
+
+/** What a test file gets from e2eSuite; `server` may be replaced (a restart on the same port). */
+export interface E2ESuite {
+  server: TestServer;
+  browser: TestBrowser;
+}
+
+/**
+ * The one e2e set-up, per test file: in before(), `setup` starts what the hosts need (each
+ * passed to `keep` is stopped at the end) and returns the config (default: the demo host);
+ * then Porthole and Chromium start. after() stops Chromium, Porthole, then what was kept.
+ */
+export function e2eSuite(
+  setup: (keep: <T extends Closable>(thing: T) => T) => ConfigInput | Promise<ConfigInput> = () =>
+    DEFAULT_CONFIG_INPUT,
+  browserOptions: BrowserOptions = {},
+): E2ESuite {
+  const kept: Closable[] = [];
+  const keep = <T extends Closable>(thing: T): T => {
+    kept.push(thing);
+    return thing;
+  };
+  const suite = {} as E2ESuite;
+  before(async () => {
+    suite.server = await startServer(await setup(keep));
+    suite.browser = await launchBrowser(browserOptions);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+    await Promise.all(kept.map((k) => k.close()));
+  });
+  return suite;
 }
 
 /** The terminal's visible rows as text (DOM renderer), one line per row, right-trimmed. */

@@ -4,38 +4,19 @@
  * an HTML close reason shown as text.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CloseCode, describeClose } from '../../shared/protocol.ts';
-import {
-  launchBrowser,
-  screenshot,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, screenshot, startServer, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = e2eSuite();
 
 test('a server restart: the client says so, retries, and is back without a click', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=demo`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=demo`);
   await waitForState(page, 'connected');
   await waitForScreen(page, 'Welcome to the Porthole demo host');
-  const port = server.port;
-  await server.close();
+  const port = suite.server.port;
+  await suite.server.close();
   await waitForState(page, 'waiting');
   assert.equal(
     await page.locator('#notice-text').textContent(),
@@ -43,7 +24,7 @@ test('a server restart: the client says so, retries, and is back without a click
   );
   assert.match((await page.locator('#notice-retry').textContent()) ?? '', /Reconnecting/);
   await screenshot(page, 'reconnecting');
-  server = await startServer(undefined, port);
+  suite.server = await startServer(undefined, port);
   // Backoff: 1 s, then 2 s (while the server was down); allow for both.
   await waitForState(page, 'connected', 8000);
   assert.equal(await page.locator('#notice').isHidden(), true);
@@ -52,13 +33,13 @@ test('a server restart: the client says so, retries, and is back without a click
 });
 
 test('a deliberate end by the host (quit → 4003) is explained and not retried', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   let sessions = 0;
   const count = (): void => {
     sessions++;
   };
-  server.porthole.on('session', count);
-  await page.goto(`${server.url}/?host=demo`);
+  suite.server.porthole.on('session', count);
+  await page.goto(`${suite.server.url}/?host=demo`);
   await waitForScreen(page, 'Type something');
   await page.keyboard.type('quit');
   await page.keyboard.press('Enter');
@@ -77,13 +58,13 @@ test('a deliberate end by the host (quit → 4003) is explained and not retried'
   await page.locator('#btn-reconnect').click();
   await waitForState(page, 'connected');
   assert.equal(sessions, 2, 'Reconnect opens a new session');
-  server.porthole.off('session', count);
+  suite.server.porthole.off('session', count);
   await page.close();
 });
 
 test('Disconnect ends the session for good; the button then reconnects', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=demo`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=demo`);
   await waitForState(page, 'connected');
   await page.locator('#btn-disconnect').click();
   await waitForState(page, 'closed');
@@ -95,8 +76,8 @@ test('Disconnect ends the session for good; the button then reconnects', async (
 });
 
 test('an unknown host in a deep link gets a sentence, not a retry loop', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/h/no-such-host`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/h/no-such-host`);
   await waitForState(page, 'closed');
   assert.equal(
     await page.locator('#notice-text').textContent(),
@@ -109,13 +90,13 @@ test('an unknown host in a deep link gets a sentence, not a retry loop', async (
 });
 
 test('a close reason with HTML is shown as text', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const evil = '<img src=x onerror="document.title=\'pwned\'">';
   const closeIt = (session: { close(code: number, reason: string, cause: string): void }): void => {
     setTimeout(() => session.close(CloseCode.BACKEND_CLOSED, evil, 'test'), 300);
   };
-  server.porthole.once('session', closeIt);
-  await page.goto(`${server.url}/?host=demo`);
+  suite.server.porthole.once('session', closeIt);
+  await page.goto(`${suite.server.url}/?host=demo`);
   await waitForState(page, 'closed');
   assert.equal(await page.locator('#notice-detail').textContent(), `Server said: “${evil}”`);
   assert.equal(await page.locator('#notice img').count(), 0);

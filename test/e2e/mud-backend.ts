@@ -89,15 +89,17 @@ function sendGmcp(p: Player, pkg: string, data: unknown): void {
   p.socket.write(bytes(IAC, SB, GMCP, `${pkg} ${JSON.stringify(data)}`, IAC, SE));
 }
 
-function vitals(p: Player): void {
-  sendGmcp(p, 'Char.Vitals', {
-    hp: p.hp,
-    maxhp: 120,
-    mp: p.mana,
-    maxmp: 80,
-    mv: p.moves,
-    maxmv: 100,
-  });
+function vitals(p: Player, via: 'both' | 'gmcp' | 'msdp' = 'both'): void {
+  if (via !== 'msdp')
+    sendGmcp(p, 'Char.Vitals', {
+      hp: p.hp,
+      maxhp: 120,
+      mp: p.mana,
+      maxmp: 80,
+      mv: p.moves,
+      maxmv: 100,
+    });
+  if (via === 'gmcp') return;
   sendMsdp(
     p,
     ['HEALTH', 'MANA', 'MOVEMENT'].filter((n) => p.reported.has(n)),
@@ -141,6 +143,12 @@ function command(p: Player, line: string): void {
     p.mana = Math.max(0, p.mana - 20);
     p.socket.write('\x1b[31mA goblin hits you hard!\x1b[0m\r\n');
     vitals(p);
+  } else if (line === 'heal' || line === 'rest') {
+    // heal: only MSDP reports it; rest: only GMCP. Each alone must move the gauges.
+    if (line === 'heal') p.hp = Math.min(120, p.hp + 30);
+    else p.moves = Math.min(100, p.moves + 40);
+    p.socket.write(`You ${line}.\r\n`);
+    vitals(p, line === 'heal' ? 'msdp' : 'gmcp');
   } else if (line.startsWith('flood')) {
     const n = Number(line.split(' ')[1] ?? 200);
     let out = '';

@@ -92,3 +92,57 @@ test('n;e;s sends three commands; an alias expands; a trigger highlights, sends 
   assert.equal(colour, 'rgb(255, 85, 85)', 'the trigger colours the match');
   await page.close();
 });
+
+async function gaugeIs(page: Page, kind: string, want: string): Promise<void> {
+  await page.waitForFunction(
+    ([k, w]) =>
+      document.querySelector(`.mud-gauge[data-kind="${k}"] .mud-gauge-num`)?.textContent === w,
+    [kind, want],
+    { timeout: 5000 },
+  );
+}
+
+test('the client asks for GMCP and MSDP; the gauges move on MSDP alone and on GMCP alone; exits walk', async () => {
+  const page = await browser.context.newPage();
+  const events: string[] = [];
+  await page.exposeFunction('seen', (type: string) => events.push(type));
+  await page.addInitScript(() => {
+    for (const t of ['gmcp', 'msdp', 'state'])
+      window.addEventListener(`porthole:${t}`, () =>
+        (window as unknown as { seen(t: string): void }).seen(t),
+      );
+  });
+  await open(page, {});
+  await gaugeIs(page, 'health', '120/120');
+  await until(
+    () => mud.gmcp.some((g) => g.startsWith('Core.Supports.Set')),
+    'Core.Supports.Set',
+    page,
+  );
+  assert.match(mud.gmcp.find((g) => g.startsWith('Core.Supports.Set')) ?? '', /"Char\.Vitals 1"/);
+  assert.ok(mud.msdp.includes('LIST REPORTABLE_VARIABLES'), mud.msdp.join(' | '));
+  await until(() => mud.msdp.some((m) => m.startsWith('REPORT ')), 'MSDP REPORT', page);
+  const report = mud.msdp.find((m) => m.startsWith('REPORT ')) ?? '';
+  for (const v of ['HEALTH', 'HEALTH_MAX', 'MANA', 'MOVEMENT', 'ROOM'])
+    assert.match(report, new RegExp(`\\b${v}\\b`));
+  await type(page, 'hurt');
+  await gaugeIs(page, 'health', '70/120');
+  await gaugeIs(page, 'mana', '60/80');
+  const width = await page
+    .locator('.mud-gauge[data-kind="health"] .mud-gauge-fill')
+    .evaluate((e) => (e as HTMLElement).style.width);
+  assert.equal(width, '58.3%');
+  await type(page, 'heal');
+  await gaugeIs(page, 'health', '100/120'); // MSDP only
+  assert.equal(await page.locator('.mud-room-name').textContent(), 'Temple Square');
+  await page.locator('.mud-exit', { hasText: /^e$/ }).click();
+  await until(() => mud.commands.at(-1) === 'e', 'the exit button to send e', page);
+  await page.waitForFunction(
+    () => document.querySelector('.mud-room-name')?.textContent === 'Fountain Plaza',
+  );
+  await gaugeIs(page, 'movement', '97/100');
+  await type(page, 'rest');
+  await gaugeIs(page, 'movement', '100/100'); // GMCP only
+  for (const t of ['gmcp', 'msdp', 'state']) assert.ok(events.includes(t), `a porthole:${t} event`);
+  await page.close();
+});

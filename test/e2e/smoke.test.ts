@@ -1,37 +1,18 @@
 /** Issue 2's end-to-end path: open the page, pick the demo host, see the banner, type, see the echo. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  launchBrowser,
-  screenshot,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { test } from 'node:test';
+import { e2eSuite, screenshot, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = e2eSuite();
 
 test('picks the demo host, sees the banner, types and sees the echo', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(msg.text());
   });
-  await page.goto(server.url);
+  await page.goto(suite.server.url);
   const option = page.getByRole('option', { name: /Porthole demo/ });
   await option.waitFor();
   await screenshot(page, 'picker');
@@ -48,11 +29,11 @@ test('picks the demo host, sees the banner, types and sees the echo', async () =
 });
 
 test('renderer, search, copy on select, settings and screen reader mode', async () => {
-  const page = await browser.context.newPage();
-  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-    origin: server.url,
+  const page = await suite.browser.context.newPage();
+  await suite.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: suite.server.url,
   });
-  await page.goto(`${server.url}/?host=demo`);
+  await page.goto(`${suite.server.url}/?host=demo`);
   await waitForScreen(page, 'Type something');
   // Headless Chromium has only software GL (SwiftShader): the DOM renderer is faster there.
   assert.equal(await page.locator('#terminal').getAttribute('data-renderer'), 'dom');

@@ -1,10 +1,15 @@
-/** Start Porthole in-process on 127.0.0.1:0 and open WebSocket sessions against it. */
+/**
+ * Start Porthole in-process on 127.0.0.1:0 and open WebSocket sessions against it.
+ * Tests use `withProxy(t, ...)`: a proxy (and by default an echo backend) stopped by t.after.
+ */
 import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
 import { type ClientOptions, WebSocket } from 'ws';
 import { createPorthole, type Porthole, type PortholeOptions } from '../../server/app.ts';
 import { createLogger } from '../../server/common/log.ts';
 import { type ConfigInput, resolveConfig } from '../../server/config/config.ts';
 import { SUBPROTOCOL } from '../../shared/protocol.ts';
+import { echoBackend, type FakeBackend } from './backends.ts';
 
 export interface TestProxy {
   porthole: Porthole;
@@ -51,6 +56,65 @@ export async function startProxy(
     rawLogs,
     close: () => porthole.close(200),
   };
+}
+
+type HostInput = ConfigInput['hosts'][number];
+
+/** A host entry for withProxy: `target` defaults to the fixture's backend, `name` to the id. */
+export type FixtureHost = Omit<HostInput, 'target' | 'name'> & { target?: string; name?: string };
+
+export type FixtureConfig = Partial<Omit<ConfigInput, 'hosts'>> & {
+  /** Default: one host `{ id: 'echo', name: 'Echo' }` on the backend. */
+  hosts?: FixtureHost[];
+  /** The backend that hosts without a target reach. Default: an echo backend. */
+  backend?: FakeBackend | Promise<FakeBackend>;
+};
+
+export interface ProxyFixture extends TestProxy {
+  backend: FakeBackend;
+}
+
+/**
+ * The one set-up for proxy tests: a fake backend (echo unless given), Porthole in front of it
+ * with `config` (log level debug, every line in `logs`), both stopped by `t.after`.
+ * `withProxy(t)` is an echo host with id `echo`.
+ */
+export async function withProxy(
+  t: TestContext,
+  config: FixtureConfig = {},
+  options: ProxyOptions = {},
+): Promise<ProxyFixture> {
+  const { backend: given, hosts = [{ id: 'echo', name: 'Echo' }], ...rest } = config;
+  const backend = await (given ?? echoBackend());
+  let proxy: TestProxy | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= proxy?.close() ?? Promise.resolve();
+    return closing;
+  };
+  // One hook, so the proxy stops before its backend (after-hooks run in registration order).
+  t.after(async () => {
+    await close();
+    await backend.close();
+  });
+  proxy = await startProxy(
+    {
+      ...rest,
+      hosts: hosts.map((h) => ({ ...h, name: h.name ?? h.id, target: h.target ?? backend.target })),
+    },
+    options,
+  );
+  return { ...proxy, close, backend };
+}
+
+/** Starts (or takes) a fake backend and closes it when the test ends. */
+export async function withBackend(
+  t: TestContext,
+  backend: FakeBackend | Promise<FakeBackend>,
+): Promise<FakeBackend> {
+  const b = await backend;
+  t.after(() => b.close());
+  return b;
 }
 
 export interface OpenOptions {
