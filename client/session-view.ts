@@ -120,8 +120,10 @@ export class SessionView {
         if (this.#sizeFinal) this.#conn.resize(cols, rows);
       },
       title: (t) => this.#setTitle(t),
-      link: (event, uri, viaOsc8) => confirmLink(event, uri, viaOsc8),
-      linkHover: (uri) => this.#showLinkTip(uri),
+      link: (event, uri, viaOsc8) => {
+        if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
+      },
+      linkHover: (uri) => this.#showLinkTip(uri && (this.#mud.linkTip(uri) ?? uri)),
       key: (e) => this.#keys.terminalKey(e),
     });
     this.#mud = this.#mudLink();
@@ -292,6 +294,7 @@ export class SessionView {
       msdp: (data) => this.#conn.msdp(data),
       prompt: (text) => this.#input.insert(text),
       focusInput: () => this.#focusInput(),
+      openUrl: (event, url) => confirmLink(event, url, true, false),
     });
   }
 

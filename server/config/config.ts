@@ -8,8 +8,10 @@ import { z } from 'zod';
 import { classify, endsInNumber } from '../common/address.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
+import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import { websockifySchema } from './websockify-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -40,10 +42,11 @@ const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v
   return Number(m[1]) * mult;
 });
 
-const TARGET_RE = /^(tcp|telnet):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const TARGET_RE = /^(tcp|telnets?|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
-  message: 'must be tcp://HOST:PORT, telnet://HOST:PORT or builtin:demo',
+  message:
+    'must be telnet://HOST:PORT, telnets://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or builtin:demo',
 });
 
 function isTargetUrl(v: string): boolean {
@@ -79,6 +82,7 @@ const hostSchema = z.strictObject({
   allow: hostAllowSchema,
   maxSessions: z.number().int().positive().optional(),
   ...limitsShape,
+  ...backendShape,
 });
 
 const listenSchema = z.strictObject({
@@ -86,6 +90,17 @@ const listenSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   /** Plain HTTP/ws on a non-loopback address must be asked for (e.g. behind an ingress). */
   allowPlaintext: z.boolean().default(false),
+});
+
+/** `HOST:PORT`, `[v6]:PORT` or a bare port (loopback): a listener of its own. */
+const listenAddress = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(String(v).trim());
+  const port = Number(m?.[2]);
+  if (m === null || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not HOST:PORT or a port` });
+    return z.NEVER;
+  }
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
 });
 
 const cidr = z
@@ -145,9 +160,24 @@ const schema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
-    hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+    hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
+    /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */
+    basePath: z
+      .string()
+      .regex(/^\/([A-Za-z0-9._~-]+\/?)*$/, 'must be a path like /terminal/')
+      .transform((p) => (p.endsWith('/') ? p : `${p}/`))
+      .default('/'),
+    /** Another static client served at basePath before the bundled one (websockify's --web). */
+    web: z.string().min(1).optional(),
+    websockify: websockifySchema,
+    /**
+     * Prometheus metrics. With `listen` they are served there only (a port the Ingress does
+     * not route; under --workers the primary answers for all workers); without it, the main
+     * port answers /metrics to this machine only.
+     */
+    metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -168,6 +198,8 @@ const schema = z
       });
     }
     for (const [i, h] of c.hosts.entries()) {
+      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h))
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, key], message });
       if (h.allow !== undefined && c.auth.mode === 'none') {
         ctx.addIssue({
           code: 'custom',
@@ -175,6 +207,24 @@ const schema = z
           message: 'needs auth.mode other than none',
         });
       }
+    }
+    if (c.hosts.length === 0 && c.websockify?.tokenSource === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'must list at least one host' });
+    }
+    const fallback = c.websockify?.defaultHost;
+    if (fallback !== undefined && !seen.has(fallback)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['websockify', 'defaultHost'],
+        message: `"${fallback}" is not the id of a configured host`,
+      });
+    }
+    if (c.websockify?.tokenSource !== undefined && c.auth.mode === 'token') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['websockify', 'tokenSource'],
+        message: 'cannot be combined with auth.mode token: both read ?token=',
+      });
     }
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
@@ -280,8 +330,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** How a target is reached: the scheme of its URL (`builtin` for the demo). */
+export type TargetKind = 'tcp' | 'telnet' | 'telnets' | 'tls' | 'ssh' | 'builtin';
+
+function schemeOf(value: string): TargetKind {
+  return value === 'builtin:demo'
+    ? 'builtin'
+    : ((TARGET_RE.exec(value)?.[1] ?? 'tcp') as TargetKind);
+}
+
 export interface ParsedTarget {
-  kind: 'tcp' | 'telnet' | 'builtin';
+  kind: TargetKind;
   host: string;
   port: number;
 }
@@ -294,5 +353,5 @@ export function parseTarget(value: string): ParsedTarget {
     throw new ConfigError(`bad target ${value}`);
   const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
   const host = classify(raw)?.canonical ?? raw;
-  return { kind: m[1] === 'telnet' ? 'telnet' : 'tcp', host, port: Number(m[3]) };
+  return { kind: schemeOf(value), host, port: Number(m[3]) };
 }
