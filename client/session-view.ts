@@ -108,8 +108,10 @@ export class SessionView {
       binary: (d) => this.#conn.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)),
       resize: (cols, rows) => this.#conn.resize(cols, rows),
       title: (t) => this.#setTitle(t),
-      link: (event, uri, viaOsc8) => confirmLink(event, uri, viaOsc8),
-      linkHover: (uri) => this.#showLinkTip(uri),
+      link: (event, uri, viaOsc8) => {
+        if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
+      },
+      linkHover: (uri) => this.#showLinkTip(uri && (this.#mud.linkTip(uri) ?? uri)),
       key: (e) => this.#keys.terminalKey(e),
     });
     this.#mud = this.#mudLink();
@@ -260,6 +262,7 @@ export class SessionView {
       msdp: (data) => this.#conn.msdp(data),
       prompt: (text) => this.#input.insert(text),
       focusInput: () => this.#focusInput(),
+      openUrl: (event, url) => confirmLink(event, url, true, false),
     });
   }
 

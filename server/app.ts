@@ -96,6 +96,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const log = options.logger ?? createLogger(config.log.level);
   const clientDir = options.clientDir ?? CLIENT_DIR;
   const hosts = new HostCatalogue(config.hosts);
+  for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
   const sessions = new SessionRegistry();
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;

@@ -6,6 +6,8 @@
  * carry one JSON control message each. Validation is hand-written rather than zod: this
  * module ships in the browser bundle, the schemas are tiny, and decode must never throw.
  */
+import type { HostProtocol } from './api.ts';
+
 export { CloseCode, clampReason, describeClose, MAX_CLOSE_REASON_BYTES } from './close-codes.ts';
 
 /** Our client's subprotocol: binary = bytes, text = control messages. */
@@ -42,7 +44,7 @@ export type ClientMessage =
 
 export interface HelloInfo {
   session: string;
-  host: { id: string; name: string; protocol: 'telnet' | 'tcp' | 'builtin'; input: 'line' | 'raw' };
+  host: { id: string; name: string; protocol: HostProtocol; input: 'line' | 'raw' };
   features: string[];
   /** Backend→browser flow-control window: the server stops reading once this many bytes are unacknowledged. */
   windowBytes: number;

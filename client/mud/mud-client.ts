@@ -10,6 +10,7 @@ import type { MudHost } from './host.ts';
 import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
 import { LineFilter } from './line-filter.ts';
 import { MudData } from './mud-data.ts';
+import { MxpParser } from './mxp.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import './mud.css';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
@@ -25,6 +26,8 @@ export class MudClient {
   #decoder = new TextDecoder('utf-8');
   #alerts = new Alerts();
   #data: MudData;
+  #mxp: MxpParser | undefined;
+  #mxpOn = false;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #onKey = (e: KeyboardEvent): void => {
     if (this.key(e)) {
@@ -60,7 +63,8 @@ export class MudClient {
       this.#host.view.write(bytes, done);
       return;
     }
-    const text = this.#decoder.decode(bytes, { stream: true });
+    let text = this.#decoder.decode(bytes, { stream: true });
+    if (this.#mxpOn && this.#mxp !== undefined) text = this.#mxp.push(text);
     this.#host.view.term.write(this.#filter.push(text), done);
     this.#schedulePartial();
   }
@@ -87,7 +91,39 @@ export class MudClient {
     this.#data.msdp(data);
   }
 
-  mxp(_enabled: boolean): void {}
+  mxp(enabled: boolean): void {
+    if (enabled === this.#mxpOn) return;
+    this.#mxpOn = enabled;
+    if (this.#mxp === undefined) {
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
+      this.#mxp = new MxpParser(Array.from(nonce, (b) => b.toString(16).padStart(2, '0')).join(''));
+    }
+    this.#host.view.writeLocal(this.#mxp.reset());
+  }
+
+  /** An activated terminal link: true when it was an MXP link (sent, prompted or opened). */
+  link(event: MouseEvent, uri: string): boolean {
+    if (this.#mxp?.owns(uri) !== true) return false;
+    const link = this.#mxp.link(uri);
+    if (link === undefined) this.#notice('That link has expired.');
+    else if (link.kind === 'url') this.#host.openUrl(event, link.url);
+    else {
+      const [command] = link.commands;
+      if (command === undefined) return true;
+      if (link.prompt) this.#host.prompt(command);
+      else if (this.#host.sendCommand(command)) this.#echo(command);
+      this.#host.focusInput();
+    }
+    return true;
+  }
+
+  /** What hovering an MXP link shows: its hint, or the command or address it stands for. */
+  linkTip(uri: string): string | undefined {
+    const link = this.#mxp?.link(uri);
+    if (link === undefined) return undefined;
+    const target = link.kind === 'url' ? link.url : link.commands.join(' | ');
+    return link.hint === '' ? target : `${link.hint.split('|')[0]} (${target})`;
+  }
 
   prompt(): void {
     this.#flushPartial();
@@ -123,7 +159,7 @@ export class MudClient {
   }
 
   #needsText(): boolean {
-    return this.#triggers.active || this.#filter.held > 0;
+    return this.#mxpOn || this.#triggers.active || this.#filter.held > 0;
   }
 
   #judge(plain: string): TriggerResult | undefined {

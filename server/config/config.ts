@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { classify, endsInNumber } from '../common/address.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
+import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
 
@@ -40,10 +41,11 @@ const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v
   return Number(m[1]) * mult;
 });
 
-const TARGET_RE = /^(tcp|telnet):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const TARGET_RE = /^(tcp|telnets?|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
-  message: 'must be tcp://HOST:PORT, telnet://HOST:PORT or builtin:demo',
+  message:
+    'must be telnet://HOST:PORT, telnets://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or builtin:demo',
 });
 
 function isTargetUrl(v: string): boolean {
@@ -79,6 +81,7 @@ const hostSchema = z.strictObject({
   allow: hostAllowSchema,
   maxSessions: z.number().int().positive().optional(),
   ...limitsShape,
+  ...backendShape,
 });
 
 const listenSchema = z.strictObject({
@@ -168,6 +171,8 @@ const schema = z
       });
     }
     for (const [i, h] of c.hosts.entries()) {
+      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h))
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, key], message });
       if (h.allow !== undefined && c.auth.mode === 'none') {
         ctx.addIssue({
           code: 'custom',
@@ -280,8 +285,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** How a target is reached: the scheme of its URL (`builtin` for the demo). */
+export type TargetKind = 'tcp' | 'telnet' | 'telnets' | 'tls' | 'ssh' | 'builtin';
+
+function schemeOf(value: string): TargetKind {
+  return value === 'builtin:demo'
+    ? 'builtin'
+    : ((TARGET_RE.exec(value)?.[1] ?? 'tcp') as TargetKind);
+}
+
 export interface ParsedTarget {
-  kind: 'tcp' | 'telnet' | 'builtin';
+  kind: TargetKind;
   host: string;
   port: number;
 }
@@ -294,5 +308,5 @@ export function parseTarget(value: string): ParsedTarget {
     throw new ConfigError(`bad target ${value}`);
   const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
   const host = classify(raw)?.canonical ?? raw;
-  return { kind: m[1] === 'telnet' ? 'telnet' : 'tcp', host, port: Number(m[3]) };
+  return { kind: schemeOf(value), host, port: Number(m[3]) };
 }

@@ -14,7 +14,8 @@ import { codecProfileFor } from '../session/codec-factory.ts';
 import { Session } from '../session/session.ts';
 import type { HostEntry } from '../targets/catalogue.ts';
 import { dialCustom } from '../targets/choose.ts';
-import { dial, type Lookup } from '../targets/dial.ts';
+import type { Lookup } from '../targets/dial.ts';
+import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
 
 export interface UpgradeContext extends AdmissionContext {
@@ -98,9 +99,7 @@ export function handleUpgrade(
     (result) => {
       if ('status' in result) deny(result);
       else if (!socket.destroyed)
-        ctx.wss.handleUpgrade(req, socket, head, (ws) =>
-          startSession(ctx, ws, result, ip, req.headers['user-agent']),
-        );
+        ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip, req));
     },
     (err: unknown) => {
       ctx.log.error({ err, ip }, 'upgrade handler failed');
@@ -114,14 +113,15 @@ function startSession(
   ws: WebSocket,
   { entry, principal, custom, screenReader }: Admitted,
   ip: string,
-  ua: string | undefined,
+  req: IncomingMessage,
 ): void {
   const { config, registry, log } = ctx;
   const mode = (ws.protocol === '' ? 'binary' : ws.protocol) as Subprotocol;
   const id = randomUUID();
   const hostCfg = entry.config;
   const v1 = mode === 'porthole.v1';
-  const targetHost = entry.protocol === 'builtin' ? '127.0.0.1' : entry.target.host;
+  // The browser's port is known only when it connected to us directly (PROXY protocol).
+  const clientPort = req.socket.remoteAddress === ip ? (req.socket.remotePort ?? 0) : 0;
   const profile = codecProfileFor(entry);
   const codecFor = (cols: number, rows: number): Codec | undefined =>
     ctx.createCodec(entry, {
@@ -154,13 +154,13 @@ function startSession(
             dnsTimeoutMs: config.limits.dnsTimeout,
             signal,
           })
-        : dial({
-            host: targetHost,
-            port: entry.protocol === 'builtin' ? (ctx.demoPort() ?? 0) : entry.target.port,
+        : dialHost(entry, {
             connectTimeoutMs: config.limits.connectTimeout,
             dnsTimeoutMs: config.limits.dnsTimeout,
             signal,
-            ...(ctx.lookup === undefined ? {} : { lookup: ctx.lookup }),
+            lookup: ctx.lookup,
+            client: { address: ip, port: clientPort },
+            demoPort: ctx.demoPort(),
           }),
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
@@ -179,7 +179,7 @@ function startSession(
       user: principal.user,
       host: hostCfg.id,
       mode,
-      ua: cap(ua),
+      ua: cap(req.headers['user-agent']),
     },
     'session opened',
   );

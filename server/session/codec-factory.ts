@@ -6,9 +6,14 @@ import { createTelnetCodec, TELNET_PROFILE } from '../telnet/index.ts';
 
 /** What the host's codec offers the client (hello's `features`) and answers as terminal type. */
 export function codecProfileFor(entry: HostEntry): CodecProfile {
-  return entry.protocol === 'tcp' ? RAW_PROFILE : TELNET_PROFILE;
+  return isRaw(entry) ? RAW_PROFILE : TELNET_PROFILE;
 }
 
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
-  return entry.protocol === 'tcp' ? createRawCodec(options) : createTelnetCodec(options);
+  return isRaw(entry) ? createRawCodec(options) : createTelnetCodec(options);
+}
+
+/** `tcp://` and `tls://` are byte streams; telnet, telnets and the demo speak telnet. */
+function isRaw(entry: HostEntry): boolean {
+  return entry.protocol === 'tcp' || entry.protocol === 'tls';
 }

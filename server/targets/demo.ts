@@ -54,6 +54,7 @@ function banner(): string {
 class DemoConnection {
   #socket: Socket;
   #line: number[] = [];
+  #echo: number[] = [];
   #state: 'data' | 'iac' | 'verb' | 'sb' | 'sb-iac' = 'data';
   #verb = 0;
   #sb: number[] = [];
@@ -67,7 +68,11 @@ class DemoConnection {
     this.#socket = socket;
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('error', () => socket.destroy());
-    socket.write(
+    // Backpressure like any backend: every reply is caused by input, so while the session
+    // has not taken what we wrote, we stop reading. A typist whose browser does not read
+    // then stalls in the session's own bounded buffers instead of growing ours.
+    socket.on('drain', () => socket.resume());
+    this.#send(
       Buffer.from([IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA, IAC, DO, OPT_NAWS, IAC, DO, OPT_TTYPE]),
     );
     // Greet after a short pause so that the size negotiated by NAWS can be shown.
@@ -86,10 +91,29 @@ class DemoConnection {
   }
 
   #write(text: string): void {
-    if (!this.#socket.destroyed) this.#socket.write(text);
+    this.#send(text);
+  }
+
+  #send(data: string | Buffer): void {
+    this.#flushEcho();
+    if (this.#socket.destroyed) return;
+    if (!this.#socket.write(data)) this.#socket.pause();
+  }
+
+  /** Typed bytes are echoed once per read, not one write per byte. */
+  #flushEcho(): void {
+    if (this.#echo.length === 0) return;
+    const bytes = Buffer.from(this.#echo);
+    this.#echo = [];
+    this.#send(bytes);
   }
 
   #receive(chunk: Buffer): void {
+    this.#receiveBytes(chunk);
+    this.#flushEcho();
+  }
+
+  #receiveBytes(chunk: Buffer): void {
     for (const byte of chunk) {
       switch (this.#state) {
         case 'data':
@@ -137,11 +161,11 @@ class DemoConnection {
 
   #onVerb(verb: number, option: number): void {
     if (verb === WILL && option === OPT_TTYPE) {
-      this.#socket.write(Buffer.from([IAC, SB, OPT_TTYPE, 1, IAC, SE]));
+      this.#send(Buffer.from([IAC, SB, OPT_TTYPE, 1, IAC, SE]));
     } else if (verb === WILL && option !== OPT_NAWS) {
-      this.#socket.write(Buffer.from([IAC, DONT, option]));
+      this.#send(Buffer.from([IAC, DONT, option]));
     } else if (verb === DO && option !== OPT_ECHO && option !== OPT_SGA) {
-      this.#socket.write(Buffer.from([IAC, WONT, option]));
+      this.#send(Buffer.from([IAC, WONT, option]));
     }
   }
 
@@ -174,7 +198,7 @@ class DemoConnection {
       this.#write('^C\r\n> ');
     } else if (byte >= 32 && this.#line.length < MAX_LINE_BYTES) {
       this.#line.push(byte);
-      this.#socket.write(Buffer.from([byte]));
+      this.#echo.push(byte);
     }
   }
 

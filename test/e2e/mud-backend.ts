@@ -154,6 +154,15 @@ function command(p: Player, line: string): void {
     let out = '';
     for (let i = 1; i <= n; i++) out += `Flood line ${i} of ${n}: the rain keeps falling.\r\n`;
     p.socket.write(out);
+  } else if (line === 'hostile') {
+    const sec = (t: string): string => `\x1b[1z${t}\x1b[7z`;
+    p.socket.write(
+      `${sec('<send href="javascript:window.pwned=1">js</send>')} ` +
+        `${sec('<img src=x onerror="window.pwned=2">')}${sec('<script>')}window.pwned=3${sec('</script>')} ` +
+        `${sec('<a href="javascript:window.pwned=4">ja</a>')} ` +
+        `${sec('<send "&lt;img src=x onerror=window.pwned=5&gt;">tag</send>')} ` +
+        `\x1b[3z<send href="quit">open-mode</send> <b onmouseover="window.pwned=6">bold</b>\r\n`,
+    );
   } else if (line === 'look') look(p);
   else if (line !== '') p.socket.write(`You ${line.split(' ')[0]}.\r\n`);
   prompt(p);

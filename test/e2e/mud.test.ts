@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   launchBrowser,
+  screenText,
   startServer,
   type TestBrowser,
   type TestServer,
@@ -144,5 +145,83 @@ test('the client asks for GMCP and MSDP; the gauges move on MSDP alone and on GM
   await type(page, 'rest');
   await gaugeIs(page, 'movement', '100/100'); // GMCP only
   for (const t of ['gmcp', 'msdp', 'state']) assert.ok(events.includes(t), `a porthole:${t} event`);
+  await page.close();
+});
+
+/** Moves to and clicks the `nth` (from the end) occurrence of `text` on screen, one cell in. */
+async function clickText(page: Page, text: string, fromEnd = 0, click = true): Promise<void> {
+  const box = await page.evaluate(
+    ([t, n]) => {
+      // The DOM renderer draws some spaces as no-break spaces.
+      const rows = [...document.querySelectorAll('.xterm-rows > div')].filter((r) =>
+        (r.textContent ?? '').replaceAll('\u00a0', ' ').includes(t),
+      );
+      const row = rows[rows.length - 1 - n];
+      if (row === undefined) return undefined;
+      const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      let at = (row.textContent ?? '').replaceAll('\u00a0', ' ').indexOf(t);
+      for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        const len = node.textContent?.length ?? 0;
+        if (at < len) {
+          const range = document.createRange();
+          range.setStart(node, at);
+          range.setEnd(node, at + 1);
+          const r = range.getBoundingClientRect();
+          return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+        }
+        at -= len;
+      }
+      return undefined;
+    },
+    [text, fromEnd] as const,
+  );
+  assert.ok(box, `"${text}" on screen:\n${await screenText(page)}`);
+  await page.mouse.move(box.x - 30, box.y);
+  await page.mouse.move(box.x, box.y, { steps: 3 });
+  await page.waitForTimeout(100);
+  if (click) await page.mouse.click(box.x, box.y);
+}
+
+test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, no tag is shown', async () => {
+  const page = await browser.context.newPage();
+  await open(page, {});
+  const screen = await waitForScreen(page, '[ Exits: n e ]');
+  assert.doesNotMatch(screen, /<send|<\/send>|<a href/, 'MXP tags are markup, not text');
+  assert.match(screen, /<120hp 80m 100mv>/, 'a prompt in <…> that is no MXP tag stays text');
+  await clickText(page, 'n e ]');
+  await until(() => mud.commands.at(-1) === 'n', 'the n link to send n', page);
+  await waitForScreen(page, 'Market Street');
+  await clickText(page, 'fountain splashes', 0, false);
+  await page.waitForFunction(() =>
+    document.getElementById('link-tip')?.textContent?.includes('Look at the fountain'),
+  );
+  await page.mouse.down();
+  await page.mouse.up();
+  await until(() => mud.commands.at(-1) === 'look fountain', 'the first menu command', page);
+  await clickText(page, 'the map');
+  await page.waitForSelector('#link-dialog[open]');
+  assert.equal(await page.locator('#link-url').textContent(), 'https://example.org/map');
+  await page.locator('#link-dialog button[value="cancel"]').click();
+  await page.close();
+});
+
+test('hostile MXP: no script runs, nothing reaches the DOM as HTML, javascript: links are text', async () => {
+  const page = await browser.context.newPage();
+  await open(page, {});
+  await type(page, 'hostile');
+  await waitForScreen(page, 'open-mode');
+  for (const t of ['js', 'ja', 'tag', 'open-mode', 'bold']) await clickText(page, t);
+  await page.waitForTimeout(300);
+  const found = await page.evaluate(() => ({
+    pwned: (window as unknown as { pwned?: number }).pwned,
+    imgs: document.querySelectorAll('#terminal img, #terminal script').length,
+    dialog: document.querySelector('#link-dialog[open]') !== null,
+  }));
+  assert.deepEqual(found, { pwned: undefined, imgs: 0, dialog: false });
+  assert.ok(mud.commands.includes('javascript:window.pwned=1'), 'a send href is only ever text');
+  assert.ok(mud.commands.includes('<img src=x onerror=window.pwned=5>'));
+  assert.ok(!mud.commands.includes('quit'), 'open-mode <send> is no link');
+  const screen = await waitForScreen(page, 'open-mode');
+  assert.match(screen, /window\.pwned=3/, 'the script body is plain text');
   await page.close();
 });

@@ -1,0 +1,271 @@
+/**
+ * The browser half of a session: one WebSocket. Reads and validates the browser's messages
+ * (message and byte rates, pause while input must wait), runs the heartbeat, and is the
+ * owner's viewer of the session's output: it sends the bytes, keeps the ack window, and holds
+ * the backend (Hold.OWNER) while the browser is behind. Flow control follows the owner only.
+ */
+import type { WebSocket } from 'ws';
+import { AckWindow } from '../../shared/flow-control.ts';
+import type { ClientMessage, ServerMessage } from '../../shared/protocol.ts';
+import {
+  CloseCode,
+  clampReason,
+  decodeClient,
+  encode,
+  ProtocolError,
+} from '../../shared/protocol.ts';
+import type { Logger } from '../common/log.ts';
+import type { LimitsConfig } from '../config/config.ts';
+import type { Viewer } from './output.ts';
+
+/** What the connection asks of its session. */
+export interface ConnectionHost {
+  readonly id: string;
+  readonly clientIp: string;
+  /** Terminal bytes from the browser. */
+  input(data: Buffer): void;
+  /** A valid control message other than ack and ping (resize, gmcp, msdp). */
+  control(msg: ClientMessage): void;
+  /** Any message from the browser (counts as activity). */
+  touch(): void;
+  /** Ends the session, sending a close frame with this code. */
+  close(code: number, reason: string, cause: string): void;
+  /** The WebSocket is gone or broken (no close frame to send): end the session. */
+  lost(code: number, reason: string, cause: string): void;
+  /** Holds the backend (true) or releases the owner's hold; `open` is false before it connects. */
+  holdBackend(on: boolean): void;
+  readonly backendOpen: boolean;
+}
+
+/** An ack covering at least this much is not counted as a message (see #onMessage). */
+const PACED_ACK_BYTES = 16 * 1024;
+const SEND_BINARY = { binary: true } as const;
+
+/** The close code ws sends when a peer breaks the protocol (ws keeps it on a private symbol). */
+function wsErrorCloseCode(code: string | undefined): number {
+  switch (code) {
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+    case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
+      return CloseCode.TOO_BIG;
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      return CloseCode.POLICY;
+    case 'WS_ERR_INVALID_UTF8':
+      return CloseCode.INVALID_DATA;
+    default:
+      return CloseCode.PROTOCOL_ERROR; // bad opcode, RSV bits, unmasked frame, ...
+  }
+}
+
+export class BrowserConnection implements Viewer {
+  readonly ws: WebSocket;
+  #host: ConnectionHost;
+  #limits: LimitsConfig;
+  #log: Logger;
+  #v1: boolean;
+  #window: AckWindow;
+  #holding = false;
+  #inputOpen = true;
+  #throttled = false;
+  #reading = true;
+  #closed = false;
+  #lastPing = Date.now();
+  #awaitingPong = false;
+  #killTimer: NodeJS.Timeout | undefined;
+  #messagesThisSecond = 0;
+  #bytesThisSecond = 0;
+
+  constructor(ws: WebSocket, v1: boolean, host: ConnectionHost, limits: LimitsConfig, log: Logger) {
+    this.ws = ws;
+    this.#v1 = v1;
+    this.#host = host;
+    this.#limits = limits;
+    this.#log = log;
+    this.#window = new AckWindow(limits.highWaterBytes, limits.lowWaterBytes);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.#guard(data, isBinary));
+    ws.on('pong', () => {
+      this.#awaitingPong = false;
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(this.#killTimer);
+      host.lost(code, reason.toString('utf8'), 'client-close');
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      log.debug({ session: host.id, err: err.message }, 'websocket error');
+      host.lost(wsErrorCloseCode(err.code), err.message, 'client-error');
+      // ws has already queued a close frame with that code and stops reading; terminating
+      // now would reset the connection and lose it (the client would see 1006). Cut the
+      // connection only if the peer does not finish the close in time.
+      this.#armKillTimer();
+    });
+  }
+
+  /** Bytes this process holds for the browser. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  #guard(data: Buffer, isBinary: boolean): void {
+    try {
+      this.#onMessage(data, isBinary);
+    } catch (err) {
+      this.#log.error({ session: this.#host.id, err }, 'session handler threw');
+      this.#host.close(CloseCode.INTERNAL, 'internal error', 'internal');
+    }
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    this.#host.touch();
+    this.#awaitingPong = false;
+    this.#bytesThisSecond += data.length;
+    if (this.#bytesThisSecond >= this.#limits.maxBytesPerSecond && !this.#throttled) {
+      // A big paste is legitimate: slow it down (stop reading until the next tick), lose nothing.
+      this.#throttled = true;
+      this.#sync();
+    }
+    if (isBinary || !this.#v1) {
+      // websockify's binary mode relays text frames as bytes too.
+      if (!this.#overMessageRate()) this.#host.input(data);
+      return;
+    }
+    const msg = decodeClient(data.toString('utf8'));
+    if (msg instanceof ProtocolError) {
+      this.#log.warn(
+        { session: this.#host.id, ip: this.#host.clientIp, detail: msg.message },
+        'bad control message',
+      );
+      this.#host.close(CloseCode.POLICY, `bad control message: ${msg.message}`, 'bad-message');
+      return;
+    }
+    // Acks of a real amount are paced by the data itself (each must cover bytes not yet
+    // acknowledged), so a fast download does not count against the message rate.
+    const pacedAck = msg.type === 'ack' && msg.bytes >= PACED_ACK_BYTES;
+    if (!pacedAck && this.#overMessageRate()) return;
+    if (msg.type === 'ack') {
+      if (!this.#window.ack(msg.bytes)) {
+        this.#host.close(CloseCode.POLICY, 'acknowledged more bytes than were sent', 'bad-ack');
+      } else if (this.#holding) this.#maybeRelease();
+    } else if (msg.type === 'ping') {
+      this.send({ type: 'pong', t: msg.t });
+    } else this.#host.control(msg);
+  }
+
+  /** Counted per tick (one second); typing and pasting stay far below (SECURITY.md C13). */
+  #overMessageRate(): boolean {
+    if (++this.#messagesThisSecond <= this.#limits.maxMessagesPerSecond) return false;
+    this.#host.close(CloseCode.POLICY, 'too many messages', 'rate-messages');
+    return true;
+  }
+
+  /** The backend cannot take input now (false) or can again (true). */
+  inputFlow(open: boolean): void {
+    this.#inputOpen = open;
+    this.#sync();
+  }
+
+  /** Reads from the browser only while nothing holds the flow back. */
+  #sync(): void {
+    const want = this.#inputOpen && !this.#throttled && !this.#closed;
+    if (want === this.#reading) return;
+    this.#reading = want;
+    // Pongs could not be read while paused: give the outstanding ping a fresh deadline.
+    if (want && this.#awaitingPong) this.#lastPing = Date.now();
+    if (want) this.ws.resume();
+    else this.ws.pause();
+  }
+
+  /** Viewer: the owner's copy of the output; the hot path of the byte stream. */
+  data(bytes: Uint8Array, _offset: number): void {
+    const ws = this.ws;
+    const n = bytes.length;
+    if (ws.readyState !== 1) return;
+    ws.send(bytes, SEND_BINARY, this.#onFlushed);
+    const limits = this.#limits;
+    const overWindow = this.#v1 && this.#window.sent(n);
+    // bufferedAmount is what this process holds for the browser; unacknowledged bytes
+    // beyond it sit in kernels and the browser, not here.
+    const buffered = ws.bufferedAmount;
+    if (buffered > limits.sessionBufferCapBytes) {
+      this.#host.close(
+        CloseCode.POLICY,
+        'slow consumer: the browser is not keeping up',
+        'slow-client',
+      );
+      return;
+    }
+    if ((overWindow || buffered >= limits.highWaterBytes) && !this.#holding) {
+      this.#holding = true;
+      this.#host.holdBackend(true);
+    }
+  }
+
+  /** Viewer: control messages go only to porthole.v1 clients. */
+  control(msg: ServerMessage): void {
+    this.send(msg);
+  }
+
+  send(msg: ServerMessage): void {
+    if (this.#v1 && this.ws.readyState === 1) this.ws.send(encode(msg));
+  }
+
+  #onFlushed = (): void => {
+    if (this.#holding) this.#maybeRelease();
+  };
+
+  #maybeRelease(): void {
+    if (this.#closed || !this.#host.backendOpen) return;
+    if (this.#v1 && !this.#window.belowLowWater) return;
+    if (this.ws.bufferedAmount > this.#limits.lowWaterBytes) return;
+    this.#holding = false;
+    this.#host.holdBackend(false);
+  }
+
+  /** Start of a tick: the per-second budgets restart. */
+  tickRates(): void {
+    this.#messagesThisSecond = 0;
+    this.#bytesThisSecond = 0;
+    if (this.#throttled) {
+      this.#throttled = false;
+      this.#sync();
+    }
+  }
+
+  /** Heartbeat; false when the browser stopped answering (the session has then ended). */
+  tickHeartbeat(now: number): boolean {
+    const { heartbeatInterval, heartbeatTimeout } = this.#limits;
+    // While we are not reading the browser (backpressure), its pongs cannot arrive: no verdict.
+    if (this.#awaitingPong && this.#reading && now - this.#lastPing >= heartbeatTimeout) {
+      this.#log.info({ session: this.#host.id }, 'browser stopped answering pings');
+      this.#host.lost(CloseCode.ABNORMAL, 'no pong', 'heartbeat');
+      this.ws.terminate();
+      return false;
+    }
+    if (!this.#awaitingPong && heartbeatInterval > 0 && now - this.#lastPing >= heartbeatInterval) {
+      this.#lastPing = now;
+      this.#awaitingPong = true;
+      this.ws.ping();
+    }
+    return true;
+  }
+
+  /** The session is over: stop reading; no more holds. */
+  markClosed(): void {
+    this.#closed = true;
+  }
+
+  /** Sends the close frame (if the socket is still open) and cuts it if the peer never answers. */
+  close(code: number, reason: string): void {
+    this.#closed = true;
+    const ws = this.ws;
+    if (ws.readyState === 0 || ws.readyState === 1) {
+      ws.close(code, clampReason(reason));
+      this.#armKillTimer();
+    }
+  }
+
+  #armKillTimer(): void {
+    if (this.#killTimer !== undefined) return;
+    const ws = this.ws;
+    this.#killTimer = setTimeout(() => ws.terminate(), this.#limits.closeTimeout);
+    this.#killTimer.unref();
+  }
+}
