@@ -2,8 +2,7 @@
  * SECURITY.md section G: failure modes. G1, G2 and G4–G8 are in close-paths.test.ts; here
  * are DNS failure (G3), heartbeats through an idle-cutting relay (G4), client FIN without a
  * close frame (G9), SIGTERM drain of the real process and an upgrade admitted after the drain
- * began (G10), a frozen backend (G11),
- * certificate rotation (G12) and exception isolation (G13).
+ * began (G10), a frozen backend (G11), certificate rotation (G12) and exception isolation (G13).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
