@@ -11,6 +11,7 @@ import { authSchema, hostAllowSchema } from './auth-schema.ts';
 import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import { websockifySchema } from './websockify-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -91,6 +92,17 @@ const listenSchema = z.strictObject({
   allowPlaintext: z.boolean().default(false),
 });
 
+/** `HOST:PORT`, `[v6]:PORT` or a bare port (loopback): a listener of its own. */
+const listenAddress = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(String(v).trim());
+  const port = Number(m?.[2]);
+  if (m === null || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not HOST:PORT or a port` });
+    return z.NEVER;
+  }
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
+});
+
 const cidr = z
   .string()
   .regex(
@@ -148,9 +160,24 @@ const schema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
-    hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+    hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
+    /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */
+    basePath: z
+      .string()
+      .regex(/^\/([A-Za-z0-9._~-]+\/?)*$/, 'must be a path like /terminal/')
+      .transform((p) => (p.endsWith('/') ? p : `${p}/`))
+      .default('/'),
+    /** Another static client served at basePath before the bundled one (websockify's --web). */
+    web: z.string().min(1).optional(),
+    websockify: websockifySchema,
+    /**
+     * Prometheus metrics. With `listen` they are served there only (a port the Ingress does
+     * not route; under --workers the primary answers for all workers); without it, the main
+     * port answers /metrics to this machine only.
+     */
+    metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -180,6 +207,24 @@ const schema = z
           message: 'needs auth.mode other than none',
         });
       }
+    }
+    if (c.hosts.length === 0 && c.websockify?.tokenSource === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'must list at least one host' });
+    }
+    const fallback = c.websockify?.defaultHost;
+    if (fallback !== undefined && !seen.has(fallback)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['websockify', 'defaultHost'],
+        message: `"${fallback}" is not the id of a configured host`,
+      });
+    }
+    if (c.websockify?.tokenSource !== undefined && c.auth.mode === 'token') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['websockify', 'tokenSource'],
+        message: 'cannot be combined with auth.mode token: both read ?token=',
+      });
     }
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({

@@ -7,12 +7,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AdmitVerdict } from '../../shared/api.ts';
-import { WS_PATH } from '../../shared/protocol.ts';
 import type { Config } from '../config/config.ts';
 import type { SessionRegistry } from '../session/registry.ts';
 import type { HostCatalogue, HostEntry } from '../targets/catalogue.ts';
 import { chooseTarget } from '../targets/choose.ts';
 import { type CustomTarget, TARGET_REFUSED } from '../targets/custom.ts';
+import { websockifyEntry } from '../targets/websockify.ts';
 import { AuthError, mayUse, type Principal } from './auth.ts';
 import { handshakeProblem } from './handshake.ts';
 import { type Gate, LockedOut } from './limits.ts';
@@ -24,6 +24,8 @@ export interface AdmissionContext {
   hosts: HostCatalogue;
   registry: SessionRegistry;
   draining: () => boolean;
+  /** The WebSocket endpoint paths (`/ws`, `/websockify`, under basePath). */
+  wsPaths: ReadonlySet<string>;
   /** Replaces the configured authenticator (embedding hook). */
   authenticate?: ((req: IncomingMessage) => Promise<Principal>) | undefined;
 }
@@ -101,8 +103,19 @@ async function authenticate(ctx: AdmissionContext, a: Attempt): Promise<Outcome>
   }
 }
 
-function chooseHost(ctx: AdmissionContext, a: Attempt): Outcome {
+async function chooseHost(ctx: AdmissionContext, a: Attempt): Promise<Outcome> {
   const params = a.url?.searchParams ?? new URLSearchParams();
+  // websockify's clients name no host: a `?token=` from the token file, or the default host.
+  const { websockify } = ctx.config;
+  if (websockify !== undefined && !params.has('host') && !params.has('target')) {
+    const found = await websockifyEntry(websockify, params, ctx.hosts);
+    if (found.entry === undefined)
+      return { ...refusal(404, 'unknown host', 'unknown-host'), detail: found.detail };
+    if (a.principal === undefined || !mayUse(a.principal, found.entry.config.allow))
+      return refusal(404, 'unknown host', 'unknown-host');
+    a.entry = found.entry;
+    return undefined;
+  }
   const choice = chooseTarget(ctx.config.customTargets, params);
   if (choice.kind === 'refused') {
     return {
@@ -144,14 +157,14 @@ export const ADMISSION_CHECKS: readonly Check[] = [
   {
     name: 'path',
     handshakeOnly: true,
-    run(_ctx, a) {
+    run(ctx, a) {
       try {
         a.url = new URL(a.req.url ?? '/', 'http://localhost');
       } catch {
         // `//`, `/\`, `//[`: not a path at all (and a throw here would take the process down).
         return refusal(400, 'bad request path', 'unknown-host');
       }
-      return a.url.pathname === WS_PATH
+      return ctx.wsPaths.has(a.url.pathname)
         ? undefined
         : refusal(404, 'not a WebSocket endpoint', 'unknown-host');
     },

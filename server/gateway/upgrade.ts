@@ -178,6 +178,11 @@ function startSession(
       ip,
       user: principal.user,
       host: hostCfg.id,
+      // The address dialled, as configured (a name is resolved at dial time).
+      target:
+        entry.protocol === 'builtin'
+          ? 'builtin:demo'
+          : `${entry.target.host.includes(':') ? `[${entry.target.host}]` : entry.target.host}:${entry.target.port}`,
       mode,
       ua: cap(req.headers['user-agent']),
     },

@@ -38,15 +38,12 @@ export interface AppParts {
 type Authed = Request & { principal?: Principal };
 
 export function createExpressApp(parts: AppParts): Express {
-  const { config, hosts, gate, clientDir, metrics, isDraining } = parts;
+  const { config, gate, metrics, isDraining } = parts;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustedProxies.length === 0 ? false : [...config.trustedProxies]);
   app.use(securityHeaders(config));
-  app.use((req, res, next) => {
-    if (gate.hostAllowed(req)) next();
-    else res.status(421).type('text/plain').send('unknown Host\n');
-  });
+  // Probes come from the kubelet or Docker by pod address: no Host check, and they tell nothing.
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -54,9 +51,58 @@ export function createExpressApp(parts: AppParts): Express {
     if (isDraining()) res.status(503).json({ ok: false, draining: true });
     else res.json({ ok: true });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  app.use((req, res, next) => {
+    if (gate.hostAllowed(req)) next();
+    else res.status(421).type('text/plain').send('unknown Host\n');
   });
+  // With a metrics listener of its own, the public port has no /metrics; without one, only
+  // this machine may scrape it (never through a proxy).
+  if (config.metrics.listen === undefined) {
+    app.get('/metrics', (req, res, next) => {
+      if (!isLocalScrape(req)) {
+        next();
+        return;
+      }
+      metrics
+        .metrics()
+        .then((text) => res.set('Content-Type', metrics.contentType).send(text), next);
+    });
+  }
+  const router = express.Router();
+  mountRoutes(router, parts);
+  app.use(config.basePath, router);
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  // Last: Express's default handler would send the stack trace (outside NODE_ENV=production).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status >= 500)
+      parts.log.error({ event: 'http.error', err, url: redactUrl(req.url) }, 'request failed');
+    else
+      parts.log.info(
+        { event: 'http.refused', status, url: redactUrl(req.url), reason: (err as Error).message },
+        'request refused',
+      );
+    if (!res.headersSent)
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status >= 500 ? 'Internal error\n' : 'Bad request\n');
+  });
+  return app;
+}
+
+/** A scrape from this machine itself, not relayed by a proxy on it. */
+function isLocalScrape(req: Request): boolean {
+  const peer = req.socket.remoteAddress ?? '';
+  const local = peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.');
+  return local && req.headers['x-forwarded-for'] === undefined;
+}
+
+/** Everything under basePath: login, the JSON API, the --web directory and the client. */
+function mountRoutes(app: express.Router, parts: AppParts): void {
+  const { config, hosts, clientDir } = parts;
   if (config.auth.mode === 'password') mountLogin(app, parts);
   // Outside the auth guard: "you need to sign in" is one of the answers it gives.
   app.get('/api/admit', (req, res, next) => {
@@ -93,6 +139,7 @@ export function createExpressApp(parts: AppParts): Express {
     });
   });
   app.use('/api', api);
+  if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));
   if (existsSync(clientDir)) {
     app.use(
       express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }),
@@ -109,25 +156,6 @@ export function createExpressApp(parts: AppParts): Express {
         .send('The client is not built yet: run `npm run build`.\n');
     });
   }
-  app.use((_req: Request, res: Response) => {
-    res.status(404).type('text/plain').send('Not found\n');
-  });
-  // Last: Express's default handler would send the stack trace (outside NODE_ENV=production).
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = httpStatusOf(err);
-    if (status >= 500) parts.log.error({ err, url: redactUrl(req.url) }, 'request failed');
-    else
-      parts.log.info(
-        { event: 'http.refused', status, url: redactUrl(req.url), reason: (err as Error).message },
-        'request refused',
-      );
-    if (!res.headersSent)
-      res
-        .status(status)
-        .type('text/plain')
-        .send(status >= 500 ? 'Internal error\n' : 'Bad request\n');
-  });
-  return app;
 }
 
 function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
@@ -187,7 +215,7 @@ function requireAuth({ gate, log, config }: AppParts) {
   };
 }
 
-function mountLogin(app: Express, { config, gate, log }: AppParts): void {
+function mountLogin(app: express.Router, { config, gate, log }: AppParts): void {
   if (config.auth.mode !== 'password') return;
   const auth = config.auth;
   const secure = config.tls !== undefined || (config.publicUrl?.startsWith('https:') ?? false);

@@ -39,7 +39,8 @@ function parseV1(line: string): ProxyRecord | string {
   const isIp = family === 'TCP4' ? isIPv4 : isIPv6;
   if (parts.length !== 6 || (family !== 'TCP4' && family !== 'TCP6'))
     return `bad v1 line: ${JSON.stringify(line)}`;
-  if (!isIp(source ?? '') || !isIp(destination ?? '')) return `bad v1 addresses: ${line}`;
+  if (source === undefined || destination === undefined || !isIp(source) || !isIp(destination))
+    return `bad v1 addresses: ${line}`;
   const sourcePort = Number(sport);
   const destinationPort = Number(dport);
   if (!(sourcePort >= 0 && sourcePort < 65536 && destinationPort >= 0 && destinationPort < 65536))
