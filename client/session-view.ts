@@ -44,12 +44,18 @@ export class SessionView {
   #userChoseMode: boolean;
   #hostName: string;
   #echoLocal = true;
+  /**
+   * False until the layout is final (the input mode is known: chosen, from the picker, or in
+   * the server's hello). Until then no size is sent, so the host gets one NAWS, not two.
+   */
+  #sizeFinal: boolean;
   #everConnected = false;
   /** Set while "Stop retrying" closes the connection: the notice keeps its sentence. */
   #stopping = false;
   #termTitle = '';
   #unread = false;
   #frame = byId('term-frame', HTMLDivElement);
+  #url = location.href;
   #listeners: Disposable[] = [];
   #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -63,6 +69,7 @@ export class SessionView {
     const chosen = loadInputMode(opts.storage, opts.hostId);
     this.#userChoseMode = chosen !== undefined;
     this.#mode = chosen ?? opts.defaultInput ?? 'raw';
+    this.#sizeFinal = chosen !== undefined || opts.defaultInput !== undefined;
     this.#conn = new Connection({
       url: sessionUrl(opts.hostId, opts.settings.screenReader),
       hostId: opts.hostId,
@@ -79,6 +86,9 @@ export class SessionView {
         hello: (hello) => {
           this.#setHostName(hello.host.name);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
+          this.#sizeFinal = true;
+          this.#view.fit();
+          this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
         },
         echo: (local) => {
           this.#echoLocal = local;
@@ -106,7 +116,9 @@ export class SessionView {
     this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
       data: (d) => this.#keys.terminalData(d),
       binary: (d) => this.#conn.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)),
-      resize: (cols, rows) => this.#conn.resize(cols, rows),
+      resize: (cols, rows) => {
+        if (this.#sizeFinal) this.#conn.resize(cols, rows);
+      },
       title: (t) => this.#setTitle(t),
       link: (event, uri, viaOsc8) => {
         if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
@@ -154,8 +166,28 @@ export class SessionView {
   /** Opens the connection, with the terminal already fitted so the first resize carries the real size. */
   start(): void {
     this.#view.fit();
-    this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
+    if (this.#sizeFinal) this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
     this.#conn.connect();
+    this.#focusInput();
+  }
+
+  /** A session worth asking about before leaving: open, opening, or about to reconnect. */
+  get live(): boolean {
+    const s = this.#conn.state;
+    return s !== 'idle' && s !== 'closed';
+  }
+
+  get hostName(): string {
+    return this.#hostName;
+  }
+
+  /** This session's address (to put back when leaving was cancelled). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Focus where typing goes: the input line in line mode, else the terminal. */
+  focus(): void {
     this.#focusInput();
   }
 

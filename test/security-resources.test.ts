@@ -13,14 +13,15 @@ import type { TestContext } from 'node:test';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
 import type { ConfigInput } from '../server/config/config.ts';
-import { echoBackend, type FakeBackend, startBackend } from './helpers/backends.ts';
+import { type FakeBackend, startBackend } from './helpers/backends.ts';
 import {
   collect,
   openSession,
-  startProxy,
   type TestProxy,
   upgradeResponse,
   waitFor,
+  withBackend,
+  withProxy,
 } from './helpers/proxy.ts';
 import {
   encodeFrame,
@@ -54,21 +55,12 @@ interface Setup {
 
 /** A proxy with an echo host `echo` and a recorder host `rec`. */
 async function setup(t: TestContext, extra: Partial<ConfigInput> = {}): Promise<Setup> {
-  const echo = await echoBackend();
-  const recorder = await startBackend();
-  const proxy = await startProxy({
-    hosts: [
-      { id: 'echo', name: 'Echo', target: echo.target },
-      { id: 'rec', name: 'Recorder', target: recorder.target },
-    ],
+  const recorder = await withBackend(t, startBackend());
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo' }, { id: 'rec', name: 'Recorder', target: recorder.target }],
     ...extra,
   });
-  t.after(async () => {
-    await proxy.close();
-    await echo.close();
-    await recorder.close();
-  });
-  return { proxy, echo, recorder };
+  return { proxy, echo: proxy.backend, recorder };
 }
 
 /** Sends frames until the server closes (or `max` frames); returns the close and the count. */
@@ -145,17 +137,8 @@ test('C2: idle connections that never send a byte are closed; fds recover', asyn
 test('C2: over TLS, sockets that never start the handshake are closed as fast', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'porthole-c2-'));
   const { cert, key } = makeCert(dir, 'c2');
-  const echo = await echoBackend();
-  const proxy = await startProxy({
-    tls: { cert, key },
-    hosts: [{ id: 'echo', name: 'Echo', target: echo.target }],
-    limits: { headersTimeout: '1s' },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await echo.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proxy = await withProxy(t, { tls: { cert, key }, limits: { headersTimeout: '1s' } });
   const canary = await openCanary(proxy, 'echo');
   const baseline = fdCount();
   const sockets: Socket[] = [];
