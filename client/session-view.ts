@@ -1,6 +1,7 @@
 /** One open session on screen: wires the connection to the terminal, input line, key bar and status bar. */
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
+import { EchoState } from './echo-state.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
@@ -43,13 +44,19 @@ export class SessionView {
   #mode: InputMode;
   #userChoseMode: boolean;
   #hostName: string;
-  #echoLocal = true;
+  #echo = new EchoState();
+  /**
+   * False until the layout is final (the input mode is known: chosen, from the picker, or in
+   * the server's hello). Until then no size is sent, so the host gets one NAWS, not two.
+   */
+  #sizeFinal: boolean;
   #everConnected = false;
   /** Set while "Stop retrying" closes the connection: the notice keeps its sentence. */
   #stopping = false;
   #termTitle = '';
   #unread = false;
   #frame = byId('term-frame', HTMLDivElement);
+  #url = location.href;
   #listeners: Disposable[] = [];
   #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -63,6 +70,7 @@ export class SessionView {
     const chosen = loadInputMode(opts.storage, opts.hostId);
     this.#userChoseMode = chosen !== undefined;
     this.#mode = chosen ?? opts.defaultInput ?? 'raw';
+    this.#sizeFinal = chosen !== undefined || opts.defaultInput !== undefined;
     this.#conn = new Connection({
       url: sessionUrl(opts.hostId, opts.settings.screenReader),
       hostId: opts.hostId,
@@ -70,7 +78,11 @@ export class SessionView {
       sink: {
         write: (bytes, done) => {
           if (document.hidden) this.#markUnread();
-          this.#mud.write(bytes, done);
+          this.#mud.write(bytes, () => {
+            if (this.#echo.hostEcho)
+              this.#input.setMasked(this.#echo.output(this.#view.cursorLine()));
+            done();
+          });
         },
       },
       probe: probeHost,
@@ -79,11 +91,15 @@ export class SessionView {
         hello: (hello) => {
           this.#setHostName(hello.host.name);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
+          this.#sizeFinal = true;
+          this.#view.fit();
+          this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
         },
-        echo: (local) => {
-          this.#echoLocal = local;
-          this.#input.setMasked(!local);
-        },
+        // Judged once the output before it is drawn: the prompt decides (echo-state.ts).
+        echo: (local) =>
+          this.#view.afterWrites(() =>
+            this.#input.setMasked(this.#echo.setHostEcho(!local, this.#view.cursorLine())),
+          ),
         gmcp: (pkg, data) => this.#mud.gmcp(pkg, data),
         msdp: (data) => this.#mud.msdp(data),
         mxp: (enabled) => this.#mud.mxp(enabled),
@@ -106,7 +122,9 @@ export class SessionView {
     this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
       data: (d) => this.#keys.terminalData(d),
       binary: (d) => this.#conn.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)),
-      resize: (cols, rows) => this.#conn.resize(cols, rows),
+      resize: (cols, rows) => {
+        if (this.#sizeFinal) this.#conn.resize(cols, rows);
+      },
       title: (t) => this.#setTitle(t),
       link: (event, uri, viaOsc8) => {
         if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
@@ -154,8 +172,28 @@ export class SessionView {
   /** Opens the connection, with the terminal already fitted so the first resize carries the real size. */
   start(): void {
     this.#view.fit();
-    this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
+    if (this.#sizeFinal) this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
     this.#conn.connect();
+    this.#focusInput();
+  }
+
+  /** A session worth asking about before leaving: open, opening, or about to reconnect. */
+  get live(): boolean {
+    const s = this.#conn.state;
+    return s !== 'idle' && s !== 'closed';
+  }
+
+  get hostName(): string {
+    return this.#hostName;
+  }
+
+  /** This session's address (to put back when leaving was cancelled). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Focus where typing goes: the input line in line mode, else the terminal. */
+  focus(): void {
     this.#focusInput();
   }
 
@@ -206,7 +244,7 @@ export class SessionView {
       if (this.#everConnected)
         this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
       this.#everConnected = true;
-      this.#echoLocal = true;
+      this.#echo.reset();
       this.#input.setMasked(false);
       this.#mud.connected();
     }
@@ -239,7 +277,9 @@ export class SessionView {
   }
 
   #sendLine(line: string, secret: boolean): boolean {
-    return this.#mud.sendLine(line, secret);
+    const sent = this.#mud.sendLine(line, secret);
+    if (sent) this.#echo.submitted();
+    return sent;
   }
 
   #mudLink(): MudLink {
@@ -254,7 +294,8 @@ export class SessionView {
         return true;
       },
       echo: (command) => {
-        if (this.#echoLocal && this.#settings.echoSent)
+        // A host that echoes shows the line itself: never twice.
+        if (!this.#echo.hostEcho && this.#settings.echoSent)
           this.#view.writeLocal(`${dim(plainText(command, 4000))}\r\n`);
       },
       notice: (text) => this.#view.writeLocal(`${dim(`[porthole] ${plainText(text, 300)}`)}\r\n`),

@@ -19,16 +19,26 @@ export class SettingsDialog {
   #listeners: Disposable[];
   #returnFocus: HTMLElement | undefined;
 
-  constructor(settings: Settings, onChange: (settings: Settings) => void) {
+  #focusSession: () => boolean;
+
+  /** `focusSession` puts focus back in an open session; false if there is none. */
+  constructor(
+    settings: Settings,
+    onChange: (settings: Settings) => void,
+    focusSession: () => boolean,
+  ) {
     this.#settings = settings;
     this.#onChange = onChange;
+    this.#focusSession = focusSession;
     this.#fontSize.min = String(SettingLimits.minFontSize);
     this.#fontSize.max = String(SettingLimits.maxFontSize);
     this.#listeners = [
       listen(this.#form, 'change', () => this.#read()),
       listen(byId('font-smaller', HTMLButtonElement), 'click', () => this.#stepFont(-1)),
       listen(byId('font-larger', HTMLButtonElement), 'click', () => this.#stepFont(1)),
-      listen(this.#dialog, 'close', () => this.#returnFocus?.focus()),
+      listen(this.#dialog, 'close', () => {
+        if (!this.#focusSession()) this.#returnFocus?.focus();
+      }),
     ];
   }
 

@@ -12,6 +12,7 @@ import { LineFilter } from './line-filter.ts';
 import { MudData } from './mud-data.ts';
 import { MxpParser } from './mxp.ts';
 import { loadProfile, type Profile } from './profile.ts';
+import { SplitView } from './split-view.ts';
 import './mud.css';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
 
@@ -28,6 +29,7 @@ export class MudClient {
   #data: MudData;
   #mxp: MxpParser | undefined;
   #mxpOn = false;
+  #split: SplitView | undefined;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #onKey = (e: KeyboardEvent): void => {
     if (this.key(e)) {
@@ -43,6 +45,9 @@ export class MudClient {
     this.#filter = new LineFilter((plain) => this.#judge(plain));
     this.#filter.hold = this.#triggers.rewrites;
     this.#data = new MudData(host, (dir) => this.sendLine(dir));
+    const frame = document.getElementById('term-frame');
+    if (frame !== null)
+      this.#split = new SplitView(host.view.term, frame, this.#profile.splitScroll);
     document.addEventListener('keydown', this.#onKey, true);
   }
 
@@ -54,6 +59,7 @@ export class MudClient {
   setProfile(profile: Profile): void {
     this.#profile = profile;
     this.#triggers.set(profile.triggers);
+    if (this.#split !== undefined) this.#split.enabled = profile.splitScroll;
     this.#filter.hold = this.#triggers.rewrites;
     if (!this.#filter.hold) this.#host.view.writeLocal(this.#filter.flush());
   }
@@ -137,6 +143,10 @@ export class MudClient {
   key(e: KeyboardEvent): boolean {
     if (e.type !== 'keydown' || e.isComposing || document.querySelector('dialog[open]') !== null)
       return false;
+    if (e.key === 'Escape' && this.#split?.open === true) {
+      this.#split.close();
+      return true;
+    }
     const dir =
       this.#profile.keypad && !e.ctrlKey && !e.altKey && !e.metaKey
         ? KEYPAD_DIRECTIONS[e.code]
@@ -155,6 +165,7 @@ export class MudClient {
   dispose(): void {
     clearTimeout(this.#partialTimer);
     this.#data.dispose();
+    this.#split?.dispose();
     document.removeEventListener('keydown', this.#onKey, true);
   }
 

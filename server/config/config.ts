@@ -121,7 +121,7 @@ const limitsSchema = z.strictObject({
   maxSessionsPerUser: z.number().int().positive().default(20),
   upgradesPerIpPerMinute: z.number().int().positive().default(60),
   upgradeBurst: z.number().int().positive().default(20),
-  maxMessagesPerSecond: z.number().int().positive().default(200),
+  maxMessagesPerSecond: z.number().int().positive().default(1000),
   maxBytesPerSecond: byteSize.default(1024 * 1024),
   authFailures: z.number().int().positive().default(5),
   /** IPv6 clients are counted per network of this length (lockout, rates, sessions per address). */

@@ -65,8 +65,10 @@ export class Bridge {
   #holds = 0;
   #active = false;
   #lastActivity = Date.now();
-  #cols = 80;
-  #rows = 24;
+  /** 0 × 0 until the browser sends its size: the telnet engine's NAWS waits for it (issue 11). */
+  #cols = 0;
+  #rows = 0;
+  #ticksWithoutSize = 0;
   #lastResizeAt = 0;
   #resizePending = false;
 
@@ -205,6 +207,14 @@ export class Bridge {
     else this.#backend?.resume();
   }
 
+  /** A client that never sends a size still gets NAWS (80 × 24) after a couple of ticks. */
+  #defaultSizeIfSilent(): void {
+    if (this.#cols !== 0 || this.#state !== 'open' || ++this.#ticksWithoutSize < 2) return;
+    this.#cols = 80;
+    this.#rows = 24;
+    this.#applyResize();
+  }
+
   #applyResize(): void {
     this.#resizePending = false;
     this.#lastResizeAt = Date.now();
@@ -276,6 +286,7 @@ export class Bridge {
       return false;
     }
     if (this.#resizePending && this.#state === 'open') this.#applyResize();
+    this.#defaultSizeIfSilent();
     if (this.#active) {
       this.#active = false;
       this.#lastActivity = now;

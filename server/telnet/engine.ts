@@ -38,6 +38,8 @@ export class TelnetEngine implements Codec {
   #cols: number;
   #rows: number;
   #sentSize = '';
+  /** False until the browser has told a size (CodecOptions 0 × 0): NAWS waits for it. */
+  #sizeKnown: boolean;
   #inflater: Inflater | undefined;
   #fatal = false;
   #gmcpQueue: Uint8Array[] = [];
@@ -51,6 +53,7 @@ export class TelnetEngine implements Codec {
     this.#client = new ClientEncoder(options.encoding, options.newline, escapeIac);
     this.#utf8 = isUtf8(options.encoding);
     this.#ttype = new TtypeCycle(options.terminalType);
+    this.#sizeKnown = !(options.cols === 0 && options.rows === 0);
     const size = clampSize(options.cols, options.rows) ?? { cols: 80, rows: 24 };
     this.#cols = size.cols;
     this.#rows = size.rows;
@@ -93,6 +96,7 @@ export class TelnetEngine implements Codec {
     if (size === undefined) return [];
     this.#cols = size.cols;
     this.#rows = size.rows;
+    this.#sizeKnown = true;
     if (this.#table.enabled('us', Opt.NAWS)) this.#sendNaws();
     return this.#out.take();
   }
@@ -165,7 +169,7 @@ export class TelnetEngine implements Codec {
     if (side === 'us') {
       // RFC 1073: the size follows WILL NAWS. A DONT/DO storm gets it again only if it
       // changed, so replies never outgrow the requests (SECURITY.md C19).
-      if (option === Opt.NAWS && enabled) this.#sendNaws();
+      if (option === Opt.NAWS && enabled && this.#sizeKnown) this.#sendNaws();
       // MTTS: DONT TTYPE then DO TTYPE is how a server restarts the cycle.
       if (option === Opt.TTYPE && !enabled) {
         this.#ttype = new TtypeCycle(this.#options.terminalType);

@@ -149,6 +149,16 @@ function command(p: Player, line: string): void {
     else p.moves = Math.min(100, p.moves + 40);
     p.socket.write(`You ${line}.\r\n`);
     vitals(p, line === 'heal' ? 'msdp' : 'gmcp');
+  } else if (line.startsWith('drip')) {
+    // Output that keeps coming: one line every 40 ms.
+    const n = Number(line.split(' ')[1] ?? 50);
+    let i = 0;
+    const timer = setInterval(() => {
+      i++;
+      if (p.socket.writable) p.socket.write(`Drip line ${i} of ${n}: rain on the roof.\r\n`);
+      if (i >= n || !p.socket.writable) clearInterval(timer);
+    }, 40);
+    p.socket.once('close', () => clearInterval(timer));
   } else if (line.startsWith('flood')) {
     const n = Number(line.split(' ')[1] ?? 200);
     let out = '';

@@ -225,3 +225,44 @@ test('hostile MXP: no script runs, nothing reaches the DOM as HTML, javascript: 
   assert.match(screen, /window\.pwned=3/, 'the script body is plain text');
   await page.close();
 });
+
+const splitOpen = (page: Page): Promise<boolean> =>
+  page.evaluate(() => document.querySelector('.mud-split')?.hasAttribute('hidden') === false);
+
+test('split scrollback: scrolling up during output shows live rows below; Esc and scrolling down close it', async () => {
+  const page = await browser.context.newPage();
+  await open(page, {});
+  await type(page, 'flood 120');
+  await waitForScreen(page, 'Flood line 120 of 120');
+  assert.equal(await splitOpen(page), false);
+  await type(page, 'drip 150');
+  await waitForScreen(page, 'Drip line 5 of 150');
+  const term = page.locator('#terminal');
+  await term.hover();
+  await page.mouse.wheel(0, -600);
+  await page.waitForFunction(
+    () => document.querySelector('.mud-split')?.hasAttribute('hidden') === false,
+  );
+  await page.waitForFunction(
+    () => /Drip line 2\d of 150/.test(document.querySelector('.mud-split')?.textContent ?? ''),
+    undefined,
+    { timeout: 10_000 },
+  );
+  const rows = await page.locator('.xterm-rows').textContent();
+  assert.match(rows ?? '', /Flood line/, 'the upper pane shows history');
+  assert.doesNotMatch(rows ?? '', /Drip line 2\d/, 'the terminal itself stayed scrolled up');
+  await page.locator('#line-input').press('Escape');
+  await page.waitForFunction(
+    () => document.querySelector('.mud-split')?.hasAttribute('hidden') === true,
+  );
+  await page.mouse.wheel(0, -600);
+  await page.waitForFunction(
+    () => document.querySelector('.mud-split')?.hasAttribute('hidden') === false,
+  );
+  for (let i = 0; i < 40 && (await splitOpen(page)); i++) {
+    await page.mouse.wheel(0, 400);
+    await page.waitForTimeout(50);
+  }
+  assert.equal(await splitOpen(page), false, 'scrolling to the end closes the split');
+  await page.close();
+});
