@@ -120,6 +120,17 @@ export class TerminalView {
     this.term.write(bytes, done);
   }
 
+  /** The text left of the cursor on its row: the host's prompt, when it sent one. */
+  cursorLine(): string {
+    const b = this.term.buffer.active;
+    return b.getLine(b.baseY + b.cursorY)?.translateToString(true, 0, b.cursorX) ?? '';
+  }
+
+  /** Calls `fn` once everything written so far has been parsed. */
+  afterWrites(fn: () => void): void {
+    this.term.write('', fn);
+  }
+
   /** Text that did not come from the host (notices, local echo). */
   writeLocal(text: string): void {
     this.term.write(text);

@@ -116,7 +116,7 @@ const limitsSchema = z.strictObject({
   maxSessionsPerUser: z.number().int().positive().default(20),
   upgradesPerIpPerMinute: z.number().int().positive().default(60),
   upgradeBurst: z.number().int().positive().default(20),
-  maxMessagesPerSecond: z.number().int().positive().default(200),
+  maxMessagesPerSecond: z.number().int().positive().default(1000),
   maxBytesPerSecond: byteSize.default(1024 * 1024),
   authFailures: z.number().int().positive().default(5),
   authLockout: duration.default(300_000),
