@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { type FakeBackend, startBackend } from '../helpers/backends.ts';
 import { startBusyboxTelnetd, type TelnetServer } from '../helpers/telnet-servers.ts';
+import { onLines } from './backends.ts';
 import {
   launchBrowser,
   screenshot,
@@ -21,13 +23,24 @@ import {
 let server: TestServer;
 let browser: TestBrowser;
 let busybox: TelnetServer;
+let mud: FakeBackend;
+/** Each line the line-mode MUD received, with when it arrived. */
+const lines: { text: string; at: number }[] = [];
 
 before(async () => {
   busybox = await startBusyboxTelnetd();
+  mud = await startBackend((socket) => {
+    socket.write('Welcome\r\n> ');
+    onLines(socket, (text) => {
+      lines.push({ text, at: Date.now() });
+      socket.write(`ok ${text}\r\n> `);
+    });
+  });
   server = await startServer({
     hosts: [
       { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'line' },
       { id: 'bb', name: 'BusyBox', target: busybox.target, input: 'line' },
+      { id: 'mud', name: 'MUD', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
     ],
   });
   browser = await launchBrowser();
@@ -37,6 +50,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await busybox?.close();
+  await mud?.close();
 });
 
 const count = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
@@ -97,5 +111,52 @@ test('BusyBox telnetd in line mode: masked only at the password prompt, never st
   const stored = await page.evaluate(() => localStorage.getItem('porthole.history.bb'));
   assert.ok(stored !== null && !stored.includes('hunter2'), stored ?? 'null');
   assert.ok(stored.includes('ready-'), 'ordinary commands are kept');
+  await page.close();
+});
+
+test('a paste of 200 lines in line mode asks first, then arrives as 200 paced commands', async () => {
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
+  await waitForScreen(page, 'Welcome');
+  const text = Array.from({ length: 200 }, (_, i) => `say line ${i + 1}`).join('\n');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  const dialogs: string[] = [];
+  let accept = false;
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void (accept ? d.accept() : d.dismiss());
+  });
+  const input = page.locator('#line-input');
+  await input.focus();
+  await page.keyboard.press('Control+V');
+  await page.waitForTimeout(500);
+  assert.deepEqual(dialogs, ['Send 200 lines?']);
+  assert.equal(lines.length, 0, 'declined: nothing sent');
+  accept = true;
+  await page.keyboard.press('Control+V');
+  const deadline = Date.now() + 30_000;
+  while (lines.length < 200 && Date.now() < deadline) await page.waitForTimeout(100);
+  assert.deepEqual(
+    lines.map((l) => l.text),
+    Array.from({ length: 200 }, (_, i) => `say line ${i + 1}`),
+    'each line its own command, in order, none merged or cut',
+  );
+  // Paced: timers never fire early, so 199 gaps of 50 ms take at least ~10 s.
+  const span = (lines.at(-1)?.at ?? 0) - (lines[0]?.at ?? 0);
+  assert.ok(span >= 199 * 50 - 500, `sent over ${span} ms`);
+  await waitForScreen(page, 'ok say line 200');
+  assert.equal(await input.inputValue(), '');
+  const stored = await page.evaluate(() => localStorage.getItem('porthole.history.mud'));
+  assert.ok(stored === null || !stored.includes('say line'), 'pasted lines stay out of history');
+  // Esc stops a paste under way.
+  lines.length = 0;
+  await page.evaluate(() => navigator.clipboard.writeText('a\nb\nc\nd\ne\nf\ng\nh'));
+  await page.keyboard.press('Control+V');
+  await page.waitForTimeout(120);
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(500);
+  assert.ok(lines.length >= 1 && lines.length < 8, `stopped after ${lines.length}`);
+  assert.match((await input.getAttribute('placeholder')) ?? '', /lines not sent/);
   await page.close();
 });
