@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import type { AdmitAnswer } from '../../shared/api.ts';
+import type { AdmitAnswer, HostsResponse } from '../../shared/api.ts';
 import { SUBPROTOCOLS } from '../../shared/protocol.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
@@ -113,9 +113,12 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
     const visible = hosts
       .list()
       .filter((h) => req.principal !== undefined && mayUse(req.principal, h.config.allow));
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ hosts: visible.map((h) => hosts.toPublic(h)), user: req.principal?.user });
+    const user = req.principal?.user;
+    const body: HostsResponse = {
+      hosts: visible.map((h) => hosts.toPublic(h)),
+      ...(user === undefined ? {} : { user }),
+    };
+    res.set('Cache-Control', 'no-store').json(body);
   });
   api.get('/hosts/:id', (req: Authed, res) => {
     const entry = hosts.get(String(req.params.id));
@@ -162,7 +165,7 @@ function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        // xterm.js's DOM renderer creates <style> elements and style attributes (TOOLCHAIN.md §4).
+        // xterm.js's DOM renderer creates <style> elements and style attributes.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
