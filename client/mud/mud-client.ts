@@ -150,8 +150,14 @@ export class MudClient {
     return link.hint === '' ? target : `${link.hint.split('|')[0]} (${target})`;
   }
 
+  /**
+   * GA/EOR: the prompt is a complete line for matching (as in Mudlet), so host text after it
+   * starts a line of its own even when the host sends no newline first.
+   */
   prompt(): void {
-    this.#flushPartial();
+    clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+    this.#host.view.writeLocal(this.#filter.endLine());
   }
 
   connected(): void {

@@ -9,6 +9,7 @@ import { HOST_ID_PATTERN } from '../../shared/api.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
 import { backendKeyProblems, backendShape } from './backend-schema.ts';
+import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
@@ -46,6 +47,7 @@ const hostSchema = z.strictObject({
   rawTelnet: z.boolean().default(false),
   ...limitsShape,
   ...backendShape,
+  ...clientShape,
 });
 
 const listenSchema = z.strictObject({

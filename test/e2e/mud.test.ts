@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   launchBrowser,
+  screenshot,
   screenText,
   startServer,
   type TestBrowser,
@@ -341,4 +342,49 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
   assert.match(log ?? '', /› gg|› get gold/);
   assert.match(log ?? '', /You count\./);
   await page.close();
+});
+
+test('a trigger that answers itself is suspended with a message instead of looping', async () => {
+  const page = await browser.context.newPage();
+  await open(page, { triggers: [{ pattern: '^You grin\\.$', regex: true, send: 'grin' }] });
+  const grins = (): number => mud.commands.filter((c) => c === 'grin').length;
+  const before = grins();
+  await type(page, 'grin');
+  await waitForScreen(page, 'suspended', 10_000);
+  const sent = grins() - before;
+  await page.waitForTimeout(500);
+  assert.equal(grins() - before, sent, 'no more sends after it');
+  // The typed one, then maxFiresPerTrigger (20) from the trigger.
+  assert.equal(sent, 21);
+  await page.close();
+});
+
+test('screenshots: the session with panels on a desktop and on a phone', async () => {
+  const shoot = async (b: TestBrowser, name: string): Promise<void> => {
+    const page = await b.context.newPage();
+    await open(page, PROFILE);
+    await type(page, 'hurt');
+    await gaugeIs(page, 'health', '70/120');
+    await page.locator('.mud-exit', { hasText: /^e$/ }).click();
+    await page.waitForFunction(
+      () => document.querySelector('.mud-room-name')?.textContent === 'Fountain Plaza',
+    );
+    await page.waitForTimeout(400); // the gauge transition
+    const box = await page.locator('.mud-panel').boundingBox();
+    assert.ok(box !== null && box.width > 0 && box.height > 0, 'the panel is shown');
+    const term = await page.locator('#term-frame').boundingBox();
+    assert.ok(
+      term !== null && term.width >= 300 && term.height >= 300,
+      'room left for the terminal',
+    );
+    await screenshot(page, name);
+    await page.close();
+  };
+  await shoot(browser, 'mud-desktop');
+  const phone = await launchBrowser({ viewport: { width: 390, height: 844 }, touch: true });
+  try {
+    await shoot(phone, 'mud-phone');
+  } finally {
+    await phone.close();
+  }
 });
