@@ -81,6 +81,11 @@ const hostSchema = z.strictObject({
   /** Who may use this host (needs auth); omitted = everyone who is authenticated. */
   allow: hostAllowSchema,
   maxSessions: z.number().int().positive().optional(),
+  /**
+   * Let `binary` (websockify) clients speak telnet to this host themselves. Off: their bytes
+   * would reach the host unfiltered (NEW-ENVIRON `USER=-f root`), so they are refused.
+   */
+  rawTelnet: z.boolean().default(false),
   ...limitsShape,
   ...backendShape,
 });
@@ -119,6 +124,8 @@ const limitsSchema = z.strictObject({
   maxMessagesPerSecond: z.number().int().positive().default(1000),
   maxBytesPerSecond: byteSize.default(1024 * 1024),
   authFailures: z.number().int().positive().default(5),
+  /** IPv6 clients are counted per network of this length (lockout, rates, sessions per address). */
+  ipv6Prefix: z.number().int().min(32).max(128).default(64),
   authLockout: duration.default(300_000),
   drainGrace: duration.default(1000),
   headersTimeout: duration.default(10_000),
