@@ -5,7 +5,7 @@ import { EchoState } from './echo-state.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
-import { loadHistory, saveHistory } from './line-history.ts';
+import { compileNoHistory, type LineHistory, loadHistory, saveHistory } from './line-history.ts';
 import { confirmLink } from './link-dialog.ts';
 import { MudLink } from './mud-link.ts';
 import { Notice } from './notice.ts';
@@ -45,6 +45,7 @@ export class SessionView {
   #userChoseMode: boolean;
   #hostName: string;
   #echo = new EchoState();
+  #history: LineHistory;
   /**
    * False until the layout is final (the input mode is known: chosen, from the picker, or in
    * the server's hello). Until then no size is sent, so the host gets one NAWS, not two.
@@ -90,6 +91,8 @@ export class SessionView {
         state: (s) => this.#onState(s),
         hello: (hello) => {
           this.#setHostName(hello.host.name);
+          this.#history.setExtraExclusions(compileNoHistory(hello.host.noHistory));
+          saveHistory(this.#opts.storage, this.#opts.hostId, this.#history);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
           this.#sizeFinal = true;
           this.#view.fit();
@@ -134,6 +137,7 @@ export class SessionView {
     });
     this.#mud = this.#mudLink();
     const history = loadHistory(opts.storage, opts.hostId);
+    this.#history = history;
     this.#input = new InputLine(history, this.#settings.keepLine, {
       submit: (line, secret) => this.#sendLine(line, secret),
       scroll: (pages) => this.#view.term.scrollPages(pages),

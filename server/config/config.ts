@@ -9,6 +9,7 @@ import { classify, endsInNumber } from '../common/address.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
 import { backendKeyProblems, backendShape } from './backend-schema.ts';
+import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
 import { websockifySchema } from './websockify-schema.ts';
@@ -88,6 +89,7 @@ const hostSchema = z.strictObject({
   rawTelnet: z.boolean().default(false),
   ...limitsShape,
   ...backendShape,
+  ...clientShape,
 });
 
 const listenSchema = z.strictObject({
