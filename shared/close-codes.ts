@@ -26,8 +26,6 @@ export const CloseCode = {
   SPECTATOR_SLOW: 4011,
 } as const;
 
-export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
-
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
 export const MAX_CLOSE_REASON_BYTES = 123;
 

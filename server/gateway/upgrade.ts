@@ -151,7 +151,14 @@ function startSession(
       screenReader,
     });
   const hello = {
-    host: { id: hostCfg.id, name: hostCfg.name, protocol: entry.protocol, input: entry.input },
+    host: {
+      id: hostCfg.id,
+      name: hostCfg.name,
+      protocol: entry.protocol,
+      input: entry.input,
+      ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
+      reconnect: hostCfg.reconnect ?? 'ask',
+    },
     features: [...profile.features],
   };
   const session = new Session({
