@@ -121,6 +121,18 @@ export function describeClose(code: number): CloseInfo {
   );
 }
 
+/**
+ * Ends that come from the host's side after it was connected: it closed (4003) or reset
+ * (1014 once connected). A MUD reboot looks like this; the client offers to reconnect, or
+ * does so by itself for hosts with `reconnect: auto` (client/backend-retry.ts).
+ */
+export function isHostEnd(code: number): boolean {
+  return code === CloseCode.BACKEND_CLOSED || code === CloseCode.BAD_GATEWAY;
+}
+
+/** 1014 after the host was connected is a lost connection, not a failure to reach it. */
+export const HOST_LOST_SENTENCE = 'The connection to the host was lost. It may be restarting.';
+
 /** Truncates a close reason to the 123-byte limit without splitting a UTF-8 sequence. */
 export function clampReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason);
