@@ -20,6 +20,10 @@ export const CloseCode = {
   SESSION_LIMIT: 4002,
   BACKEND_CLOSED: 4003,
   BACKEND_PROTOCOL: 4004,
+  /** To a spectator: the owner revoked the watch link, or it expired. */
+  SHARE_ENDED: 4010,
+  /** To a spectator: it did not keep up with the session's output (the owner never waits). */
+  SPECTATOR_SLOW: 4011,
 } as const;
 
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
@@ -92,6 +96,17 @@ const CLOSE_INFO: ReadonlyMap<number, CloseInfo> = new Map<number, CloseInfo>([
     {
       sentence: 'The host sent data that could not be decoded, so the session was ended.',
       retry: false,
+    },
+  ],
+  [
+    CloseCode.SHARE_ENDED,
+    { sentence: 'The owner stopped sharing this session, or the link expired.', retry: false },
+  ],
+  [
+    CloseCode.SPECTATOR_SLOW,
+    {
+      sentence: 'This view fell too far behind the session and was disconnected.',
+      retry: true,
     },
   ],
 ]);

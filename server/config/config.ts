@@ -12,6 +12,12 @@ import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import {
+  recordingSchema,
+  shareHostShape,
+  shareKeyProblems,
+  sharingSchema,
+} from './share-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
 import { websockifySchema } from './websockify-schema.ts';
@@ -48,6 +54,7 @@ const hostSchema = z.strictObject({
   ...limitsShape,
   ...backendShape,
   ...clientShape,
+  ...shareHostShape,
 });
 
 const listenSchema = z.strictObject({
@@ -145,6 +152,9 @@ const schema = z
      * port answers /metrics to this machine only.
      */
     metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
+    /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
+    sharing: sharingSchema,
+    recording: recordingSchema,
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -193,6 +203,8 @@ const schema = z
         message: 'cannot be combined with auth.mode token: both read ?token=',
       });
     }
+    for (const [path, message] of shareKeyProblems(c))
+      ctx.addIssue({ code: 'custom', path, message });
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
         code: 'custom',

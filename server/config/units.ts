@@ -1,14 +1,20 @@
-/** The config's units: durations (`500ms`, `10s`, `5m`, `8h`) and byte sizes (`512KiB`, `4MiB`). */
+/** Config value types shared by several sections: durations and byte sizes. */
 import { z } from 'zod';
 
-const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
-/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`; 0 = off. */
+/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`, `30d`; 0 = off. */
 export const duration = z
   .union([z.number().int().nonnegative(), z.string()])
   .transform((v, ctx) => {
     if (typeof v === 'number') return v;
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(v.trim());
     const unit = m?.[2];
     if (m === null || unit === undefined || m[1] === undefined) {
       ctx.addIssue({
@@ -20,7 +26,6 @@ export const duration = z
     return Math.round(Number(m[1]) * (UNITS_MS[unit] ?? 1));
   });
 
-/** A size in bytes: a number, or a string like `65536`, `512KiB`, `4MiB`, `1GiB`. */
 export const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return v;
   const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
