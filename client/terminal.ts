@@ -1,6 +1,6 @@
 /**
  * The xterm.js terminal: options chosen for hostile output (SECURITY.md E1–E5), addons,
- * the renderer choice (WebGL on real GPUs only, DESIGN.md §6), fit, search and links.
+ * the renderer choice (WebGL on real GPUs only), fit, search and links.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';

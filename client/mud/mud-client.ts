@@ -89,7 +89,11 @@ export class MudClient {
       return;
     }
     let text = this.#decoder.decode(bytes, { stream: true });
-    if (this.#mxpOn && this.#mxp !== undefined) text = this.#mxp.push(text);
+    if (this.#mxpOn && this.#mxp !== undefined) {
+      text = this.#mxp.push(text);
+      // <VERSION>/<SUPPORT>: answered as a line, as zMUD and Mudlet do; not echoed.
+      for (const reply of this.#mxp.takeReplies()) this.#host.sendCommand(reply);
+    }
     this.#host.view.term.write(this.#filter.push(text), done);
     this.#schedulePartial();
   }
@@ -150,8 +154,14 @@ export class MudClient {
     return link.hint === '' ? target : `${link.hint.split('|')[0]} (${target})`;
   }
 
+  /**
+   * GA/EOR: the prompt is a complete line for matching (as in Mudlet), so host text after it
+   * starts a line of its own even when the host sends no newline first.
+   */
   prompt(): void {
-    this.#flushPartial();
+    clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+    this.#host.view.writeLocal(this.#filter.endLine());
   }
 
   connected(): void {

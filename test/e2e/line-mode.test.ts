@@ -40,7 +40,13 @@ before(async () => {
     hosts: [
       { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'line' },
       { id: 'bb', name: 'BusyBox', target: busybox.target, input: 'line' },
-      { id: 'mud', name: 'MUD', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
+      {
+        id: 'mud',
+        name: 'MUD',
+        target: `telnet://127.0.0.1:${mud.port}`,
+        input: 'line',
+        noHistory: ['^login\\s'],
+      },
     ],
   });
   browser = await launchBrowser();
@@ -158,5 +164,52 @@ test('a paste of 200 lines in line mode asks first, then arrives as 200 paced co
   await page.waitForTimeout(500);
   assert.ok(lines.length >= 1 && lines.length < 8, `stopped after ${lines.length}`);
   assert.match((await input.getAttribute('placeholder')) ?? '', /lines not sent/);
+  await page.close();
+});
+
+test('logins with a password stay out of history: MUSH connect/create and the host’s own pattern', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
+  await waitForScreen(page, 'Welcome');
+  for (const line of ['connect Gandalf mellon', 'login frodo ring', 'look']) {
+    await send(page, line);
+    await waitForScreen(page, `ok ${line}`);
+  }
+  const input = page.locator('#line-input');
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'look');
+  await input.press('ArrowUp');
+  assert.equal(await input.inputValue(), 'look', 'nothing older: the logins were not kept');
+  const stored = await page.evaluate(() => localStorage.getItem('porthole.history.mud'));
+  assert.ok(stored !== null && stored.includes('look'), stored ?? 'null');
+  assert.ok(!stored.includes('mellon') && !stored.includes('ring'), stored);
+  await page.close();
+});
+
+test('a line-mode host switched to raw: typed keys are shown while it does not echo', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
+  await waitForScreen(page, 'Welcome');
+  await page.locator('#btn-mode').click();
+  await page.locator('#line-input').waitFor({ state: 'hidden' });
+  await page.locator('#terminal').click();
+  await page.keyboard.type('say hix');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Enter');
+  const screen = await waitForScreen(page, 'ok say hi');
+  assert.match(screen, /^> say hi$/m, 'shown once, as typed, with the rubbed-out x gone');
+  // The setting can turn it off.
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('porthole.settings') ?? '{}');
+    localStorage.setItem('porthole.settings', JSON.stringify({ ...s, localEcho: 'off' }));
+  });
+  await page.reload();
+  await waitForScreen(page, 'Welcome');
+  await page.locator('#terminal').click();
+  await page.keyboard.type('blind');
+  await page.keyboard.press('Enter');
+  const after = await waitForScreen(page, 'ok blind');
+  assert.doesNotMatch(after, /^> blind$/m);
+  await page.locator('#btn-mode').click(); // back to line mode for the other tests
   await page.close();
 });
