@@ -70,8 +70,11 @@ export class KeyRouter {
     } else if (REPORT_RE.test(data)) {
       this.#conn.send(encoder.encode(data));
     } else {
-      // Line mode: a paste (or a key that slipped through) belongs in the input line.
-      this.#input.insert(data.replace(BRACKETED_PASTE_RE, ''));
+      // Line mode: a paste (or a key that slipped through) belongs in the input line; a
+      // multi-line paste is sent line by line.
+      const text = data.replace(BRACKETED_PASTE_RE, '');
+      if (text.length > 1 && /[\r\n]/.test(text)) this.#input.paste(text);
+      else this.#input.insert(text);
     }
   }
 
@@ -104,7 +107,7 @@ export class KeyRouter {
     try {
       const text = await navigator.clipboard.readText();
       if (this.#mode === 'raw') this.#view.term.paste(text);
-      else this.#input.insert(text);
+      else this.#input.paste(text);
     } catch {
       // Permission denied: the browser's own paste (Ctrl+V, context menu) still works.
     }

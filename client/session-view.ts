@@ -1,10 +1,11 @@
 /** One open session on screen: wires the connection to the terminal, input line, key bar and status bar. */
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
+import { EchoState } from './echo-state.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
-import { loadHistory, saveHistory } from './line-history.ts';
+import { compileNoHistory, type LineHistory, loadHistory, saveHistory } from './line-history.ts';
 import { confirmLink } from './link-dialog.ts';
 import { MudLink } from './mud-link.ts';
 import { Notice } from './notice.ts';
@@ -43,7 +44,8 @@ export class SessionView {
   #mode: InputMode;
   #userChoseMode: boolean;
   #hostName: string;
-  #echoLocal = true;
+  #echo = new EchoState();
+  #history: LineHistory;
   /**
    * False until the layout is final (the input mode is known: chosen, from the picker, or in
    * the server's hello). Until then no size is sent, so the host gets one NAWS, not two.
@@ -77,7 +79,11 @@ export class SessionView {
       sink: {
         write: (bytes, done) => {
           if (document.hidden) this.#markUnread();
-          this.#mud.write(bytes, done);
+          this.#mud.write(bytes, () => {
+            if (this.#echo.hostEcho)
+              this.#input.setMasked(this.#echo.output(this.#view.cursorLine()));
+            done();
+          });
         },
       },
       probe: probeHost,
@@ -85,15 +91,18 @@ export class SessionView {
         state: (s) => this.#onState(s),
         hello: (hello) => {
           this.#setHostName(hello.host.name);
+          this.#history.setExtraExclusions(compileNoHistory(hello.host.noHistory));
+          saveHistory(this.#opts.storage, this.#opts.hostId, this.#history);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
           this.#sizeFinal = true;
           this.#view.fit();
           this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
         },
-        echo: (local) => {
-          this.#echoLocal = local;
-          this.#input.setMasked(!local);
-        },
+        // Judged once the output before it is drawn: the prompt decides (echo-state.ts).
+        echo: (local) =>
+          this.#view.afterWrites(() =>
+            this.#input.setMasked(this.#echo.setHostEcho(!local, this.#view.cursorLine())),
+          ),
         gmcp: (pkg, data) => this.#mud.gmcp(pkg, data),
         msdp: (data) => this.#mud.msdp(data),
         mxp: (enabled) => this.#mud.mxp(enabled),
@@ -128,6 +137,7 @@ export class SessionView {
     });
     this.#mud = this.#mudLink();
     const history = loadHistory(opts.storage, opts.hostId);
+    this.#history = history;
     this.#input = new InputLine(history, this.#settings.keepLine, {
       submit: (line, secret) => this.#sendLine(line, secret),
       scroll: (pages) => this.#view.term.scrollPages(pages),
@@ -238,7 +248,7 @@ export class SessionView {
       if (this.#everConnected)
         this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
       this.#everConnected = true;
-      this.#echoLocal = true;
+      this.#echo.reset();
       this.#input.setMasked(false);
       this.#mud.connected();
     }
@@ -271,7 +281,9 @@ export class SessionView {
   }
 
   #sendLine(line: string, secret: boolean): boolean {
-    return this.#mud.sendLine(line, secret);
+    const sent = this.#mud.sendLine(line, secret);
+    if (sent) this.#echo.submitted();
+    return sent;
   }
 
   #mudLink(): MudLink {
@@ -286,7 +298,8 @@ export class SessionView {
         return true;
       },
       echo: (command) => {
-        if (this.#echoLocal && this.#settings.echoSent)
+        // A host that echoes shows the line itself: never twice.
+        if (!this.#echo.hostEcho && this.#settings.echoSent)
           this.#view.writeLocal(`${dim(plainText(command, 4000))}\r\n`);
       },
       notice: (text) => this.#view.writeLocal(`${dim(`[porthole] ${plainText(text, 300)}`)}\r\n`),

@@ -20,6 +20,7 @@ ngircd                      # a real IRC server as a line-protocol backend
 haproxy                     # PROXY protocol in front of Porthole
 tigervnc-standalone-server  # Xvnc behind noVNC
 novnc                       # noVNC client (/usr/share/novnc)
+x11-utils                   # xev: what reached the X server behind noVNC
 websockify                  # the reference noVNC bridge
 prometheus                  # promtool checks the /metrics exposition
 systemd                     # systemd-analyze verify on deploy/systemd

@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
+import { addressKey } from './common/address.ts';
 import { createLogger, type Logger } from './common/log.ts';
 import type { Config } from './config/config.ts';
 import { webSocketPaths } from './config/websockify-schema.ts';
@@ -47,6 +48,8 @@ export interface PortholeOptions {
    * false: the primary serves every worker's figures there.
    */
   metricsListener?: boolean;
+  /** Signs login cookies when the config has no `cookieSecret` (a cluster's shared key). */
+  cookieKey?: string | undefined;
 }
 
 export interface PortholeEvents {
@@ -119,7 +122,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const clientDir = options.clientDir ?? CLIENT_DIR;
   const hosts = new HostCatalogue(config.hosts);
   for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
-  const sessions = new SessionRegistry();
+  const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;
   let demo: { server: NetServer; port: number } | undefined;
@@ -142,7 +145,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions);
-  const gate = createGate(config);
+  const gate = createGate(config, options.cookieKey);
   const app = createExpressApp({
     config,
     hosts,

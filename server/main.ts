@@ -6,7 +6,7 @@
 import { raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
 import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
-import { isClusterWorker, startCluster } from './cluster.ts';
+import { isClusterWorker, startCluster, takeClusterCookieKey } from './cluster.ts';
 import { createLogger } from './common/log.ts';
 import { type Config, ConfigError } from './config/config.ts';
 import { hashPassword } from './gateway/auth.ts';
@@ -73,7 +73,11 @@ async function main(): Promise<void> {
 
 async function serve(config: Readonly<Config>): Promise<void> {
   raiseMallocTrimThreshold(process.env);
-  const porthole = createPorthole({ config, metricsListener: !isClusterWorker() });
+  const porthole = createPorthole({
+    config,
+    metricsListener: !isClusterWorker(),
+    cookieKey: takeClusterCookieKey(),
+  });
   let address: Awaited<ReturnType<typeof porthole.listen>>;
   try {
     address = await porthole.listen();

@@ -22,8 +22,6 @@ export const CloseCode = {
   BACKEND_PROTOCOL: 4004,
 } as const;
 
-export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
-
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
 export const MAX_CLOSE_REASON_BYTES = 123;
 

@@ -44,7 +44,16 @@ export type ClientMessage =
 
 export interface HelloInfo {
   session: string;
-  host: { id: string; name: string; protocol: HostProtocol; input: 'line' | 'raw' };
+  host: {
+    id: string;
+    name: string;
+    protocol: HostProtocol;
+    input: 'line' | 'raw';
+    /** Extra patterns for lines kept out of the input history (client-schema.ts). */
+    noHistory?: string[];
+    /** After the host drops the connection mid-session: offer Reconnect, or do it. */
+    reconnect?: 'ask' | 'auto';
+  };
   features: string[];
   /** Backend→browser flow-control window: the server stops reading once this many bytes are unacknowledged. */
   windowBytes: number;

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import type { CodecOptions, Newline } from '../server/codec/codec.ts';
 import { Cmd, Opt } from '../server/telnet/codes.ts';
-import { createTelnetCodec, TelnetEngine } from '../server/telnet/index.ts';
+import { TelnetEngine } from '../server/telnet/engine.ts';
+import { createTelnetCodec } from '../server/telnet/index.ts';
 import { MccpWriter } from './helpers/telnet-mccp.ts';
 import {
   bytesOf,

@@ -11,9 +11,11 @@ import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
 import { LineFilter } from './line-filter.ts';
 import { MudData } from './mud-data.ts';
 import { MxpParser } from './mxp.ts';
-import { loadProfile, type Profile } from './profile.ts';
+import { loadProfile, type Profile, saveProfile } from './profile.ts';
+import { AutoLog, LogLimits } from './session-log.ts';
 import { SplitView } from './split-view.ts';
 import './mud.css';
+import { ToolsDialog } from './tools-dialog.ts';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
 
 /** A held partial line (a prompt without GA/EOR) is drawn after this long. */
@@ -30,7 +32,11 @@ export class MudClient {
   #mxp: MxpParser | undefined;
   #mxpOn = false;
   #split: SplitView | undefined;
+  #autoLog: AutoLog;
+  #logTimer: ReturnType<typeof setInterval>;
+  #tools: ToolsDialog;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushLog = (): void => void this.#autoLog.flush();
   #onKey = (e: KeyboardEvent): void => {
     if (this.key(e)) {
       e.preventDefault();
@@ -48,7 +54,20 @@ export class MudClient {
     const frame = document.getElementById('term-frame');
     if (frame !== null)
       this.#split = new SplitView(host.view.term, frame, this.#profile.splitScroll);
+    this.#autoLog = new AutoLog(host.storage, host.hostId);
+    this.#logTimer = setInterval(() => this.#autoLog.flush(), LogLimits.flushMs);
+    this.#tools = new ToolsDialog({
+      hostId: host.hostId,
+      term: host.view.term,
+      autoLog: this.#autoLog,
+      profile: () => this.#profile,
+      apply: (p) => {
+        saveProfile(host.storage, host.hostId, p);
+        this.setProfile(p);
+      },
+    });
     document.addEventListener('keydown', this.#onKey, true);
+    window.addEventListener('pagehide', this.#flushLog);
   }
 
   get profile(): Profile {
@@ -131,8 +150,14 @@ export class MudClient {
     return link.hint === '' ? target : `${link.hint.split('|')[0]} (${target})`;
   }
 
+  /**
+   * GA/EOR: the prompt is a complete line for matching (as in Mudlet), so host text after it
+   * starts a line of its own even when the host sends no newline first.
+   */
   prompt(): void {
-    this.#flushPartial();
+    clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+    this.#host.view.writeLocal(this.#filter.endLine());
   }
 
   connected(): void {
@@ -165,15 +190,20 @@ export class MudClient {
   dispose(): void {
     clearTimeout(this.#partialTimer);
     this.#data.dispose();
+    clearInterval(this.#logTimer);
+    this.#autoLog.flush();
+    window.removeEventListener('pagehide', this.#flushLog);
+    this.#tools.dispose();
     this.#split?.dispose();
     document.removeEventListener('keydown', this.#onKey, true);
   }
 
   #needsText(): boolean {
-    return this.#mxpOn || this.#triggers.active || this.#filter.held > 0;
+    return this.#mxpOn || this.#profile.autoLog || this.#triggers.active || this.#filter.held > 0;
   }
 
   #judge(plain: string): TriggerResult | undefined {
+    if (this.#profile.autoLog) this.#autoLog.add(plain);
     const result = this.#triggers.match(plain);
     if (result === undefined) return undefined;
     // After this line is drawn: a send must not overtake the text that caused it.
@@ -193,6 +223,7 @@ export class MudClient {
   /** Local lines end the host's partial line first, so the next host line matches on its own. */
   #echo(command: string): void {
     this.#host.view.writeLocal(this.#filter.endLine());
+    if (this.#profile.autoLog) this.#autoLog.add(`› ${command}`);
     this.#host.echo(command);
   }
 

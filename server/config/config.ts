@@ -9,6 +9,7 @@ import { classify, endsInNumber } from '../common/address.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
 import { backendKeyProblems, backendShape } from './backend-schema.ts';
+import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
 import { websockifySchema } from './websockify-schema.ts';
@@ -81,8 +82,14 @@ const hostSchema = z.strictObject({
   /** Who may use this host (needs auth); omitted = everyone who is authenticated. */
   allow: hostAllowSchema,
   maxSessions: z.number().int().positive().optional(),
+  /**
+   * Let `binary` (websockify) clients speak telnet to this host themselves. Off: their bytes
+   * would reach the host unfiltered (NEW-ENVIRON `USER=-f root`), so they are refused.
+   */
+  rawTelnet: z.boolean().default(false),
   ...limitsShape,
   ...backendShape,
+  ...clientShape,
 });
 
 const listenSchema = z.strictObject({
@@ -116,9 +123,11 @@ const limitsSchema = z.strictObject({
   maxSessionsPerUser: z.number().int().positive().default(20),
   upgradesPerIpPerMinute: z.number().int().positive().default(60),
   upgradeBurst: z.number().int().positive().default(20),
-  maxMessagesPerSecond: z.number().int().positive().default(200),
+  maxMessagesPerSecond: z.number().int().positive().default(1000),
   maxBytesPerSecond: byteSize.default(1024 * 1024),
   authFailures: z.number().int().positive().default(5),
+  /** IPv6 clients are counted per network of this length (lockout, rates, sessions per address). */
+  ipv6Prefix: z.number().int().min(32).max(128).default(64),
   authLockout: duration.default(300_000),
   drainGrace: duration.default(1000),
   headersTimeout: duration.default(10_000),

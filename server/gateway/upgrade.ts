@@ -144,7 +144,14 @@ function startSession(
     user: principal.user,
     expiresAt: principal.expiresAt,
     hello: {
-      host: { id: hostCfg.id, name: hostCfg.name, protocol: entry.protocol, input: entry.input },
+      host: {
+        id: hostCfg.id,
+        name: hostCfg.name,
+        protocol: entry.protocol,
+        input: entry.input,
+        ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
+        reconnect: hostCfg.reconnect ?? 'ask',
+      },
       features: [...profile.features],
     },
     limits: config.limits,

@@ -8,19 +8,15 @@ import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import type { AdmitAnswer } from '../../shared/api.ts';
+import type { AdmitAnswer, HostsResponse } from '../../shared/api.ts';
 import { SUBPROTOCOLS } from '../../shared/protocol.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
-import {
-  AuthError,
-  mayUse,
-  type Principal,
-  SESSION_COOKIE,
-  verifyPassword,
-} from '../gateway/auth.ts';
+import { AuthError, mayUse, type Principal, SESSION_COOKIE } from '../gateway/auth.ts';
 import { type Gate, LockedOut } from '../gateway/limits.ts';
+import { checkLogin } from '../gateway/login.ts';
 import { checkOrigin } from '../gateway/origin.ts';
+import { VerifyBusy } from '../gateway/verify-queue.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
 import { renderLoginPage } from './login-page.ts';
 
@@ -117,9 +113,12 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
     const visible = hosts
       .list()
       .filter((h) => req.principal !== undefined && mayUse(req.principal, h.config.allow));
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ hosts: visible.map((h) => hosts.toPublic(h)), user: req.principal?.user });
+    const user = req.principal?.user;
+    const body: HostsResponse = {
+      hosts: visible.map((h) => hosts.toPublic(h)),
+      ...(user === undefined ? {} : { user }),
+    };
+    res.set('Cache-Control', 'no-store').json(body);
   });
   api.get('/hosts/:id', (req: Authed, res) => {
     const entry = hosts.get(String(req.params.id));
@@ -166,7 +165,7 @@ function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        // xterm.js's DOM renderer creates <style> elements and style attributes (TOOLCHAIN.md §4).
+        // xterm.js's DOM renderer creates <style> elements and style attributes.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
@@ -209,6 +208,8 @@ function requireAuth({ gate, log, config }: AppParts) {
           );
           const login = config.auth.mode === 'password' ? { login: '/login' } : {};
           res.status(err.status).json({ error: 'auth-required', ...login });
+        } else if (err instanceof VerifyBusy) {
+          res.status(503).set('Retry-After', '5').json({ error: 'busy' });
         } else next(err);
       },
     );
@@ -232,28 +233,29 @@ function mountLogin(app: express.Router, { config, gate, log }: AppParts): void 
       res.status(403).type('text/plain').send('Forbidden.\n');
       return;
     }
-    const banned = gate.lockout.bannedFor(ip);
-    if (banned > 0) {
-      log.info({ event: 'auth.locked', ip, mode: 'password', retryAfter: banned }, 'login refused');
-      res
-        .status(429)
-        .set('Retry-After', String(banned))
-        .type('text/plain')
-        .send('Too many failed attempts.\n');
-      return;
-    }
     const body = req.body as Record<string, unknown> | undefined;
     const name = typeof body?.user === 'string' ? body.user : '';
     const password = typeof body?.password === 'string' ? body.password : '';
-    const user = auth.users.find((u) => u.name === name);
-    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (user === undefined || !ok) {
-      gate.lockout.fail(ip);
+    const result = await checkLogin(gate, auth, ip, name, password);
+    if (result.kind === 'locked' || result.kind === 'busy') {
+      const retryAfter = result.kind === 'locked' ? result.retryAfter : 5;
+      log.info(
+        { event: 'auth.locked', ip, mode: 'password', retryAfter, busy: result.kind === 'busy' },
+        'login refused',
+      );
+      res
+        .status(result.kind === 'locked' ? 429 : 503)
+        .set('Retry-After', String(retryAfter))
+        .type('text/plain')
+        .send(result.kind === 'locked' ? 'Too many failed attempts.\n' : 'Busy, try again.\n');
+      return;
+    }
+    if (result.kind === 'failed') {
       log.info({ event: 'auth.fail', ip, mode: 'password' }, 'login failed');
       res.redirect(303, '/login?failed=1');
       return;
     }
+    const { user } = result;
     const expiresAt = Date.now() + auth.sessionTtl;
     const cookie = gate.signer.sign({ user: user.name, groups: user.groups, expiresAt });
     res.cookie(SESSION_COOKIE, cookie, {
@@ -283,10 +285,6 @@ function crossSiteForm(gate: Gate, req: Request): boolean {
   const origin = req.headers.origin;
   return origin !== undefined && origin !== 'null' && checkOrigin(gate.origin, req) !== 'ok';
 }
-
-/** scrypt of a random password: a real hash to spend time on when the user is unknown. */
-const DUMMY_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 /** The status an error asks for (body-parser and friends set `status`), else 500. */
 function httpStatusOf(err: unknown): number {

@@ -65,6 +65,7 @@ export function customEntry(target: CustomTarget, config: CustomTargetsConfig): 
     encoding,
     newline,
     showAddress: true,
+    rawTelnet: false,
     mnes: false,
   };
   return {

@@ -72,6 +72,7 @@ export function tokenEntry(target: TokenTarget): HostEntry {
     newline: 'auto',
     showAddress: false,
     mnes: false,
+    rawTelnet: false,
   };
   return {
     config,

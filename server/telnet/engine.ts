@@ -26,7 +26,7 @@ import {
 } from './terminal.ts';
 
 /**
- * The telnet engine: backend bytes in, events out (DESIGN.md §4). No sockets, no timers;
+ * The telnet engine: backend bytes in, events out. No sockets, no timers;
  * every reply it wants written to the backend comes back as a `send` event.
  */
 export class TelnetEngine implements Codec {

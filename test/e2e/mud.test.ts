@@ -4,10 +4,12 @@
  * links, split scrollback, and screenshots of the session with panels (desktop, phone).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   launchBrowser,
+  screenshot,
   screenText,
   startServer,
   type TestBrowser,
@@ -265,4 +267,124 @@ test('split scrollback: scrolling up during output shows live rows below; Esc an
   }
   assert.equal(await splitOpen(page), false, 'scrolling to the end closes the split');
   await page.close();
+});
+
+test('MUD tools: edit aliases and triggers per host, bad regex named and not saved, logs download', async () => {
+  const page = await browser.context.newPage();
+  await open(page, {});
+  await page.locator('#btn-mud-tools').click();
+  const dialog = page.locator('dialog.mud-tools');
+  await dialog.getByRole('button', { name: 'Add alias' }).click();
+  await dialog.getByLabel('Alias', { exact: true }).fill('gg');
+  await dialog.getByLabel('Becomes').fill('get gold;count gold');
+  await dialog.getByRole('button', { name: 'Add trigger' }).click();
+  await dialog.getByLabel('When a line has').fill('^You (get|count)\\b');
+  await dialog.getByLabel('Send').fill('grin');
+  await dialog.locator('.mud-row').last().getByText('Regex').click();
+  await dialog.locator('.mud-row').last().getByText('Hide').click();
+  await dialog.getByRole('button', { name: 'Add alias' }).click();
+  await dialog.getByLabel('Alias', { exact: true }).last().fill('^bad(');
+  await dialog.locator('.mud-row').nth(1).getByText('Regex').click();
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  assert.match(
+    (await page.locator('.mud-error').textContent()) ?? '',
+    /Not saved: .*(group|paren|Invalid)/i,
+  );
+  assert.ok(
+    await dialog.evaluate((d) => (d as HTMLDialogElement).open),
+    'still open with the draft',
+  );
+  await dialog
+    .locator('.mud-row')
+    .nth(1)
+    .getByRole('button', { name: /Delete/ })
+    .click();
+  await dialog.locator('label.check', { hasText: 'Keep a log' }).click();
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page
+    .waitForFunction(() => document.querySelector('dialog.mud-tools[open]') === null)
+    .catch(async (e) => {
+      throw new Error(`${e}: ${await page.locator('.mud-error').textContent()}`);
+    });
+  const stored = await page.evaluate(() => localStorage.getItem('porthole.profile.tba'));
+  assert.match(stored ?? '', /"pattern":"gg"/);
+  const before = mud.commands.length;
+  await type(page, 'gg');
+  await until(
+    () => mud.commands.filter((c) => c === 'grin').length >= 2,
+    'the trigger sends',
+    page,
+  );
+  assert.deepEqual(mud.commands.slice(before, before + 2), ['get gold', 'count gold']);
+  const screen = await screenText(page);
+  assert.doesNotMatch(screen, /^You get\.$/m, 'the trigger hides its line');
+
+  await page.locator('#btn-mud-tools').click();
+  const [text] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Download text' }).click(),
+  ]);
+  const plain = await readFile((await text.path()) ?? '', 'utf8');
+  assert.match(plain, /^Temple Square$/m);
+  assert.match(plain, /^<120hp 80m 100mv>/m);
+  assert.ok(!plain.includes('\x1b'), 'no escape sequences in the text log');
+  const [html] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: /HTML/ }).click(),
+  ]);
+  const doc = await readFile((await html.path()) ?? '', 'utf8');
+  assert.match(doc, /<span style="color:#[0-9a-f]{6};font-weight:bold">Temple Square<\/span>/);
+  assert.match(doc, /&#60;120hp 80m 100mv&#62;/, 'host text is escaped');
+  assert.doesNotMatch(doc, /<script/i);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+  const log = await page.evaluate(() => localStorage.getItem('porthole.log.tba'));
+  assert.match(log ?? '', /› gg|› get gold/);
+  assert.match(log ?? '', /You count\./);
+  await page.close();
+});
+
+test('a trigger that answers itself is suspended with a message instead of looping', async () => {
+  const page = await browser.context.newPage();
+  await open(page, { triggers: [{ pattern: '^You grin\\.$', regex: true, send: 'grin' }] });
+  const grins = (): number => mud.commands.filter((c) => c === 'grin').length;
+  const before = grins();
+  await type(page, 'grin');
+  await waitForScreen(page, 'suspended', 10_000);
+  const sent = grins() - before;
+  await page.waitForTimeout(500);
+  assert.equal(grins() - before, sent, 'no more sends after it');
+  // The typed one, then maxFiresPerTrigger (20) from the trigger.
+  assert.equal(sent, 21);
+  await page.close();
+});
+
+test('screenshots: the session with panels on a desktop and on a phone', async () => {
+  const shoot = async (b: TestBrowser, name: string): Promise<void> => {
+    const page = await b.context.newPage();
+    await open(page, PROFILE);
+    await type(page, 'hurt');
+    await gaugeIs(page, 'health', '70/120');
+    await page.locator('.mud-exit', { hasText: /^e$/ }).click();
+    await page.waitForFunction(
+      () => document.querySelector('.mud-room-name')?.textContent === 'Fountain Plaza',
+    );
+    await page.waitForTimeout(400); // the gauge transition
+    const box = await page.locator('.mud-panel').boundingBox();
+    assert.ok(box !== null && box.width > 0 && box.height > 0, 'the panel is shown');
+    const term = await page.locator('#term-frame').boundingBox();
+    assert.ok(
+      term !== null && term.width >= 300 && term.height >= 300,
+      'room left for the terminal',
+    );
+    await screenshot(page, name);
+    await page.close();
+  };
+  await shoot(browser, 'mud-desktop');
+  const phone = await launchBrowser({ viewport: { width: 390, height: 844 }, touch: true });
+  try {
+    await shoot(phone, 'mud-phone');
+  } finally {
+    await phone.close();
+  }
 });
