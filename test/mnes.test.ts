@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { CodecOptions } from '../server/codec/codec.ts';
 import { Cmd, Mtts, Opt } from '../server/telnet/codes.ts';
 import { answerEnviron, Environ } from '../server/telnet/environ.ts';
-import { TelnetEngine } from '../server/telnet/index.ts';
+import { TelnetEngine } from '../server/telnet/engine.ts';
 import { startBackend } from './helpers/backends.ts';
 import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 import { startInetutilsTelnetd } from './helpers/telnet-servers.ts';
