@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CodecOptions } from '../server/codec/codec.ts';
 import { Cmd, Mtts, Opt } from '../server/telnet/codes.ts';
-import { answerEnviron, Environ } from '../server/telnet/environ.ts';
 import { TelnetEngine } from '../server/telnet/engine.ts';
+import { answerEnviron, Environ } from '../server/telnet/environ.ts';
 import { startBackend } from './helpers/backends.ts';
 import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
 import { startInetutilsTelnetd } from './helpers/telnet-servers.ts';
@@ -36,6 +36,13 @@ function sb(...body: number[]): Uint8Array {
 
 function engine(options: Partial<CodecOptions> = {}): TelnetEngine {
   return new TelnetEngine({ ...DEFAULT_OPTIONS, ...options });
+}
+
+/** VAR as ' VAR ', VALUE as '=', so replies can be matched as text. */
+function readable(bytes: Buffer): string {
+  return [...bytes]
+    .map((b) => (b === VAR ? ' VAR ' : b === VALUE ? '=' : String.fromCharCode(b)))
+    .join('');
 }
 
 /** The IS replies an engine sends for one backend read. */
@@ -90,8 +97,8 @@ test('K6: an empty SEND (or a type with no name) gets all six MNES variables and
     Uint8Array.of(SEND, VAR),
     Uint8Array.of(SEND, USERVAR),
   ]) {
-    const reply = Buffer.from(answerEnviron(payload, VALUES) ?? []).toString('latin1');
-    const names = [...reply.matchAll(/\x00([A-Z_]+)\x01/g)].map((m) => m[1]);
+    const reply = readable(Buffer.from(answerEnviron(payload, VALUES) ?? []));
+    const names = [...reply.matchAll(/ VAR ([A-Z_]+)=/g)].map((m) => m[1]);
     assert.deepEqual(names, [
       'CHARSET',
       'CLIENT_NAME',
@@ -109,20 +116,17 @@ test('K6/D7: without mnes NEW-ENVIRON stays refused; with it, only our side is a
   assert.equal(environReplies(plain, sb(SEND)).length, 0, 'no answer to a SEND we never agreed to');
   const mnes = engine({ mnes: { ipAddress: '192.0.2.9' } });
   assert.deepEqual([...environReplies(mnes, Uint8Array.of(IAC, DO, ENV))], [IAC, WILL, ENV]);
-  const reply = environReplies(
-    mnes,
-    sb(SEND, VAR, ...ascii('IPADDRESS'), VAR, ...ascii('MTTS')),
-  ).toString('latin1');
-  assert.match(reply, /IPADDRESS\x01192\.0\.2\.9\x00MTTS\x01(\d+)/);
-  const bits = Number(/MTTS\x01(\d+)/.exec(reply)?.[1]);
+  const reply = readable(
+    environReplies(mnes, sb(SEND, VAR, ...ascii('IPADDRESS'), VAR, ...ascii('MTTS'))),
+  );
+  assert.match(reply, / VAR IPADDRESS=192\.0\.2\.9 VAR MTTS=(\d+)/);
+  const bits = Number(/MTTS=(\d+)/.exec(reply)?.[1]);
   assert.equal(bits & Mtts.PROXY, Mtts.PROXY, 'MTTS bit 128: the session comes through a proxy');
   assert.equal(bits & Mtts.MNES, Mtts.MNES, 'MTTS bit 512: MNES');
   assert.equal(bits & Mtts.SSL, 0, 'no SSL bit on plain telnet');
   const tls = engine({ mnes: { ipAddress: '192.0.2.9' }, tls: true });
   environReplies(tls, Uint8Array.of(IAC, DO, ENV));
-  const tlsBits = Number(
-    /MTTS\x01(\d+)/.exec(environReplies(tls, sb(SEND)).toString('latin1'))?.[1],
-  );
+  const tlsBits = Number(/MTTS=(\d+)/.exec(readable(environReplies(tls, sb(SEND))))?.[1]);
   assert.equal(tlsBits & Mtts.SSL, Mtts.SSL, 'telnets:// sets the SSL bit');
 });
 
