@@ -215,7 +215,7 @@ test("E9: pages carry a strict CSP (no inline or eval script), nosniff, no-refer
   assert.deepEqual(policy.get('script-src'), ["'self'"]);
   assert.deepEqual(policy.get('object-src'), ["'none'"]);
   assert.deepEqual(policy.get('frame-ancestors'), ["'none'"]);
-  assert.deepEqual(policy.get('base-uri'), ["'none'"]);
+  assert.deepEqual(policy.get('base-uri'), ["'self'"], 'only our own <base href> (the basePath)');
   assert.deepEqual(policy.get('connect-src'), ["'self'"]);
   for (const [name, values] of policy) {
     if (name.startsWith('script') || name === 'default-src') {

@@ -2,7 +2,7 @@
  * The Express side: security headers, the Host check, the JSON API (authenticated like
  * upgrades), the password mode's login page, health, metrics, and the built client.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -139,14 +139,19 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
   });
   app.use('/api', api);
   if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));
-  if (existsSync(clientDir)) {
-    app.use(
-      express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }),
+  const indexFile = join(clientDir, 'index.html');
+  if (existsSync(indexFile)) {
+    // The page with <base href="BASEPATH">: the client's URLs are relative to it, so it works
+    // under any basePath and from deep links /h/ID (the client reads the id from the path).
+    const page = readFileSync(indexFile, 'utf8').replace(
+      /<head>/i,
+      `<head>\n    <base href="${config.basePath}" />`,
     );
-    // Deep links /h/ID serve the same page; the client reads the id from the path.
-    app.get('/h/:id', (_req, res) =>
-      res.sendFile(join(clientDir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } }),
-    );
+    const sendPage = (_req: Request, res: Response): void => {
+      res.set('Cache-Control', 'no-cache').type('html').send(page);
+    };
+    app.get(['/', '/index.html', '/h/:id'], sendPage);
+    app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
   } else {
     app.get('/', (_req, res) => {
       res
@@ -171,7 +176,8 @@ function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
         connectSrc: ["'self'"],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
-        baseUri: ["'none'"],
+        // 'self': the page's <base href> names the basePath (an injected one elsewhere is refused).
+        baseUri: ["'self'"],
         formAction: ["'self'"],
         frameAncestors:
           config.frameAncestors.length === 0 ? ["'none'"] : [...config.frameAncestors],
@@ -206,7 +212,8 @@ function requireAuth({ gate, log, config }: AppParts) {
             { event: 'auth.fail', ip: gate.clientIp(req), reason: err.message },
             'api auth refused',
           );
-          const login = config.auth.mode === 'password' ? { login: '/login' } : {};
+          // Relative to the page's <base href> (basePath), where the client resolves it.
+          const login = config.auth.mode === 'password' ? { login: 'login' } : {};
           res.status(err.status).json({ error: 'auth-required', ...login });
         } else if (err instanceof VerifyBusy) {
           res.status(503).set('Retry-After', '5').json({ error: 'busy' });
@@ -221,7 +228,9 @@ function mountLogin(app: express.Router, { config, gate, log }: AppParts): void 
   const auth = config.auth;
   const secure = config.tls !== undefined || (config.publicUrl?.startsWith('https:') ?? false);
   app.get('/login', (req, res) => {
-    res.type('html').send(renderLoginPage({ failed: req.query.failed === '1' }));
+    res
+      .type('html')
+      .send(renderLoginPage({ failed: req.query.failed === '1', basePath: config.basePath }));
   });
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const ip = gate.clientIp(req);
@@ -252,7 +261,7 @@ function mountLogin(app: express.Router, { config, gate, log }: AppParts): void 
     }
     if (result.kind === 'failed') {
       log.info({ event: 'auth.fail', ip, mode: 'password' }, 'login failed');
-      res.redirect(303, '/login?failed=1');
+      res.redirect(303, `${config.basePath}login?failed=1`);
       return;
     }
     const { user } = result;
@@ -266,10 +275,10 @@ function mountLogin(app: express.Router, { config, gate, log }: AppParts): void 
       maxAge: auth.sessionTtl,
     });
     log.info({ event: 'auth.ok', ip, user: user.name }, 'login');
-    res.redirect(303, '/');
+    res.redirect(303, config.basePath);
   });
   app.post('/logout', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, '/login');
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, `${config.basePath}login`);
   });
 }
 
@@ -291,8 +300,4 @@ function httpStatusOf(err: unknown): number {
   const status =
     typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
-}
-
-function noCacheHtml(res: Response, path: string): void {
-  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }
