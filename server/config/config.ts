@@ -12,36 +12,18 @@ import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import {
+  recordingSchema,
+  shareHostShape,
+  shareKeyProblems,
+  sharingSchema,
+} from './share-schema.ts';
+import { byteSize, duration } from './units.ts';
 import { websockifySchema } from './websockify-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`; 0 = off. */
-const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
-  const unit = m?.[2];
-  if (m === null || unit === undefined || m[1] === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 500ms, 10s, 5m or 8h` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * (UNITS_MS[unit] ?? 1));
-});
-
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
-  if (m === null || m[1] === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size like 65536, 512KiB or 4MiB` });
-    return z.NEVER;
-  }
-  const mult = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] ?? 'B'] ?? 1;
-  return Number(m[1]) * mult;
-});
 
 const TARGET_RE = /^(tcp|telnets?|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -90,6 +72,7 @@ const hostSchema = z.strictObject({
   ...limitsShape,
   ...backendShape,
   ...clientShape,
+  ...shareHostShape,
 });
 
 const listenSchema = z.strictObject({
@@ -187,6 +170,9 @@ const schema = z
      * port answers /metrics to this machine only.
      */
     metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
+    /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
+    sharing: sharingSchema,
+    recording: recordingSchema,
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -235,6 +221,8 @@ const schema = z
         message: 'cannot be combined with auth.mode token: both read ?token=',
       });
     }
+    for (const [path, message] of shareKeyProblems(c))
+      ctx.addIssue({ code: 'custom', path, message });
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
         code: 'custom',

@@ -18,8 +18,10 @@ import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+import { attachViewers, type ViewerContext } from './viewers.ts';
+import { admitWatch, isWatchRequest } from './watch.ts';
 
-export interface UpgradeContext extends AdmissionContext {
+export interface UpgradeContext extends AdmissionContext, ViewerContext {
   wss: WebSocketServer;
   log: Logger;
   /** Where `builtin:demo` listens, once started. */
@@ -96,6 +98,22 @@ export function handleUpgrade(
     );
     refuse(socket, r.status, `${r.reason}\n`, r.headers);
   };
+  if (isWatchRequest(req.url)) {
+    admitWatch(ctx, req).then(
+      (r) => {
+        if ('status' in r) deny(r);
+        else if (!socket.destroyed)
+          ctx.wss.handleUpgrade(req, socket, head, (ws) =>
+            r.share.addSpectator(ws, ip, r.principal.user),
+          );
+      },
+      (err: unknown) => {
+        ctx.log.error({ err, ip }, 'watch upgrade failed');
+        deny({ status: 503, reason: 'internal error' });
+      },
+    );
+    return;
+  }
   admit(ctx, req, 'upgrade').then(
     (result) => {
       if ('status' in result) deny(result);
@@ -136,6 +154,17 @@ function startSession(
       mnes: hostCfg.mnes ? { ipAddress: classify(ip)?.canonical ?? '' } : undefined,
       tls: entry.protocol === 'telnets',
     });
+  const hello = {
+    host: {
+      id: hostCfg.id,
+      name: hostCfg.name,
+      protocol: entry.protocol,
+      input: entry.input,
+      ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
+      reconnect: hostCfg.reconnect ?? 'ask',
+    },
+    features: [...profile.features],
+  };
   const session = new Session({
     id,
     ws,
@@ -143,17 +172,7 @@ function startSession(
     clientIp: ip,
     user: principal.user,
     expiresAt: principal.expiresAt,
-    hello: {
-      host: {
-        id: hostCfg.id,
-        name: hostCfg.name,
-        protocol: entry.protocol,
-        input: entry.input,
-        ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
-        reconnect: hostCfg.reconnect ?? 'ask',
-      },
-      features: [...profile.features],
-    },
+    hello,
     limits: config.limits,
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,
     maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
@@ -182,6 +201,7 @@ function startSession(
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
   });
   registry.add(session);
+  attachViewers(ctx, session, hostCfg, v1, hello);
   log.info(
     {
       event: 'session.open',
