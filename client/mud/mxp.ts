@@ -48,6 +48,8 @@ const DROPPED = new Set(
     ' ',
   ),
 );
+/** What `<SUPPORTS>` names: the elements this parser renders. */
+const SUPPORTED = ['b', 'i', 'u', 's', 'h', 'c', 'color', 'font', 'send', 'a', 'br'];
 const ENTITIES: Record<string, string> = {
   lt: '<',
   gt: '>',
@@ -174,6 +176,7 @@ export class MxpParser {
   #link: OpenLink | undefined;
   #links = new Map<number, MxpLink>();
   #nextId = 1;
+  #replies: string[] = [];
 
   /** `nonce`: random, per session; it makes link addresses the host cannot forge. */
   constructor(nonce: string) {
@@ -340,7 +343,24 @@ export class MxpParser {
     const secure = this.#mode === 'secure';
     if (tag.name === 'send' || tag.name === 'a') return secure ? this.#linkTag(tag) : '';
     if (tag.name === 'br') return `${this.#endOfLine()}\r\n`;
+    if (!tag.closing && (tag.name === 'version' || tag.name === 'support')) this.#answer(tag.name);
     return this.#styleTag(tag);
+  }
+
+  /** Replies the host asked for with `<VERSION>` or `<SUPPORT>` (at most a few pending). */
+  takeReplies(): string[] {
+    const r = this.#replies;
+    this.#replies = [];
+    return r;
+  }
+
+  #answer(name: 'version' | 'support'): void {
+    if (this.#replies.length >= 4) return;
+    this.#replies.push(
+      name === 'version'
+        ? '\x1b[1z<VERSION MXP=1.0 CLIENT=Porthole VERSION=1.0>'
+        : `\x1b[1z<SUPPORTS ${SUPPORTED.map((t) => `+${t}`).join(' ')}>`,
+    );
   }
 
   #styleTag(tag: Tag): string {
