@@ -70,7 +70,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'hash-password' }
-  | { kind: 'serve'; config: Readonly<Config>; workers: number };
+  | { kind: 'serve'; config: Readonly<Config>; workers: number; configPath?: string };
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -185,5 +185,7 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
     path === undefined || path === ''
       ? resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen))
       : loadConfigFile(path, listen);
-  return { kind: 'serve', config, workers };
+  return path === undefined || path === ''
+    ? { kind: 'serve', config, workers }
+    : { kind: 'serve', config, workers, configPath: path };
 }

@@ -9,6 +9,7 @@ import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
 import { isClusterWorker, startCluster, takeClusterCookieKey } from './cluster.ts';
 import { createLogger } from './common/log.ts';
 import { type Config, ConfigError } from './config/config.ts';
+import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
 
@@ -68,10 +69,10 @@ async function main(): Promise<void> {
     runPrimary(config, workers);
     return;
   }
-  await serve(config);
+  await serve(config, command.configPath);
 }
 
-async function serve(config: Readonly<Config>): Promise<void> {
+async function serve(config: Readonly<Config>, configPath?: string): Promise<void> {
   raiseMallocTrimThreshold(process.env);
   const porthole = createPorthole({
     config,
@@ -97,6 +98,8 @@ async function serve(config: Readonly<Config>): Promise<void> {
       'listening beyond loopback without publicUrl or allowedHosts: any Host header is accepted',
     );
   }
+  const loose = configPath === undefined ? undefined : loosePermissionsWarning(configPath, config);
+  if (loose !== undefined) porthole.log.warn({ event: 'config.warning' }, loose);
   process.on('SIGHUP', () => porthole.reloadTls());
 
   let stopping = false;
