@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Subprotocol } from '../../shared/protocol.ts';
 import type { Codec, CodecOptions } from '../codec/codec.ts';
+import { classify } from '../common/address.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import { codecProfileFor } from '../session/codec-factory.ts';
 import { Session } from '../session/session.ts';
@@ -149,6 +150,9 @@ function startSession(
       rows,
       terminalType: profile.terminalType,
       screenReader,
+      // MNES values are Porthole's own: the address the gate determined (SECURITY.md K6).
+      mnes: hostCfg.mnes ? { ipAddress: classify(ip)?.canonical ?? '' } : undefined,
+      tls: entry.protocol === 'telnets',
     });
   const hello = {
     host: {
