@@ -1,4 +1,5 @@
 /** One open session on screen: wires the connection to the terminal, input line, key bar and status bar. */
+import { BackendRetry, type ReconnectPolicy } from './backend-retry.ts';
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
 import { EchoState } from './echo-state.ts';
@@ -45,6 +46,12 @@ export class SessionView {
   #userChoseMode: boolean;
   #hostName: string;
   #echo = new EchoState();
+  /** The host dropping a live session (a MUD reboot): offer, or schedule, a reconnect. */
+  #hostRetry = new BackendRetry();
+  #reconnectPolicy: ReconnectPolicy = 'ask';
+  #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The host's own default input mode (the config's `input`). */
+  #hostInput: InputMode | undefined;
   #history: LineHistory;
   /**
    * False until the layout is final (the input mode is known: chosen, from the picker, or in
@@ -71,6 +78,7 @@ export class SessionView {
     const chosen = loadInputMode(opts.storage, opts.hostId);
     this.#userChoseMode = chosen !== undefined;
     this.#mode = chosen ?? opts.defaultInput ?? 'raw';
+    this.#hostInput = opts.defaultInput;
     this.#sizeFinal = chosen !== undefined || opts.defaultInput !== undefined;
     this.#conn = new Connection({
       url: sessionUrl(opts.hostId, opts.settings.screenReader),
@@ -91,6 +99,8 @@ export class SessionView {
         state: (s) => this.#onState(s),
         hello: (hello) => {
           this.#setHostName(hello.host.name);
+          this.#reconnectPolicy = hello.host.reconnect === 'auto' ? 'auto' : 'ask';
+          this.#hostInput = hello.host.input;
           this.#history.setExtraExclusions(compileNoHistory(hello.host.noHistory));
           saveHistory(this.#opts.storage, this.#opts.hostId, this.#history);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
@@ -121,6 +131,7 @@ export class SessionView {
       keyBar: () => this.#keyBar,
       search: () => this.#search,
       mode: () => this.#mode,
+      localEcho: () => this.#localEchoOn(),
     });
     this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
       data: (d) => this.#keys.terminalData(d),
@@ -184,7 +195,7 @@ export class SessionView {
   /** A session worth asking about before leaving: open, opening, or about to reconnect. */
   get live(): boolean {
     const s = this.#conn.state;
-    return s !== 'idle' && s !== 'closed';
+    return (s !== 'idle' && s !== 'closed') || this.#hostRetryTimer !== undefined;
   }
 
   get hostName(): string {
@@ -202,6 +213,13 @@ export class SessionView {
   }
 
   reconnect(): void {
+    this.#hostRetry.reset();
+    this.#reconnectNow();
+  }
+
+  #reconnectNow(): void {
+    clearTimeout(this.#hostRetryTimer);
+    this.#hostRetryTimer = undefined;
     this.#notice.hide();
     this.#conn.connect();
     this.#focusInput();
@@ -224,6 +242,8 @@ export class SessionView {
     this.#mud.dispose();
     clearTimeout(this.#bytesTimer);
     clearTimeout(this.#copyTimer);
+    clearTimeout(this.#hostRetryTimer);
+    this.#hostRetryTimer = undefined;
     for (const l of this.#listeners) l.dispose();
     this.#search.dispose();
     this.#input.dispose();
@@ -248,19 +268,32 @@ export class SessionView {
       if (this.#everConnected)
         this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
       this.#everConnected = true;
+      this.#hostRetry.hostUp(Date.now());
       this.#echo.reset();
       this.#input.setMasked(false);
       this.#mud.connected();
     }
   }
 
-  #onEnded(ended: Ended): void {
+  #onEnded(end: Ended): void {
     this.#updateBytes();
     this.#input.setMasked(false);
     if (this.#stopping) return;
+    const ended = this.#hostEnd(end);
     this.#notice.show(ended);
     this.#view.writeLocal(`\r\n${dim(`── ${ended.sentence} ──`)}\r\n`);
     if (ended.retryInMs === undefined && !ended.deliberate) this.#notice.focus();
+  }
+
+  /** The host's own end of a live session: its sentence, and with `reconnect: auto` a countdown. */
+  #hostEnd(ended: Ended): Ended {
+    if (ended.deliberate) return ended;
+    const verdict = this.#hostRetry.ended(ended.code, this.#reconnectPolicy, Date.now());
+    if (verdict === undefined) return ended;
+    if (verdict.retryInMs !== undefined) {
+      this.#hostRetryTimer = setTimeout(() => this.#reconnectNow(), verdict.retryInMs);
+    }
+    return { ...ended, ...verdict };
   }
 
   #toggleConnection(): void {
@@ -269,6 +302,9 @@ export class SessionView {
   }
 
   #stopRetrying(): void {
+    clearTimeout(this.#hostRetryTimer);
+    this.#hostRetryTimer = undefined;
+    this.#hostRetry.reset();
     this.#stopping = true;
     this.#conn.close();
     this.#stopping = false;
@@ -324,6 +360,13 @@ export class SessionView {
     this.#view.term.options.disableStdin = false;
     this.#view.fitSoon();
     if (byUser) this.#focusInput();
+  }
+
+  /** Raw mode on a host that does not echo: typing blind, unless the setting shows the keys. */
+  #localEchoOn(): boolean {
+    if (this.#mode !== 'raw' || this.#echo.hostEcho) return false;
+    const s = this.#settings.localEcho;
+    return s === 'on' || (s === 'auto' && this.#hostInput === 'line');
   }
 
   #focusInput(): void {

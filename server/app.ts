@@ -29,6 +29,7 @@ import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { Session } from './session/session.ts';
+import { ShareRegistry } from './session/shares.ts';
 import { HostCatalogue, type HostEntry, type HostListChange } from './targets/catalogue.ts';
 import { startDemoServer } from './targets/demo.ts';
 import type { Lookup } from './targets/dial.ts';
@@ -185,6 +186,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
+    shares: new ShareRegistry(),
     wss,
     gate,
     log,

@@ -110,6 +110,17 @@ test('unknown tags and stray < and & are text; entities decode; dropped elements
   assert.equal(p.push('<br>x'), '\r\nx');
 });
 
+test('<VERSION> and <SUPPORT> are answered once each, bounded, and show nothing', () => {
+  const p = new MxpParser(NONCE);
+  assert.equal(p.push(secure('<VERSION>') + secure('<SUPPORT>')), '');
+  const [version, support] = p.takeReplies();
+  assert.equal(version, `${E}[1z<VERSION MXP=1.0 CLIENT=Porthole VERSION=1.0>`);
+  assert.ok(support?.startsWith(`${E}[1z<SUPPORTS +b `) && support.includes(' +send '), support);
+  assert.deepEqual(p.takeReplies(), []);
+  p.push(secure('<VERSION>'.repeat(50)));
+  assert.equal(p.takeReplies().length, 4);
+});
+
 test('other escape sequences pass through; < inside an OSC string is not a tag', () => {
   const p = new MxpParser(NONCE);
   const osc = `${E}]0;<b>title${E}\\`;

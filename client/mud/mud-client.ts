@@ -89,7 +89,11 @@ export class MudClient {
       return;
     }
     let text = this.#decoder.decode(bytes, { stream: true });
-    if (this.#mxpOn && this.#mxp !== undefined) text = this.#mxp.push(text);
+    if (this.#mxpOn && this.#mxp !== undefined) {
+      text = this.#mxp.push(text);
+      // <VERSION>/<SUPPORT>: answered as a line, as zMUD and Mudlet do; not echoed.
+      for (const reply of this.#mxp.takeReplies()) this.#host.sendCommand(reply);
+    }
     this.#host.view.term.write(this.#filter.push(text), done);
     this.#schedulePartial();
   }

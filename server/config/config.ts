@@ -5,64 +5,28 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { classify, endsInNumber } from '../common/address.ts';
+import { HOST_ID_PATTERN } from '../../shared/api.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
 import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import {
+  recordingSchema,
+  shareHostShape,
+  shareKeyProblems,
+  sharingSchema,
+} from './share-schema.ts';
+import { schemeOf, targetSchema } from './target-url.ts';
+import { byteSize, duration } from './units.ts';
 import { websockifySchema } from './websockify-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`; 0 = off. */
-const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
-  const unit = m?.[2];
-  if (m === null || unit === undefined || m[1] === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 500ms, 10s, 5m or 8h` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * (UNITS_MS[unit] ?? 1));
-});
-
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
-  if (m === null || m[1] === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size like 65536, 512KiB or 4MiB` });
-    return z.NEVER;
-  }
-  const mult = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] ?? 'B'] ?? 1;
-  return Number(m[1]) * mult;
-});
-
-const TARGET_RE = /^(tcp|telnets?|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
-  message:
-    'must be telnet://HOST:PORT, telnets://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or builtin:demo',
-});
-
-function isTargetUrl(v: string): boolean {
-  const m = TARGET_RE.exec(v);
-  const port = Number(m?.[3]);
-  // A host whose last label is a number is an IP literal (getaddrinfo reads `0x7f.1` as
-  // 127.0.0.1): it must parse as one, and is dialled in its canonical form (SECURITY.md B3).
-  const host = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
-  const literalOk = !endsInNumber(host) || classify(host) !== undefined;
-  return m !== null && port >= 1 && port <= 65535 && literalOk;
-}
-
-const hostId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1–64 lowercase letters, digits, - or _');
+const hostId = z.string().regex(HOST_ID_PATTERN, 'must be 1–64 lowercase letters, digits, - or _');
 
 const limitsShape = {
   idleTimeout: duration.optional(),
@@ -74,7 +38,7 @@ const hostSchema = z.strictObject({
   name: z.string().min(1).max(100),
   description: z.string().max(500).optional(),
   tags: z.array(z.string().min(1).max(32)).max(16).optional(),
-  target,
+  target: targetSchema,
   encoding: encodingSchema,
   newline: newlineSchema,
   input: z.enum(['line', 'raw']).optional(),
@@ -90,6 +54,7 @@ const hostSchema = z.strictObject({
   ...limitsShape,
   ...backendShape,
   ...clientShape,
+  ...shareHostShape,
 });
 
 const listenSchema = z.strictObject({
@@ -187,6 +152,9 @@ const schema = z
      * port answers /metrics to this machine only.
      */
     metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
+    /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
+    sharing: sharingSchema,
+    recording: recordingSchema,
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -235,6 +203,8 @@ const schema = z
         message: 'cannot be combined with auth.mode token: both read ?token=',
       });
     }
+    for (const [path, message] of shareKeyProblems(c))
+      ctx.addIssue({ code: 'custom', path, message });
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
         code: 'custom',
@@ -337,30 +307,4 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-/** How a target is reached: the scheme of its URL (`builtin` for the demo). */
-export type TargetKind = 'tcp' | 'telnet' | 'telnets' | 'tls' | 'ssh' | 'builtin';
-
-function schemeOf(value: string): TargetKind {
-  return value === 'builtin:demo'
-    ? 'builtin'
-    : ((TARGET_RE.exec(value)?.[1] ?? 'tcp') as TargetKind);
-}
-
-export interface ParsedTarget {
-  kind: TargetKind;
-  host: string;
-  port: number;
-}
-
-/** Splits a validated target string into its parts. */
-export function parseTarget(value: string): ParsedTarget {
-  if (value === 'builtin:demo') return { kind: 'builtin', host: 'demo', port: 0 };
-  const m = TARGET_RE.exec(value);
-  if (m === null || m[1] === undefined || m[2] === undefined)
-    throw new ConfigError(`bad target ${value}`);
-  const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
-  const host = classify(raw)?.canonical ?? raw;
-  return { kind: schemeOf(value), host, port: Number(m[3]) };
 }

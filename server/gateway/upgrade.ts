@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Subprotocol } from '../../shared/protocol.ts';
 import type { Codec, CodecOptions } from '../codec/codec.ts';
+import { classify } from '../common/address.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import { codecProfileFor } from '../session/codec-factory.ts';
 import { Session } from '../session/session.ts';
@@ -17,6 +18,8 @@ import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+import { attachViewers, type ViewerContext } from './viewers.ts';
+import { admitWatch, isWatchRequest } from './watch.ts';
 
 /** What the upgrade path reports (the metrics implement it). */
 export interface UpgradeObserver {
@@ -25,7 +28,7 @@ export interface UpgradeObserver {
   observeDial<T>(hostId: string, dial: Promise<T>): Promise<T>;
 }
 
-export interface UpgradeContext extends AdmissionContext {
+export interface UpgradeContext extends AdmissionContext, ViewerContext {
   observer?: UpgradeObserver;
   wss: WebSocketServer;
   log: Logger;
@@ -104,6 +107,22 @@ export function handleUpgrade(
     ctx.observer?.refused(r.status);
     refuse(socket, r.status, `${r.reason}\n`, r.headers);
   };
+  if (isWatchRequest(req.url)) {
+    admitWatch(ctx, req).then(
+      (r) => {
+        if ('status' in r) deny(r);
+        else if (!socket.destroyed)
+          ctx.wss.handleUpgrade(req, socket, head, (ws) =>
+            r.share.addSpectator(ws, ip, r.principal.user),
+          );
+      },
+      (err: unknown) => {
+        ctx.log.error({ err, ip }, 'watch upgrade failed');
+        deny({ status: 503, reason: 'internal error' });
+      },
+    );
+    return;
+  }
   admit(ctx, req, 'upgrade').then(
     (result) => {
       if ('status' in result) deny(result);
@@ -140,7 +159,21 @@ function startSession(
       rows,
       terminalType: profile.terminalType,
       screenReader,
+      // MNES values are Porthole's own: the address the gate determined (SECURITY.md K6).
+      mnes: hostCfg.mnes ? { ipAddress: classify(ip)?.canonical ?? '' } : undefined,
+      tls: entry.protocol === 'telnets',
     });
+  const hello = {
+    host: {
+      id: hostCfg.id,
+      name: hostCfg.name,
+      protocol: entry.protocol,
+      input: entry.input,
+      ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
+      reconnect: hostCfg.reconnect ?? 'ask',
+    },
+    features: [...profile.features],
+  };
   const session = new Session({
     id,
     ws,
@@ -148,17 +181,7 @@ function startSession(
     clientIp: ip,
     user: principal.user,
     expiresAt: principal.expiresAt,
-    hello: {
-      host: {
-        id: hostCfg.id,
-        name: hostCfg.name,
-        protocol: entry.protocol,
-        input: entry.input,
-        ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
-        reconnect: hostCfg.reconnect ?? 'ask',
-      },
-      features: [...profile.features],
-    },
+    hello,
     limits: config.limits,
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,
     maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
@@ -190,6 +213,7 @@ function startSession(
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
   });
   registry.add(session);
+  attachViewers(ctx, session, hostCfg, v1, hello);
   log.info(
     {
       event: 'session.open',

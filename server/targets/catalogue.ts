@@ -4,7 +4,7 @@
  */
 import type { HostProtocol, InputMode, PublicHost } from '../../shared/api.ts';
 import type { HostConfig } from '../config/config.ts';
-import { type ParsedTarget, parseTarget } from '../config/config.ts';
+import { type ParsedTarget, parseTarget } from '../config/target-url.ts';
 import { type TlsSettings, tlsSettings } from './backend-tls.ts';
 
 export interface HostEntry {
