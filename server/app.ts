@@ -19,6 +19,7 @@ import type { Config, HostConfig } from './config/config.ts';
 import { webSocketPaths } from './config/websockify-schema.ts';
 import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
+import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -178,6 +179,12 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const server: Server = tls?.server ?? createServer(serverOptions, app);
   server.maxHeadersCount = 100;
   server.on('clientError', onClientError(log));
+  capConnectionsPerAddress(server, {
+    max: config.limits.maxConnectionsPerIp ?? config.limits.maxSessionsPerIp + 32,
+    keyOf: (ip) => addressKey(ip, config.limits.ipv6Prefix),
+    trusted: gate.isTrustedPeer,
+    log,
+  });
   // One context for every upgrade: each live session keeps it (through its callbacks), so a
   // fresh object and closures per upgrade would cost every held session about 700 bytes.
   const wsPaths = webSocketPaths(config.basePath, config.websockify);
