@@ -336,6 +336,10 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
     .getByRole('button', { name: /Delete/ })
     .click();
   await dialog.locator('label.check', { hasText: 'Keep a log' }).click();
+  await dialog.getByRole('button', { name: 'Add key' }).click();
+  await dialog.getByLabel('Key', { exact: true }).press('Control+F2');
+  assert.equal(await dialog.getByLabel('Key', { exact: true }).inputValue(), 'Ctrl+F2');
+  await dialog.getByLabel('Sends').fill('score');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page
     .waitForFunction(() => document.querySelector('dialog.mud-tools[open]') === null)
@@ -352,6 +356,12 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
     page,
   );
   assert.deepEqual(mud.commands.slice(before, before + 2), ['get gold', 'count gold']);
+  await page.locator('#line-input').press('Control+F2');
+  await until(
+    () => mud.commands.at(-1) === 'score' || mud.commands.includes('score'),
+    'the key binding',
+    page,
+  );
   const screen = await screenText(page);
   assert.doesNotMatch(screen, /^You get\.$/m, 'the trigger hides its line');
 
