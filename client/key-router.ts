@@ -7,6 +7,7 @@ import type { Connection } from './connection.ts';
 import type { InputLine } from './input-line.ts';
 import type { KeyBar } from './key-bar.ts';
 import { applyModifiers, type BarKey, keySequence, type Modifiers } from './keys.ts';
+import { localEchoText } from './local-echo.ts';
 import type { SearchBar } from './search-bar.ts';
 import type { InputMode } from './settings.ts';
 import type { TerminalView } from './terminal.ts';
@@ -25,6 +26,8 @@ export interface RouterParts {
   keyBar: () => KeyBar;
   search: () => SearchBar;
   mode: () => InputMode;
+  /** Raw mode: whether to show typed keys (the host does not echo, and the setting says so). */
+  localEcho: () => boolean;
 }
 
 export class KeyRouter {
@@ -66,7 +69,12 @@ export class KeyRouter {
   terminalData(data: string): void {
     if (this.#mode === 'raw') {
       const mods = this.#keyBar.latched ? this.#keyBar.consume() : undefined;
-      this.#conn.send(encoder.encode(mods === undefined ? data : applyModifiers(data, mods)));
+      const sent = this.#conn.send(
+        encoder.encode(mods === undefined ? data : applyModifiers(data, mods)),
+      );
+      if (sent && mods === undefined && !REPORT_RE.test(data) && this.#p.localEcho()) {
+        this.#view.writeLocal(localEchoText(data));
+      }
     } else if (REPORT_RE.test(data)) {
       this.#conn.send(encoder.encode(data));
     } else {
@@ -83,7 +91,7 @@ export class KeyRouter {
     const k = e.key.toLowerCase();
     if (e.ctrlKey && e.shiftKey && !e.altKey) {
       if (k === 'f') this.#search.show();
-      else if (k === 'c') void copyText(this.#view.term.getSelection());
+      else if (k === 'c') void copyText(this.#view.selectionText());
       else if (k === 'v') void this.#pasteFromClipboard();
       else return this.#mode === 'raw';
       e.preventDefault();

@@ -50,6 +50,8 @@ export class SessionView {
   #hostRetry = new BackendRetry();
   #reconnectPolicy: ReconnectPolicy = 'ask';
   #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The host's own default input mode (the config's `input`). */
+  #hostInput: InputMode | undefined;
   #history: LineHistory;
   /**
    * False until the layout is final (the input mode is known: chosen, from the picker, or in
@@ -76,6 +78,7 @@ export class SessionView {
     const chosen = loadInputMode(opts.storage, opts.hostId);
     this.#userChoseMode = chosen !== undefined;
     this.#mode = chosen ?? opts.defaultInput ?? 'raw';
+    this.#hostInput = opts.defaultInput;
     this.#sizeFinal = chosen !== undefined || opts.defaultInput !== undefined;
     this.#conn = new Connection({
       url: sessionUrl(opts.hostId, opts.settings.screenReader),
@@ -97,6 +100,7 @@ export class SessionView {
         hello: (hello) => {
           this.#setHostName(hello.host.name);
           this.#reconnectPolicy = hello.host.reconnect === 'auto' ? 'auto' : 'ask';
+          this.#hostInput = hello.host.input;
           this.#history.setExtraExclusions(compileNoHistory(hello.host.noHistory));
           saveHistory(this.#opts.storage, this.#opts.hostId, this.#history);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
@@ -127,6 +131,7 @@ export class SessionView {
       keyBar: () => this.#keyBar,
       search: () => this.#search,
       mode: () => this.#mode,
+      localEcho: () => this.#localEchoOn(),
     });
     this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
       data: (d) => this.#keys.terminalData(d),
@@ -138,7 +143,7 @@ export class SessionView {
       link: (event, uri, viaOsc8) => {
         if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
       },
-      linkHover: (uri) => this.#showLinkTip(uri && (this.#mud.linkTip(uri) ?? uri)),
+      linkHover: (uri) => this.#showLinkTip(this.#mud.linkHover(uri) ?? uri),
       key: (e) => this.#keys.terminalKey(e),
     });
     this.#mud = this.#mudLink();
@@ -357,6 +362,13 @@ export class SessionView {
     if (byUser) this.#focusInput();
   }
 
+  /** Raw mode on a host that does not echo: typing blind, unless the setting shows the keys. */
+  #localEchoOn(): boolean {
+    if (this.#mode !== 'raw' || this.#echo.hostEcho) return false;
+    const s = this.#settings.localEcho;
+    return s === 'on' || (s === 'auto' && this.#hostInput === 'line');
+  }
+
   #focusInput(): void {
     if (this.#mode === 'line') this.#input.focus();
     else this.#view.focus();
@@ -409,7 +421,7 @@ export class SessionView {
     // Search selects its matches; that is not the user choosing text to copy.
     if (this.#search.open || !this.#settings.copyOnSelect || !this.#view.term.hasSelection())
       return;
-    this.#copyTimer = setTimeout(() => void copyText(this.#view.term.getSelection()), 200);
+    this.#copyTimer = setTimeout(() => void copyText(this.#view.selectionText()), 200);
   }
 
   /** At most four updates a second, however fast the bytes flow. */

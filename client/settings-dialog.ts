@@ -13,6 +13,7 @@ export class SettingsDialog {
   #echoSent = byId('set-echo-sent', HTMLInputElement);
   #copySelect = byId('set-copy-select', HTMLInputElement);
   #keyBar = byId('set-key-bar', HTMLSelectElement);
+  #localEcho = byId('set-local-echo', HTMLSelectElement);
   #screenReader = byId('set-screen-reader', HTMLInputElement);
   #settings: Settings;
   #onChange: (settings: Settings) => void;
@@ -74,6 +75,7 @@ export class SettingsDialog {
     this.#echoSent.checked = s.echoSent;
     this.#copySelect.checked = s.copyOnSelect;
     this.#keyBar.value = s.keyBar;
+    this.#localEcho.value = s.localEcho;
     this.#screenReader.checked = s.screenReader;
   }
 
@@ -95,6 +97,7 @@ export class SettingsDialog {
       echoSent: this.#echoSent.checked,
       copyOnSelect: this.#copySelect.checked,
       keyBar: this.#keyBar.value,
+      localEcho: this.#localEcho.value,
       screenReader: this.#screenReader.checked,
     });
   }

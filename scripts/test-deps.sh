@@ -25,6 +25,7 @@ websockify                  # the reference noVNC bridge
 prometheus                  # promtool checks the /metrics exposition
 systemd                     # systemd-analyze verify on deploy/systemd
 procps                      # /bin/kill: ExecReload of deploy/systemd (verify checks it exists)
+iproute2                    # ss: no socket left in CLOSE-WAIT (test/security-failures G9)
 '
 
 # Tests only: where the temporary policy-rc.d goes (invoke-rc.d reads /usr/sbin/policy-rc.d).

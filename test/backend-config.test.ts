@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, parseTarget, resolveConfig } from '../server/config/config.ts';
+import { ConfigError, resolveConfig } from '../server/config/config.ts';
+import { parseTarget } from '../server/config/target-url.ts';
 import { makeCert } from './helpers/tls-cert.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'porthole-backend-config-'));

@@ -1,7 +1,7 @@
 /** A MUD reboot (the host drops a live session) is a retryable end (issue 11). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BackendRetry } from '../client/backend-retry.ts';
+import { BackendRetry, type HostEndVerdict } from '../client/backend-retry.ts';
 import { Backoff } from '../client/backoff.ts';
 import { CloseCode } from '../shared/close-codes.ts';
 
@@ -37,7 +37,7 @@ test('auto: retries while the host is still down, spaced at least 3 s, bounded',
   assert.equal(first?.attempt, 1);
   assert.ok((first?.retryInMs ?? 0) >= 3000);
   // The reboot takes a while: the next tries fail to dial (1014, never up).
-  let last = first;
+  let last: HostEndVerdict | undefined = first;
   for (let i = 2; i <= Backoff.maxAttempts; i++) {
     last = r.ended(CloseCode.BAD_GATEWAY, 'auto', 60_000 + i);
     assert.equal(last?.attempt, i);

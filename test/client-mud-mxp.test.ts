@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { safeLinkUrl } from '../client/links.ts';
 import { MxpLimits, MxpParser } from '../client/mud/mxp.ts';
+import { menuItems } from '../client/mud/send-menu.ts';
 
 const NONCE = 'n0nce';
 const BASE = `https://mxp.invalid/${NONCE}/`;
@@ -110,6 +111,17 @@ test('unknown tags and stray < and & are text; entities decode; dropped elements
   assert.equal(p.push('<br>x'), '\r\nx');
 });
 
+test('<VERSION> and <SUPPORT> are answered once each, bounded, and show nothing', () => {
+  const p = new MxpParser(NONCE);
+  assert.equal(p.push(secure('<VERSION>') + secure('<SUPPORT>')), '');
+  const [version, support] = p.takeReplies();
+  assert.equal(version, `${E}[1z<VERSION MXP=1.0 CLIENT=Porthole VERSION=1.0>`);
+  assert.ok(support?.startsWith(`${E}[1z<SUPPORTS +b `) && support.includes(' +send '), support);
+  assert.deepEqual(p.takeReplies(), []);
+  p.push(secure('<VERSION>'.repeat(50)));
+  assert.equal(p.takeReplies().length, 4);
+});
+
 test('other escape sequences pass through; < inside an OSC string is not a tag', () => {
   const p = new MxpParser(NONCE);
   const osc = `${E}]0;<b>title${E}\\`;
@@ -198,4 +210,19 @@ test('property: any chunking gives the same output; links are ours, safe and bal
       },
     ),
   );
+});
+
+test('send menus: hints label the commands; with one hint extra the first is the tooltip', () => {
+  assert.deepEqual(menuItems(['look', 'drink'], 'Look|Drink'), [
+    { label: 'Look', command: 'look' },
+    { label: 'Drink', command: 'drink' },
+  ]);
+  assert.deepEqual(menuItems(['buy sword', 'buy axe'], 'Buy something|Sword|Axe'), [
+    { label: 'Sword', command: 'buy sword' },
+    { label: 'Axe', command: 'buy axe' },
+  ]);
+  assert.deepEqual(menuItems(['a', 'b'], ''), [
+    { label: 'a', command: 'a' },
+    { label: 'b', command: 'b' },
+  ]);
 });

@@ -7,9 +7,9 @@ import {
   ConfigError,
   DEFAULT_CONFIG_INPUT,
   loadConfigFile,
-  parseTarget,
   resolveConfig,
 } from '../server/config/config.ts';
+import { parseTarget } from '../server/config/target-url.ts';
 
 const host = { id: 'mud', name: 'A MUD', target: 'telnet://mud.example.org:4000' };
 

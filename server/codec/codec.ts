@@ -46,6 +46,10 @@ export interface CodecOptions {
   terminalType: string;
   /** Whether the client runs a screen reader (an MTTS bit). */
   screenReader: boolean;
+  /** Set on `mnes: true` hosts: answer NEW-ENVIRON with the MNES variables (issue 15). */
+  mnes?: { ipAddress: string } | undefined;
+  /** The backend connection is TLS (`telnets://`): the MTTS "SSL" bit. */
+  tls?: boolean | undefined;
 }
 
 /** Static facts about a kind of codec, known before any backend is connected. */

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { TargetKind } from './target-url.ts';
 
 /** Reads a file at load time so a typo is a config error, not a failed session later. */
 function readable(what: string, looksRight: (text: string) => boolean) {
@@ -74,8 +75,6 @@ export const backendShape = {
   mnes: z.boolean().default(false),
 };
 
-type Scheme = 'tcp' | 'telnet' | 'telnets' | 'tls' | 'ssh' | 'builtin';
-
 interface BackendKeys {
   tls?: unknown;
   proxyProtocol?: unknown;
@@ -84,7 +83,7 @@ interface BackendKeys {
 }
 
 /** Which keys make sense for which target scheme; returns [key, message] for each misuse. */
-export function backendKeyProblems(scheme: Scheme, host: BackendKeys): [string, string][] {
+export function backendKeyProblems(scheme: TargetKind, host: BackendKeys): [string, string][] {
   const problems: [string, string][] = [];
   const tls = scheme === 'telnets' || scheme === 'tls';
   if (host.tls !== undefined && !tls) problems.push(['tls', 'needs a telnets:// or tls:// target']);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { classify, endsInNumber } from '../common/address.ts';
+import { HOST_ID_PATTERN } from '../../shared/api.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
 import { backendKeyProblems, backendShape } from './backend-schema.ts';
@@ -18,6 +18,7 @@ import {
   shareKeyProblems,
   sharingSchema,
 } from './share-schema.ts';
+import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
 import { websockifySchema } from './websockify-schema.ts';
 
@@ -25,26 +26,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const TARGET_RE = /^(tcp|telnets?|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
-  message:
-    'must be telnet://HOST:PORT, telnets://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or builtin:demo',
-});
-
-function isTargetUrl(v: string): boolean {
-  const m = TARGET_RE.exec(v);
-  const port = Number(m?.[3]);
-  // A host whose last label is a number is an IP literal (getaddrinfo reads `0x7f.1` as
-  // 127.0.0.1): it must parse as one, and is dialled in its canonical form (SECURITY.md B3).
-  const host = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
-  const literalOk = !endsInNumber(host) || classify(host) !== undefined;
-  return m !== null && port >= 1 && port <= 65535 && literalOk;
-}
-
-const hostId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1–64 lowercase letters, digits, - or _');
+const hostId = z.string().regex(HOST_ID_PATTERN, 'must be 1–64 lowercase letters, digits, - or _');
 
 const limitsShape = {
   idleTimeout: duration.optional(),
@@ -56,7 +38,7 @@ const hostSchema = z.strictObject({
   name: z.string().min(1).max(100),
   description: z.string().max(500).optional(),
   tags: z.array(z.string().min(1).max(32)).max(16).optional(),
-  target,
+  target: targetSchema,
   encoding: encodingSchema,
   newline: newlineSchema,
   input: z.enum(['line', 'raw']).optional(),
@@ -103,6 +85,8 @@ const cidr = z
 const limitsSchema = z.strictObject({
   maxSessions: z.number().int().positive().default(9000),
   maxSessionsPerIp: z.number().int().positive().default(20),
+  /** TCP connections per address (pages, API, sessions); default maxSessionsPerIp + 32. */
+  maxConnectionsPerIp: z.number().int().positive().optional(),
   maxSessionsPerUser: z.number().int().positive().default(20),
   upgradesPerIpPerMinute: z.number().int().positive().default(60),
   upgradeBurst: z.number().int().positive().default(20),
@@ -221,6 +205,14 @@ const schema = z
         message: 'cannot be combined with auth.mode token: both read ?token=',
       });
     }
+    const conns = c.limits.maxConnectionsPerIp;
+    if (conns !== undefined && conns <= c.limits.maxSessionsPerIp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'maxConnectionsPerIp'],
+        message: 'must be above limits.maxSessionsPerIp (each session is a connection)',
+      });
+    }
     for (const [path, message] of shareKeyProblems(c))
       ctx.addIssue({ code: 'custom', path, message });
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
@@ -325,30 +317,4 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-/** How a target is reached: the scheme of its URL (`builtin` for the demo). */
-export type TargetKind = 'tcp' | 'telnet' | 'telnets' | 'tls' | 'ssh' | 'builtin';
-
-function schemeOf(value: string): TargetKind {
-  return value === 'builtin:demo'
-    ? 'builtin'
-    : ((TARGET_RE.exec(value)?.[1] ?? 'tcp') as TargetKind);
-}
-
-export interface ParsedTarget {
-  kind: TargetKind;
-  host: string;
-  port: number;
-}
-
-/** Splits a validated target string into its parts. */
-export function parseTarget(value: string): ParsedTarget {
-  if (value === 'builtin:demo') return { kind: 'builtin', host: 'demo', port: 0 };
-  const m = TARGET_RE.exec(value);
-  if (m === null || m[1] === undefined || m[2] === undefined)
-    throw new ConfigError(`bad target ${value}`);
-  const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
-  const host = classify(raw)?.canonical ?? raw;
-  return { kind: schemeOf(value), host, port: Number(m[3]) };
 }

@@ -185,3 +185,31 @@ test('logins with a password stay out of history: MUSH connect/create and the ho
   assert.ok(!stored.includes('mellon') && !stored.includes('ring'), stored);
   await page.close();
 });
+
+test('a line-mode host switched to raw: typed keys are shown while it does not echo', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
+  await waitForScreen(page, 'Welcome');
+  await page.locator('#btn-mode').click();
+  await page.locator('#line-input').waitFor({ state: 'hidden' });
+  await page.locator('#terminal').click();
+  await page.keyboard.type('say hix');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Enter');
+  const screen = await waitForScreen(page, 'ok say hi');
+  assert.match(screen, /^> say hi$/m, 'shown once, as typed, with the rubbed-out x gone');
+  // The setting can turn it off.
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('porthole.settings') ?? '{}');
+    localStorage.setItem('porthole.settings', JSON.stringify({ ...s, localEcho: 'off' }));
+  });
+  await page.reload();
+  await waitForScreen(page, 'Welcome');
+  await page.locator('#terminal').click();
+  await page.keyboard.type('blind');
+  await page.keyboard.press('Enter');
+  const after = await waitForScreen(page, 'ok blind');
+  assert.doesNotMatch(after, /^> blind$/m);
+  await page.locator('#btn-mode').click(); // back to line mode for the other tests
+  await page.close();
+});

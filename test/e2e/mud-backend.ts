@@ -28,6 +28,8 @@ export interface ScriptedMud extends FakeBackend {
   msdp: string[];
   /** GMCP from the client: "Core.Supports.Set [...]". */
   gmcp: string[];
+  /** MXP replies from the client: `ESC[1z<VERSION MXP=1.0 CLIENT=…>`. */
+  mxpReplies: string[];
   /** Options the client agreed to (DO). */
   agreed: Set<number>;
 }
@@ -210,8 +212,12 @@ function reader(p: Player, mud: ScriptedMud): (chunk: Buffer) => void {
         else if (b === 13 || b === 10) {
           if (b === 13) {
             const text = Buffer.from(line).toString('utf8');
-            mud.commands.push(text);
-            command(p, text);
+            // MXP replies (<VERSION …>) are lines too, as in KaVir's snippet; not commands.
+            if (text.startsWith('\x1b[1z<')) mud.mxpReplies.push(text);
+            else {
+              mud.commands.push(text);
+              command(p, text);
+            }
           }
           line = [];
         } else if (b !== 0) line.push(b);
@@ -224,7 +230,7 @@ function reader(p: Player, mud: ScriptedMud): (chunk: Buffer) => void {
       } else if (state === 'verb') {
         if (verb === DO) {
           mud.agreed.add(b);
-          if (b === MXP) p.socket.write(bytes(IAC, SB, MXP, IAC, SE));
+          if (b === MXP) p.socket.write(bytes(IAC, SB, MXP, IAC, SE, '\x1b[1z<VERSION>\x1b[7z'));
         }
         state = 'text';
       } else if (state === 'sb') {
@@ -249,6 +255,7 @@ export async function scriptedMud(): Promise<ScriptedMud> {
     commands: [] as string[],
     msdp: [] as string[],
     gmcp: [] as string[],
+    mxpReplies: [] as string[],
     agreed: new Set<number>(),
   };
   let mud: ScriptedMud | undefined;

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
@@ -31,9 +33,27 @@ const PROFILE = {
   ],
 };
 
+let site: Server;
+let siteUrl: string;
+
 before(async () => {
   mud = await scriptedMud();
+  // A MUD's own page that embeds the client and draws its own HP bar from postMessage.
+  site = createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html');
+    res.end(
+      `<!doctype html><title>Play</title><p id="hp">no data</p>` +
+        `<iframe src="${server.url}/?host=tba&embed=1" width="900" height="500"></iframe>` +
+        `<script>window.got = []; addEventListener('message', (e) => {` +
+        `window.got.push({ origin: e.origin, data: e.data });` +
+        `if (e.data && e.data.source === 'porthole' && e.data.type === 'state' && e.data.health)` +
+        ` document.getElementById('hp').textContent = e.data.health.value + '/' + e.data.health.max; });</script>`,
+    );
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   server = await startServer({
+    frameAncestors: [siteUrl],
     hosts: [
       { id: 'tba', name: 'ScriptMUD', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
     ],
@@ -45,6 +65,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await mud?.close();
+  site?.close();
 });
 
 async function until(
@@ -151,7 +172,12 @@ test('the client asks for GMCP and MSDP; the gauges move on MSDP alone and on GM
 });
 
 /** Moves to and clicks the `nth` (from the end) occurrence of `text` on screen, one cell in. */
-async function clickText(page: Page, text: string, fromEnd = 0, click = true): Promise<void> {
+async function clickText(
+  page: Page,
+  text: string,
+  fromEnd = 0,
+  click = true,
+): Promise<{ x: number; y: number }> {
   const box = await page.evaluate(
     ([t, n]) => {
       // The DOM renderer draws some spaces as no-break spaces.
@@ -182,6 +208,7 @@ async function clickText(page: Page, text: string, fromEnd = 0, click = true): P
   await page.mouse.move(box.x, box.y, { steps: 3 });
   await page.waitForTimeout(100);
   if (click) await page.mouse.click(box.x, box.y);
+  return box;
 }
 
 test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, no tag is shown', async () => {
@@ -190,6 +217,8 @@ test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, 
   const screen = await waitForScreen(page, '[ Exits: n e ]');
   assert.doesNotMatch(screen, /<send|<\/send>|<a href/, 'MXP tags are markup, not text');
   assert.match(screen, /<120hp 80m 100mv>/, 'a prompt in <…> that is no MXP tag stays text');
+  await until(() => mud.mxpReplies.length > 0, 'the answer to <VERSION>', page);
+  assert.ok(mud.mxpReplies[0]?.startsWith('\x1b[1z<VERSION MXP=1.0 CLIENT=Porthole '));
   await clickText(page, 'n e ]');
   await until(() => mud.commands.at(-1) === 'n', 'the n link to send n', page);
   await waitForScreen(page, 'Market Street');
@@ -200,6 +229,13 @@ test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, 
   await page.mouse.down();
   await page.mouse.up();
   await until(() => mud.commands.at(-1) === 'look fountain', 'the first menu command', page);
+  const at = await clickText(page, 'fountain splashes', 0, false);
+  await page.mouse.click(at.x, at.y, { button: 'right' });
+  const items = page.locator('.mud-menu:not([hidden]) [role="menuitem"]');
+  assert.deepEqual(await items.allTextContents(), ['Look at the fountain', 'Drink']);
+  await items.filter({ hasText: 'Drink' }).click();
+  await until(() => mud.commands.at(-1) === 'drink fountain', 'the menu to send drink', page);
+  assert.equal(await page.locator('.mud-menu').isHidden(), true);
   await clickText(page, 'the map');
   await page.waitForSelector('#link-dialog[open]');
   assert.equal(await page.locator('#link-url').textContent(), 'https://example.org/map');
@@ -300,6 +336,10 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
     .getByRole('button', { name: /Delete/ })
     .click();
   await dialog.locator('label.check', { hasText: 'Keep a log' }).click();
+  await dialog.getByRole('button', { name: 'Add key' }).click();
+  await dialog.getByLabel('Key', { exact: true }).press('Control+F2');
+  assert.equal(await dialog.getByLabel('Key', { exact: true }).inputValue(), 'Ctrl+F2');
+  await dialog.getByLabel('Sends').fill('score');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page
     .waitForFunction(() => document.querySelector('dialog.mud-tools[open]') === null)
@@ -316,6 +356,12 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
     page,
   );
   assert.deepEqual(mud.commands.slice(before, before + 2), ['get gold', 'count gold']);
+  await page.locator('#line-input').press('Control+F2');
+  await until(
+    () => mud.commands.at(-1) === 'score' || mud.commands.includes('score'),
+    'the key binding',
+    page,
+  );
   const screen = await screenText(page);
   assert.doesNotMatch(screen, /^You get\.$/m, 'the trigger hides its line');
 
@@ -387,4 +433,38 @@ test('screenshots: the session with panels on a desktop and on a phone', async (
   } finally {
     await phone.close();
   }
+});
+
+test('embed mode: the embedding page gets GMCP, MSDP and panel state by postMessage and draws its own gauge', async () => {
+  const page = await browser.context.newPage();
+  await page.addInitScript(() => localStorage.setItem('porthole.profile.tba', '{}'));
+  await page.goto(siteUrl);
+  await page.waitForFunction(
+    () => document.getElementById('hp')?.textContent === '120/120',
+    undefined,
+    {
+      timeout: 10_000,
+    },
+  );
+  const frame = page.frames().find((f) => f.url().includes('embed=1'));
+  assert.ok(frame, 'the iframe');
+  await frame.locator('#line-input').fill('hurt');
+  await frame.locator('#line-input').press('Enter');
+  await page.waitForFunction(() => document.getElementById('hp')?.textContent === '70/120');
+  const got = await page.evaluate(
+    () =>
+      (
+        window as unknown as {
+          got: { origin: string; data: { source?: string; type?: string; package?: string } }[];
+        }
+      ).got,
+  );
+  const ours = got.filter((m) => m.data?.source === 'porthole');
+  assert.ok(
+    ours.every((m) => m.origin === server.url.replace(/\/$/, '')),
+    'sent by the client',
+  );
+  assert.ok(ours.some((m) => m.data.type === 'gmcp' && m.data.package === 'Char.Vitals'));
+  assert.ok(ours.some((m) => m.data.type === 'msdp'));
+  await page.close();
 });
