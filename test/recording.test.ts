@@ -62,22 +62,19 @@ async function api(proxy: ProxyFixture, path: string, token = ADMIN): Promise<Re
 
 /** Waits until the session's recording is complete (listed, not live) and returns it. */
 async function finished(proxy: ProxyFixture): Promise<{ id: string; text: string }> {
-  let id = '';
-  await waitFor(
-    () => {
-      void api(proxy, '/api/recordings').then(async (r) => {
-        const body = (await r.json()) as { recordings: { id: string; live: boolean }[] };
-        const done = body.recordings.find((x) => !x.live);
-        if (done !== undefined) id = done.id;
-      });
-      return id !== '';
-    },
-    'a finished recording',
-    10_000,
-  );
-  const r = await api(proxy, `/api/recordings/${id}`);
-  assert.equal(r.status, 200);
-  return { id, text: await r.text() };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await api(proxy, '/api/recordings');
+    const body = (await r.json()) as { recordings: { id: string; live: boolean }[] };
+    const done = body.recordings.find((x) => !x.live);
+    if (done !== undefined) {
+      const file = await api(proxy, `/api/recordings/${done.id}`);
+      assert.equal(file.status, 200);
+      return { id: done.id, text: await file.text() };
+    }
+    if (Date.now() > deadline) throw new Error('timed out waiting for a finished recording');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Writes `parts` to the browser one after another (a UTF-8 character split across two). */
