@@ -9,6 +9,14 @@ export function codecProfileFor(entry: HostEntry): CodecProfile {
   return entry.protocol === 'tcp' ? RAW_PROFILE : TELNET_PROFILE;
 }
 
+/**
+ * Events one codec call may produce inside a session: a read of `IAC GA` or GMCP floods is
+ * worked through in steps of this size, one per turn of the event loop, while the backend
+ * is held (bridge.ts, Hold.CODEC).
+ */
+const MAX_EVENTS_PER_CALL = 1024;
+
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
-  return entry.protocol === 'tcp' ? createRawCodec(options) : createTelnetCodec(options);
+  const bounded = { maxEventsPerCall: MAX_EVENTS_PER_CALL, ...options };
+  return entry.protocol === 'tcp' ? createRawCodec(bounded) : createTelnetCodec(bounded);
 }
