@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   await server.close();
   flood.close();
 
-  // Throughput after a 5 s warm-up (V8 and the renderer start slow: TOOLCHAIN.md Part 2).
+  // Throughput after a 5 s warm-up (V8 and the renderer start slow).
   const warm = samples.find((s) => s.t >= 5000) ?? samples[0];
   const mbps =
     warm === undefined ? 0 : (end.bytesDown - warm.bytesDown) / 1e6 / ((end.t - warm.t) / 1000);

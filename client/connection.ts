@@ -1,6 +1,6 @@
 /**
  * One Porthole session as the browser sees it: the WebSocket lifecycle, acknowledgements
- * for flow control (DESIGN.md §3), latency probes, and reconnecting after unexpected drops.
+ * for flow control (docs/ARCHITECTURE.md), latency probes, and reconnecting after unexpected drops.
  * DOM-free: the socket, the terminal and the clock are injected, so it runs under node:test.
  */
 import { AckBatcher, countsInWindow, utf8Length } from '../shared/flow-control.ts';

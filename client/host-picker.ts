@@ -47,7 +47,7 @@ export class HostPicker {
     if (!window.matchMedia('(pointer: coarse)').matches) this.#filter.focus();
     if (this.#hosts.length === 0) this.#message('Loading hosts…');
     try {
-      const res = await fetch('/api/hosts', { cache: 'no-store', headers: authHeaders() });
+      const res = await fetch('api/hosts', { cache: 'no-store', headers: authHeaders() });
       if (res.status === 401) {
         await this.#needSignIn(res);
         return;
@@ -70,8 +70,9 @@ export class HostPicker {
     const body: unknown = await res.json().catch(() => undefined);
     const login =
       typeof body === 'object' && body !== null && 'login' in body ? body.login : undefined;
-    if (login === '/login') {
-      location.assign('/login');
+    if (login === 'login') {
+      // Relative to the page's <base href>: the server may be mounted under a basePath.
+      location.assign('login');
       return;
     }
     this.#message(

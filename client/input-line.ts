@@ -1,6 +1,9 @@
 /** MUD line mode: an input box under the terminal with history, masking and Enter-to-send. */
 import { byId, type Disposable, listen } from './dom.ts';
 import type { LineHistory } from './line-history.ts';
+import { PasteLimits, PasteQueue, pasteLines } from './paste-queue.ts';
+
+const PLACEHOLDER = 'Type a command and press Enter';
 
 export interface InputLineHooks {
   /** A line to send; `secret` lines were typed while the host had echo (passwords). False = not sent. */
@@ -20,12 +23,29 @@ export class InputLine {
   #masked = false;
   #keepLine: boolean;
   #listeners: Disposable[];
+  #paste: PasteQueue;
 
   constructor(history: LineHistory, keepLine: boolean, hooks: InputLineHooks) {
     this.#history = history;
     this.#keepLine = keepLine;
     this.#hooks = hooks;
+    this.#paste = new PasteQueue({
+      // Pasted lines are sent as typed but kept out of history (200 of them would flush it).
+      send: (line) => this.#hooks.submit(line, false),
+      progress: (sent, total, done) => this.#pasteProgress(sent, total, done),
+      schedule: (fn, ms) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
+    });
     this.#listeners = [
+      listen(this.#input, 'paste', (e) => {
+        const text = e.clipboardData?.getData('text/plain') ?? '';
+        // One line: the browser's own paste. Several: each its own command.
+        if (!/[\r\n]/.test(text)) return;
+        e.preventDefault();
+        this.paste(text);
+      }),
       listen(this.#form, 'submit', (e) => {
         e.preventDefault();
         this.#submit();
@@ -57,7 +77,7 @@ export class InputLine {
     // A password field keeps the text off screen and out of the browser's autofill of plain fields.
     this.#input.type = masked ? 'password' : 'text';
     this.#input.autocomplete = masked ? 'current-password' : 'off';
-    this.#input.placeholder = masked ? 'Hidden input (password)' : 'Type a command and press Enter';
+    this.#input.placeholder = masked ? 'Hidden input (password)' : PLACEHOLDER;
     this.#badge.hidden = !masked;
     this.#form.classList.toggle('masked', masked);
     if (masked) this.#input.value = '';
@@ -74,6 +94,34 @@ export class InputLine {
     const start = el.selectionStart ?? el.value.length;
     const end = el.selectionEnd ?? el.value.length;
     el.setRangeText(text.replace(/[\r\n]+/g, ' '), start, end, 'end');
+    this.focus();
+  }
+
+  /**
+   * Pasted text: one line goes into the box; several are sent one command each, paced, after
+   * a confirmation above PasteLimits.confirmAbove lines. What was typed around the caret joins
+   * the first and last pasted line. While masked only the first line is taken (a password).
+   */
+  paste(text: string): void {
+    const el = this.#input;
+    const start = el.selectionStart ?? el.value.length;
+    const end = el.selectionEnd ?? el.value.length;
+    const lines = pasteLines(el.value.slice(0, start) + text + el.value.slice(end));
+    const endsWithNewline = /[\r\n]$/.test(text) && end === el.value.length;
+    if (this.#masked || (lines.length === 1 && !endsWithNewline)) {
+      el.value = '';
+      this.insert(lines[0] ?? '');
+      return;
+    }
+    if (lines.length > PasteLimits.maxLines) {
+      window.alert(`That is ${lines.length} lines; at most ${PasteLimits.maxLines} can be pasted.`);
+      return;
+    }
+    if (lines.length > PasteLimits.confirmAbove && !window.confirm(`Send ${lines.length} lines?`)) {
+      return;
+    }
+    el.value = '';
+    this.#paste.start(lines);
     this.focus();
   }
 
@@ -95,6 +143,7 @@ export class InputLine {
   }
 
   dispose(): void {
+    this.#paste.stop();
     for (const l of this.#listeners) l.dispose();
     this.setMasked(false);
     this.#input.value = '';
@@ -106,9 +155,19 @@ export class InputLine {
     this.#input.setSelectionRange(end, end);
   }
 
+  #pasteProgress(sent: number, total: number, done: boolean): void {
+    this.#form.dataset.pasting = done ? '' : `${sent}/${total}`;
+    if (!done) this.#input.placeholder = `Sending pasted lines: ${sent} of ${total} (Esc stops)`;
+    else if (!this.#masked) {
+      this.#input.placeholder =
+        sent < total ? `Stopped: ${total - sent} lines not sent` : PLACEHOLDER;
+    }
+  }
+
   #submit(): void {
     const line = this.#input.value;
     const secret = this.#masked;
+    if (!secret && !this.#paste.busy) this.#input.placeholder = PLACEHOLDER;
     // Not sent (the session is down): keep the text so nothing typed is lost.
     if (!this.#hooks.submit(line, secret)) return;
     if (!secret) {
@@ -135,8 +194,9 @@ export class InputLine {
         this.#hooks.scroll(1);
         break;
       case 'Escape':
-        if (this.#input.value === '') return;
-        this.clear();
+        if (this.#paste.busy) this.#paste.stop();
+        else if (this.#input.value === '') return;
+        else this.clear();
         break;
       default:
         return;

@@ -7,6 +7,7 @@ import type { Connection } from './connection.ts';
 import type { InputLine } from './input-line.ts';
 import type { KeyBar } from './key-bar.ts';
 import { applyModifiers, type BarKey, keySequence, type Modifiers } from './keys.ts';
+import { localEchoText } from './local-echo.ts';
 import type { SearchBar } from './search-bar.ts';
 import type { InputMode } from './settings.ts';
 import type { TerminalView } from './terminal.ts';
@@ -25,6 +26,8 @@ export interface RouterParts {
   keyBar: () => KeyBar;
   search: () => SearchBar;
   mode: () => InputMode;
+  /** Raw mode: whether to show typed keys (the host does not echo, and the setting says so). */
+  localEcho: () => boolean;
 }
 
 export class KeyRouter {
@@ -66,12 +69,20 @@ export class KeyRouter {
   terminalData(data: string): void {
     if (this.#mode === 'raw') {
       const mods = this.#keyBar.latched ? this.#keyBar.consume() : undefined;
-      this.#conn.send(encoder.encode(mods === undefined ? data : applyModifiers(data, mods)));
+      const sent = this.#conn.send(
+        encoder.encode(mods === undefined ? data : applyModifiers(data, mods)),
+      );
+      if (sent && mods === undefined && !REPORT_RE.test(data) && this.#p.localEcho()) {
+        this.#view.writeLocal(localEchoText(data));
+      }
     } else if (REPORT_RE.test(data)) {
       this.#conn.send(encoder.encode(data));
     } else {
-      // Line mode: a paste (or a key that slipped through) belongs in the input line.
-      this.#input.insert(data.replace(BRACKETED_PASTE_RE, ''));
+      // Line mode: a paste (or a key that slipped through) belongs in the input line; a
+      // multi-line paste is sent line by line.
+      const text = data.replace(BRACKETED_PASTE_RE, '');
+      if (text.length > 1 && /[\r\n]/.test(text)) this.#input.paste(text);
+      else this.#input.insert(text);
     }
   }
 
@@ -104,7 +115,7 @@ export class KeyRouter {
     try {
       const text = await navigator.clipboard.readText();
       if (this.#mode === 'raw') this.#view.term.paste(text);
-      else this.#input.insert(text);
+      else this.#input.paste(text);
     } catch {
       // Permission denied: the browser's own paste (Ctrl+V, context menu) still works.
     }

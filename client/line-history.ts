@@ -6,14 +6,38 @@ export const HistoryLimits = {
   maxLineChars: 2000,
 } as const;
 
+/**
+ * Lines that carry a password and never enter history: MUSH/MOO logins (`connect Name pw`,
+ * `connect "Two Words" pw`, `create Name pw`, TinyMUX's `co`/`cr`), and `@password old=new`.
+ * A host adds its own with `noHistory` (README).
+ */
+export const DEFAULT_NO_HISTORY: readonly RegExp[] = [
+  /^\s*(connect|conn|co|create|cr)\s+("[^"]*"|\S+)\s+\S/i,
+  /^\s*@(new)?passw(or)?d\b/i,
+];
+
+/** Compiles a host's `noHistory` sources (case-insensitive); invalid or absurd ones are skipped. */
+export function compileNoHistory(sources: unknown): RegExp[] {
+  if (!Array.isArray(sources)) return [];
+  return sources.slice(0, 16).flatMap((source) => {
+    if (typeof source !== 'string' || source.length > 200) return [];
+    try {
+      return [new RegExp(source, 'i')];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export class LineHistory {
   #lines: string[];
+  #exclude: readonly RegExp[] = DEFAULT_NO_HISTORY;
   /** Index into #lines while browsing; #lines.length means "at the draft". */
   #cursor: number;
   #draft = '';
 
   constructor(lines: readonly string[] = []) {
-    this.#lines = lines.slice(-HistoryLimits.maxEntries);
+    this.#lines = lines.filter((l) => !this.excluded(l)).slice(-HistoryLimits.maxEntries);
     this.#cursor = this.#lines.length;
   }
 
@@ -21,10 +45,23 @@ export class LineHistory {
     return this.#lines;
   }
 
-  /** Records a sent line (not blank, not a repeat of the last one) and returns to the draft. */
+  /** Whether a line is kept out of history (it looks like it carries a password). */
+  excluded(line: string): boolean {
+    return this.#exclude.some((re) => re.test(line));
+  }
+
+  /** The built-in patterns plus a host's own; lines already stored that match are dropped. */
+  setExtraExclusions(extra: readonly RegExp[]): void {
+    this.#exclude = [...DEFAULT_NO_HISTORY, ...extra];
+    this.#lines = this.#lines.filter((l) => !this.excluded(l));
+    this.reset();
+  }
+
+  /** Records a sent line (not blank, not a repeat of the last one, no password) and returns to the draft. */
   add(line: string): void {
     this.reset();
     if (line.trim() === '' || line.length > HistoryLimits.maxLineChars) return;
+    if (this.excluded(line)) return;
     if (this.#lines.at(-1) === line) return;
     this.#lines.push(line);
     if (this.#lines.length > HistoryLimits.maxEntries) this.#lines.shift();

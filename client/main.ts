@@ -21,7 +21,15 @@ let session: SessionView | undefined;
 let embed = false;
 
 const picker = new HostPicker({ choose: (host) => openHost(host.id, host, true) });
-const settingsDialog = new SettingsDialog(settings, (next) => applySettings(next));
+// Closing Settings puts focus back where typing goes (else Enter would reopen the dialog).
+const settingsDialog = new SettingsDialog(
+  settings,
+  (next) => applySettings(next),
+  () => {
+    session?.focus();
+    return session !== undefined;
+  },
+);
 
 function applySettings(next: Settings): void {
   settings = next;
@@ -41,7 +49,14 @@ function showView(view: 'picker' | 'session'): void {
   } else picker.hide();
 }
 
+/** A live session is not left by a stray click: ask first (issue 11). */
+function mayLeave(): boolean {
+  if (session?.live !== true) return true;
+  return window.confirm(`Leave ${session.hostName}? The session will be disconnected.`);
+}
+
 function openHost(hostId: string, host: HostInfo | undefined, push: boolean): void {
+  if (push && !mayLeave()) return;
   session?.dispose();
   rememberHost(storage, hostId);
   if (push) history.pushState(null, '', routeUrl(hostId, embed));
@@ -57,6 +72,7 @@ function openHost(hostId: string, host: HostInfo | undefined, push: boolean): vo
 }
 
 function showPicker(push: boolean): void {
+  if (push && !mayLeave()) return;
   session?.dispose();
   session = undefined;
   document.title = 'Porthole';
@@ -80,7 +96,14 @@ listen(byId('brand-link', HTMLAnchorElement), 'click', (e) => {
   e.preventDefault();
   showPicker(true);
 });
-listenWindow('popstate', () => route());
+listenWindow('popstate', () => {
+  // Back/Forward has already changed the address: staying means putting it back.
+  if (session !== undefined && !mayLeave()) history.pushState(null, '', session.url);
+  else route();
+});
+listenWindow('beforeunload', (e) => {
+  if (session?.live === true) e.preventDefault();
+});
 listenDocument('keydown', (e) => {
   const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
   if (app.dataset.view === 'picker' && e.key === '/' && !typing) {

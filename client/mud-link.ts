@@ -91,6 +91,16 @@ export class MudLink {
     this.#run((c) => c?.connected());
   }
 
+  /** A terminal link was activated; true when it was an MXP link the MUD client handled. */
+  link(event: MouseEvent, uri: string): boolean {
+    return this.#client?.link(event, uri) ?? false;
+  }
+
+  /** The text to show while hovering a link (an MXP hint), or undefined for the address. */
+  linkTip(uri: string): string | undefined {
+    return this.#client?.linkTip(uri);
+  }
+
   /** Esc and friends; true when the MUD client used the key. */
   key(e: KeyboardEvent): boolean {
     return this.#client?.key(e) ?? false;

@@ -28,5 +28,6 @@ export function routeUrl(hostId: string | undefined, embed: boolean): string {
   if (hostId !== undefined) params.set('host', hostId);
   if (embed) params.set('embed', '1');
   const query = params.toString();
-  return query === '' ? '/' : `/?${query}`;
+  // Relative: resolved against the page's <base href> (the server's basePath).
+  return query === '' ? './' : `./?${query}`;
 }

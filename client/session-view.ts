@@ -1,10 +1,12 @@
 /** One open session on screen: wires the connection to the terminal, input line, key bar and status bar. */
+import { BackendRetry, type ReconnectPolicy } from './backend-retry.ts';
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
+import { EchoState } from './echo-state.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
-import { loadHistory, saveHistory } from './line-history.ts';
+import { compileNoHistory, type LineHistory, loadHistory, saveHistory } from './line-history.ts';
 import { confirmLink } from './link-dialog.ts';
 import { MudLink } from './mud-link.ts';
 import { Notice } from './notice.ts';
@@ -43,13 +45,26 @@ export class SessionView {
   #mode: InputMode;
   #userChoseMode: boolean;
   #hostName: string;
-  #echoLocal = true;
+  #echo = new EchoState();
+  /** The host dropping a live session (a MUD reboot): offer, or schedule, a reconnect. */
+  #hostRetry = new BackendRetry();
+  #reconnectPolicy: ReconnectPolicy = 'ask';
+  #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The host's own default input mode (the config's `input`). */
+  #hostInput: InputMode | undefined;
+  #history: LineHistory;
+  /**
+   * False until the layout is final (the input mode is known: chosen, from the picker, or in
+   * the server's hello). Until then no size is sent, so the host gets one NAWS, not two.
+   */
+  #sizeFinal: boolean;
   #everConnected = false;
   /** Set while "Stop retrying" closes the connection: the notice keeps its sentence. */
   #stopping = false;
   #termTitle = '';
   #unread = false;
   #frame = byId('term-frame', HTMLDivElement);
+  #url = location.href;
   #listeners: Disposable[] = [];
   #bytesTimer: ReturnType<typeof setTimeout> | undefined;
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -63,6 +78,8 @@ export class SessionView {
     const chosen = loadInputMode(opts.storage, opts.hostId);
     this.#userChoseMode = chosen !== undefined;
     this.#mode = chosen ?? opts.defaultInput ?? 'raw';
+    this.#hostInput = opts.defaultInput;
+    this.#sizeFinal = chosen !== undefined || opts.defaultInput !== undefined;
     this.#conn = new Connection({
       url: sessionUrl(opts.hostId, opts.settings.screenReader),
       hostId: opts.hostId,
@@ -70,7 +87,11 @@ export class SessionView {
       sink: {
         write: (bytes, done) => {
           if (document.hidden) this.#markUnread();
-          this.#mud.write(bytes, done);
+          this.#mud.write(bytes, () => {
+            if (this.#echo.hostEcho)
+              this.#input.setMasked(this.#echo.output(this.#view.cursorLine()));
+            done();
+          });
         },
       },
       probe: probeHost,
@@ -78,12 +99,20 @@ export class SessionView {
         state: (s) => this.#onState(s),
         hello: (hello) => {
           this.#setHostName(hello.host.name);
+          this.#reconnectPolicy = hello.host.reconnect === 'auto' ? 'auto' : 'ask';
+          this.#hostInput = hello.host.input;
+          this.#history.setExtraExclusions(compileNoHistory(hello.host.noHistory));
+          saveHistory(this.#opts.storage, this.#opts.hostId, this.#history);
           if (!this.#userChoseMode) this.#setMode(hello.host.input, false);
+          this.#sizeFinal = true;
+          this.#view.fit();
+          this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
         },
-        echo: (local) => {
-          this.#echoLocal = local;
-          this.#input.setMasked(!local);
-        },
+        // Judged once the output before it is drawn: the prompt decides (echo-state.ts).
+        echo: (local) =>
+          this.#view.afterWrites(() =>
+            this.#input.setMasked(this.#echo.setHostEcho(!local, this.#view.cursorLine())),
+          ),
         gmcp: (pkg, data) => this.#mud.gmcp(pkg, data),
         msdp: (data) => this.#mud.msdp(data),
         mxp: (enabled) => this.#mud.mxp(enabled),
@@ -102,18 +131,24 @@ export class SessionView {
       keyBar: () => this.#keyBar,
       search: () => this.#search,
       mode: () => this.#mode,
+      localEcho: () => this.#localEchoOn(),
     });
     this.#view = new TerminalView(byId('terminal', HTMLDivElement), this.#settings, {
       data: (d) => this.#keys.terminalData(d),
       binary: (d) => this.#conn.send(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff)),
-      resize: (cols, rows) => this.#conn.resize(cols, rows),
+      resize: (cols, rows) => {
+        if (this.#sizeFinal) this.#conn.resize(cols, rows);
+      },
       title: (t) => this.#setTitle(t),
-      link: (event, uri, viaOsc8) => confirmLink(event, uri, viaOsc8),
-      linkHover: (uri) => this.#showLinkTip(uri),
+      link: (event, uri, viaOsc8) => {
+        if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
+      },
+      linkHover: (uri) => this.#showLinkTip(uri && (this.#mud.linkTip(uri) ?? uri)),
       key: (e) => this.#keys.terminalKey(e),
     });
     this.#mud = this.#mudLink();
     const history = loadHistory(opts.storage, opts.hostId);
+    this.#history = history;
     this.#input = new InputLine(history, this.#settings.keepLine, {
       submit: (line, secret) => this.#sendLine(line, secret),
       scroll: (pages) => this.#view.term.scrollPages(pages),
@@ -152,12 +187,39 @@ export class SessionView {
   /** Opens the connection, with the terminal already fitted so the first resize carries the real size. */
   start(): void {
     this.#view.fit();
-    this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
+    if (this.#sizeFinal) this.#conn.resize(this.#view.term.cols, this.#view.term.rows);
     this.#conn.connect();
     this.#focusInput();
   }
 
+  /** A session worth asking about before leaving: open, opening, or about to reconnect. */
+  get live(): boolean {
+    const s = this.#conn.state;
+    return (s !== 'idle' && s !== 'closed') || this.#hostRetryTimer !== undefined;
+  }
+
+  get hostName(): string {
+    return this.#hostName;
+  }
+
+  /** This session's address (to put back when leaving was cancelled). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Focus where typing goes: the input line in line mode, else the terminal. */
+  focus(): void {
+    this.#focusInput();
+  }
+
   reconnect(): void {
+    this.#hostRetry.reset();
+    this.#reconnectNow();
+  }
+
+  #reconnectNow(): void {
+    clearTimeout(this.#hostRetryTimer);
+    this.#hostRetryTimer = undefined;
     this.#notice.hide();
     this.#conn.connect();
     this.#focusInput();
@@ -180,6 +242,8 @@ export class SessionView {
     this.#mud.dispose();
     clearTimeout(this.#bytesTimer);
     clearTimeout(this.#copyTimer);
+    clearTimeout(this.#hostRetryTimer);
+    this.#hostRetryTimer = undefined;
     for (const l of this.#listeners) l.dispose();
     this.#search.dispose();
     this.#input.dispose();
@@ -204,19 +268,32 @@ export class SessionView {
       if (this.#everConnected)
         this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
       this.#everConnected = true;
-      this.#echoLocal = true;
+      this.#hostRetry.hostUp(Date.now());
+      this.#echo.reset();
       this.#input.setMasked(false);
       this.#mud.connected();
     }
   }
 
-  #onEnded(ended: Ended): void {
+  #onEnded(end: Ended): void {
     this.#updateBytes();
     this.#input.setMasked(false);
     if (this.#stopping) return;
+    const ended = this.#hostEnd(end);
     this.#notice.show(ended);
     this.#view.writeLocal(`\r\n${dim(`── ${ended.sentence} ──`)}\r\n`);
     if (ended.retryInMs === undefined && !ended.deliberate) this.#notice.focus();
+  }
+
+  /** The host's own end of a live session: its sentence, and with `reconnect: auto` a countdown. */
+  #hostEnd(ended: Ended): Ended {
+    if (ended.deliberate) return ended;
+    const verdict = this.#hostRetry.ended(ended.code, this.#reconnectPolicy, Date.now());
+    if (verdict === undefined) return ended;
+    if (verdict.retryInMs !== undefined) {
+      this.#hostRetryTimer = setTimeout(() => this.#reconnectNow(), verdict.retryInMs);
+    }
+    return { ...ended, ...verdict };
   }
 
   #toggleConnection(): void {
@@ -225,6 +302,9 @@ export class SessionView {
   }
 
   #stopRetrying(): void {
+    clearTimeout(this.#hostRetryTimer);
+    this.#hostRetryTimer = undefined;
+    this.#hostRetry.reset();
     this.#stopping = true;
     this.#conn.close();
     this.#stopping = false;
@@ -237,7 +317,9 @@ export class SessionView {
   }
 
   #sendLine(line: string, secret: boolean): boolean {
-    return this.#mud.sendLine(line, secret);
+    const sent = this.#mud.sendLine(line, secret);
+    if (sent) this.#echo.submitted();
+    return sent;
   }
 
   #mudLink(): MudLink {
@@ -252,7 +334,8 @@ export class SessionView {
         return true;
       },
       echo: (command) => {
-        if (this.#echoLocal && this.#settings.echoSent)
+        // A host that echoes shows the line itself: never twice.
+        if (!this.#echo.hostEcho && this.#settings.echoSent)
           this.#view.writeLocal(`${dim(plainText(command, 4000))}\r\n`);
       },
       notice: (text) => this.#view.writeLocal(`${dim(`[porthole] ${plainText(text, 300)}`)}\r\n`),
@@ -260,6 +343,7 @@ export class SessionView {
       msdp: (data) => this.#conn.msdp(data),
       prompt: (text) => this.#input.insert(text),
       focusInput: () => this.#focusInput(),
+      openUrl: (event, url) => confirmLink(event, url, true, false),
     });
   }
 
@@ -276,6 +360,13 @@ export class SessionView {
     this.#view.term.options.disableStdin = false;
     this.#view.fitSoon();
     if (byUser) this.#focusInput();
+  }
+
+  /** Raw mode on a host that does not echo: typing blind, unless the setting shows the keys. */
+  #localEchoOn(): boolean {
+    if (this.#mode !== 'raw' || this.#echo.hostEcho) return false;
+    const s = this.#settings.localEcho;
+    return s === 'on' || (s === 'auto' && this.#hostInput === 'line');
   }
 
   #focusInput(): void {

@@ -13,22 +13,33 @@ export class SettingsDialog {
   #echoSent = byId('set-echo-sent', HTMLInputElement);
   #copySelect = byId('set-copy-select', HTMLInputElement);
   #keyBar = byId('set-key-bar', HTMLSelectElement);
+  #localEcho = byId('set-local-echo', HTMLSelectElement);
   #screenReader = byId('set-screen-reader', HTMLInputElement);
   #settings: Settings;
   #onChange: (settings: Settings) => void;
   #listeners: Disposable[];
   #returnFocus: HTMLElement | undefined;
 
-  constructor(settings: Settings, onChange: (settings: Settings) => void) {
+  #focusSession: () => boolean;
+
+  /** `focusSession` puts focus back in an open session; false if there is none. */
+  constructor(
+    settings: Settings,
+    onChange: (settings: Settings) => void,
+    focusSession: () => boolean,
+  ) {
     this.#settings = settings;
     this.#onChange = onChange;
+    this.#focusSession = focusSession;
     this.#fontSize.min = String(SettingLimits.minFontSize);
     this.#fontSize.max = String(SettingLimits.maxFontSize);
     this.#listeners = [
       listen(this.#form, 'change', () => this.#read()),
       listen(byId('font-smaller', HTMLButtonElement), 'click', () => this.#stepFont(-1)),
       listen(byId('font-larger', HTMLButtonElement), 'click', () => this.#stepFont(1)),
-      listen(this.#dialog, 'close', () => this.#returnFocus?.focus()),
+      listen(this.#dialog, 'close', () => {
+        if (!this.#focusSession()) this.#returnFocus?.focus();
+      }),
     ];
   }
 
@@ -64,6 +75,7 @@ export class SettingsDialog {
     this.#echoSent.checked = s.echoSent;
     this.#copySelect.checked = s.copyOnSelect;
     this.#keyBar.value = s.keyBar;
+    this.#localEcho.value = s.localEcho;
     this.#screenReader.checked = s.screenReader;
   }
 
@@ -85,6 +97,7 @@ export class SettingsDialog {
       echoSent: this.#echoSent.checked,
       copyOnSelect: this.#copySelect.checked,
       keyBar: this.#keyBar.value,
+      localEcho: this.#localEcho.value,
       screenReader: this.#screenReader.checked,
     });
   }

@@ -22,6 +22,11 @@ export interface Settings {
   renderer: 'auto' | 'dom';
   /** The touch key bar: 'auto' shows it on touch screens. */
   keyBar: 'auto' | 'on' | 'off';
+  /**
+   * Raw mode: show typed keys while the host does not echo. 'auto' = for hosts whose default
+   * is line mode (a MUD switched to raw would otherwise mean typing blind).
+   */
+  localEcho: 'auto' | 'on' | 'off';
 }
 
 export const SettingLimits = {
@@ -42,6 +47,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   copyOnSelect: true,
   renderer: 'auto',
   keyBar: 'auto',
+  localEcho: 'auto',
 });
 
 const KEY = 'settings';
@@ -73,6 +79,7 @@ export function normalizeSettings(value: unknown): Settings {
     copyOnSelect: bool(v.copyOnSelect, d.copyOnSelect),
     renderer: oneOf(v.renderer, ['auto', 'dom'] as const, d.renderer),
     keyBar: oneOf(v.keyBar, ['auto', 'on', 'off'] as const, d.keyBar),
+    localEcho: oneOf(v.localEcho, ['auto', 'on', 'off'] as const, d.localEcho),
   };
 }
 

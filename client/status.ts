@@ -12,10 +12,6 @@ const LABELS: Readonly<Record<ConnectionState, string>> = {
   closed: 'Disconnected',
 };
 
-export function stateLabel(state: ConnectionState): string {
-  return LABELS[state];
-}
-
 /** 1234567 → "1.2 MB"; decimal units, as people read download sizes. */
 export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;

@@ -1,6 +1,6 @@
 /**
  * The xterm.js terminal: options chosen for hostile output (SECURITY.md E1–E5), addons,
- * the renderer choice (WebGL on real GPUs only, DESIGN.md §6), fit, search and links.
+ * the renderer choice (WebGL on real GPUs only), fit, search and links.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -118,6 +118,17 @@ export class TerminalView {
   /** Host bytes; `done` fires once xterm has parsed them (the flow-control acknowledgement). */
   write(bytes: Uint8Array, done: () => void): void {
     this.term.write(bytes, done);
+  }
+
+  /** The text left of the cursor on its row: the host's prompt, when it sent one. */
+  cursorLine(): string {
+    const b = this.term.buffer.active;
+    return b.getLine(b.baseY + b.cursorY)?.translateToString(true, 0, b.cursorX) ?? '';
+  }
+
+  /** Calls `fn` once everything written so far has been parsed. */
+  afterWrites(fn: () => void): void {
+    this.term.write('', fn);
   }
 
   /** Text that did not come from the host (notices, local echo). */

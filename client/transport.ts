@@ -35,19 +35,21 @@ export const webSocketTransport: TransportFactory = (url, protocols, handlers): 
 export function sessionUrl(
   hostId: string,
   screenReader: boolean,
-  base: Location = location,
+  base: string = document.baseURI,
 ): string {
-  const scheme = base.protocol === 'https:' ? 'wss:' : 'ws:';
   const sr = screenReader ? '&sr=1' : '';
   const token = currentToken();
   const auth = token === undefined ? '' : `&token=${encodeURIComponent(token)}`;
-  return `${scheme}//${base.host}${WS_PATH}?host=${encodeURIComponent(hostId)}${sr}${auth}`;
+  // WS_PATH relative to the page's <base href>, so a server under a basePath works too.
+  const url = new URL(`${WS_PATH.slice(1)}?host=${encodeURIComponent(hostId)}${sr}${auth}`, base);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
 }
 
 /** Asks the server why a handshake failed: browsers report every refusal as 1006. */
 export async function probeHost(hostId: string): Promise<ProbeResult> {
   try {
-    const res = await fetch(`/api/admit?host=${encodeURIComponent(hostId)}`, {
+    const res = await fetch(`api/admit?host=${encodeURIComponent(hostId)}`, {
       cache: 'no-store',
       headers: authHeaders(),
     });

@@ -6,8 +6,9 @@ const at = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   root: at('.'),
   publicDir: at('../public'),
-  // Absolute: deep links like /h/ID serve the same index.html, so assets must not resolve relative to it.
-  base: '/',
+  // Relative: the server puts <base href="BASEPATH"> into index.html, so assets resolve under
+  // the basePath from deep links like /h/ID too, and chunks load relative to their importer.
+  base: './',
   build: {
     outDir: at('../dist/public'),
     emptyOutDir: true,

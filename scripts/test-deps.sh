@@ -20,10 +20,12 @@ ngircd                      # a real IRC server as a line-protocol backend
 haproxy                     # PROXY protocol in front of Porthole
 tigervnc-standalone-server  # Xvnc behind noVNC
 novnc                       # noVNC client (/usr/share/novnc)
+x11-utils                   # xev: what reached the X server behind noVNC
 websockify                  # the reference noVNC bridge
 prometheus                  # promtool checks the /metrics exposition
 systemd                     # systemd-analyze verify on deploy/systemd
 procps                      # /bin/kill: ExecReload of deploy/systemd (verify checks it exists)
+iproute2                    # ss: no socket left in CLOSE-WAIT (test/security-failures G9)
 '
 
 # Tests only: where the temporary policy-rc.d goes (invoke-rc.d reads /usr/sbin/policy-rc.d).

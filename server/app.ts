@@ -12,19 +12,23 @@ import { WebSocketServer } from 'ws';
 import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
+import { addressKey } from './common/address.ts';
 import { createLogger, type Logger } from './common/log.ts';
 import type { Config } from './config/config.ts';
+import { webSocketPaths } from './config/websockify-schema.ts';
 import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { createGate } from './gateway/limits.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { createMetrics } from './http/metrics.ts';
+import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { Session } from './session/session.ts';
+import { ShareRegistry } from './session/shares.ts';
 import { HostCatalogue, type HostEntry } from './targets/catalogue.ts';
 import { startDemoServer } from './targets/demo.ts';
 import type { Lookup } from './targets/dial.ts';
@@ -40,6 +44,13 @@ export interface PortholeOptions {
   authenticate?: (req: IncomingMessage) => Promise<Principal>;
   /** Chooses the codec for a host (default: telnet engine for telnet hosts, raw for tcp). */
   createCodec?: (entry: HostEntry, options: CodecOptions) => Codec | undefined;
+  /**
+   * Whether listen() also opens `metrics.listen` (default true). A cluster worker says
+   * false: the primary serves every worker's figures there.
+   */
+  metricsListener?: boolean;
+  /** Signs login cookies when the config has no `cookieSecret` (a cluster's shared key). */
+  cookieKey?: string | undefined;
 }
 
 export interface PortholeEvents {
@@ -55,10 +66,16 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
   readonly sessions: SessionRegistry;
   readonly hosts: HostCatalogue;
   readonly log: Logger;
+  /** The `metrics.listen` address once listening, if configured here. */
+  readonly metricsAddress: () => AddressInfo | undefined;
   /** Starts the demo host (if configured) and listens; resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** The `upgrade` handler, for attaching to a server of your own. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * The `upgrade` handler, for attaching to a server of your own. It takes only requests for
+   * its own paths (`/ws`, `/websockify` under basePath) and returns true; any other path is
+   * left untouched for the app's other `upgrade` listeners, and it returns false.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Re-reads the TLS certificate and key (also done when the files change). */
   reloadTls(): boolean;
   /** Stops accepting, closes sessions with 1001 and shuts down within graceMs. */
@@ -90,13 +107,23 @@ function onClientError(log: Logger) {
   };
 }
 
+/** The path of a request line, or '' when it is not one. */
+function pathOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '', 'http://localhost').pathname;
+  } catch {
+    return '';
+  }
+}
+
 /** Builds a Porthole instance from a validated config. */
 export function createPorthole(options: PortholeOptions): Porthole {
   const { config } = options;
   const log = options.logger ?? createLogger(config.log.level);
   const clientDir = options.clientDir ?? CLIENT_DIR;
   const hosts = new HostCatalogue(config.hosts);
-  const sessions = new SessionRegistry();
+  for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
+  const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;
   let demo: { server: NetServer; port: number } | undefined;
@@ -119,7 +146,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions);
-  const gate = createGate(config);
+  const gate = createGate(config, options.cookieKey);
   const app = createExpressApp({
     config,
     hosts,
@@ -145,10 +172,13 @@ export function createPorthole(options: PortholeOptions): Porthole {
   server.on('clientError', onClientError(log));
   // One context for every upgrade: each live session keeps it (through its callbacks), so a
   // fresh object and closures per upgrade would cost every held session about 700 bytes.
+  const wsPaths = webSocketPaths(config.basePath, config.websockify);
   const upgradeContext: UpgradeContext = {
     config,
+    wsPaths,
     hosts,
     registry: sessions,
+    shares: new ShareRegistry(),
     wss,
     gate,
     log,
@@ -170,9 +200,15 @@ export function createPorthole(options: PortholeOptions): Porthole {
       ? { verdict: result.verdict }
       : { verdict: result.verdict, retryAfter: result.retryAfter };
   };
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
+  // Our own server answers every path (404 for foreign ones, from the admission list).
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
+    handleUpgrade(upgradeContext, req, socket, head),
+  );
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    if (!wsPaths.has(pathOf(req.url))) return false;
     handleUpgrade(upgradeContext, req, socket, head);
-  server.on('upgrade', upgrade);
+    return true;
+  };
 
   // Once listening, server errors come from accept(): EMFILE/ENFILE when the process is out of
   // descriptors. libuv drops that one connection and keeps listening; without a listener Node
@@ -191,8 +227,13 @@ export function createPorthole(options: PortholeOptions): Porthole {
     acceptErrors = 0;
   };
 
+  const metricsAt = options.metricsListener === false ? undefined : config.metrics.listen;
+  let metricsServer: MetricsServer | undefined;
+  let metricsAddress: AddressInfo | undefined;
+
   return Object.assign(emitter, {
     app,
+    metricsAddress: () => metricsAddress,
     server,
     sessions,
     hosts,
@@ -209,6 +250,10 @@ export function createPorthole(options: PortholeOptions): Porthole {
           resolve();
         });
       });
+      if (metricsAt !== undefined && metricsServer === undefined) {
+        metricsServer = createMetricsServer(metrics.registry, log);
+        metricsAddress = await metricsServer.listen(metricsAt.host, metricsAt.port);
+      }
       return server.address() as AddressInfo;
     },
     async close(graceMs = 5000): Promise<void> {
@@ -219,6 +264,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);
       server.closeAllConnections();
       demo?.server.close();
+      await metricsServer?.close();
       wss.close();
       await closed;
     },

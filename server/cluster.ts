@@ -8,6 +8,7 @@
  * `maxSessionsPerIp` apply per worker, and a worker's file-descriptor cap is its own.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Logger } from './common/log.ts';
 
@@ -21,6 +22,20 @@ export function parseWorkers(text: string): number | undefined {
   if (text === 'auto') return availableParallelism();
   const n = Number(text);
   return Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS ? n : undefined;
+}
+
+const COOKIE_KEY_ENV = 'PORTHOLE_CLUSTER_COOKIE_KEY';
+
+/**
+ * In a worker: the key the primary made for signing login cookies, so that every worker
+ * accepts every other's cookie when the config has no `cookieSecret`. Read once, then
+ * removed from the environment (child processes need not inherit it).
+ */
+export function takeClusterCookieKey(): string | undefined {
+  if (!cluster.isWorker) return undefined;
+  const key = process.env[COOKIE_KEY_ENV];
+  delete process.env[COOKIE_KEY_ENV];
+  return key;
 }
 
 /** True in a process forked by startCluster(): it runs one Porthole and nothing else. */
@@ -45,9 +60,10 @@ export function startCluster(workers: number, log: Logger): ClusterPrimary {
     resolveDone = resolve;
   });
 
+  const cookieKey = randomBytes(32).toString('base64url');
   const fork = (): void => {
     if (stopping) return;
-    live.add(cluster.fork());
+    live.add(cluster.fork({ [COOKIE_KEY_ENV]: cookieKey }));
   };
 
   const stop = (signal: NodeJS.Signals): void => {

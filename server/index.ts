@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** The library surface: embed Porthole in your own Node app. */
 
 export * from '../shared/protocol.ts';

@@ -3,50 +3,20 @@
  * Process entry: flags and environment, config, start, signals. The only file that
  * touches process.* (argv, env, exit, signals).
  */
-import { parseArgs } from 'node:util';
 import { raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
-import { isClusterWorker, parseWorkers, startCluster } from './cluster.ts';
+import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
+import { isClusterWorker, startCluster, takeClusterCookieKey } from './cluster.ts';
 import { createLogger } from './common/log.ts';
-import {
-  type Config,
-  ConfigError,
-  DEFAULT_CONFIG_INPUT,
-  loadConfigFile,
-  resolveConfig,
-  withListen,
-} from './config/config.ts';
+import { type Config, ConfigError } from './config/config.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
-
-const USAGE = `Usage: porthole [--config FILE] [--host ADDR] [--port N] [--workers N|auto]
-
-  --config FILE   YAML or JSON config (env PORTHOLE_CONFIG); default: built-in demo config
-  --host ADDR     listen address (env PORTHOLE_HOST); default 127.0.0.1
-  --port N        listen port (env PORTHOLE_PORT); default 8080
-  --workers N     processes sharing the port, or auto = one per core (env PORTHOLE_WORKERS);
-                  default 1. Session limits apply per worker.
-  --hash-password read a password on stdin, print its hash for auth.users[].passwordHash
-  --help          show this help
-`;
 
 const FORCE_EXIT_MS = 20_000;
 
 function fail(message: string): never {
   process.stderr.write(`porthole: ${message}\n`);
   process.exit(2);
-}
-
-function parsePort(value: string, source: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    fail(`${source} must be a port number 0–65535, got "${value}"`);
-  return n;
-}
-
-interface Startup {
-  config: Readonly<Config>;
-  workers: number;
 }
 
 async function printPasswordHash(): Promise<void> {
@@ -57,52 +27,11 @@ async function printPasswordHash(): Promise<void> {
   process.stdout.write(`${await hashPassword(password)}\n`);
 }
 
-function loadConfig(): Startup | undefined {
-  let args: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
-  const options = {
-    config: { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' },
-    workers: { type: 'string' },
-    'hash-password': { type: 'boolean' },
-    help: { type: 'boolean' },
-  } as const;
+function readCommandLine(): ReturnType<typeof parseCommandLine> {
   try {
-    args = parseArgs({ options, strict: true }).values;
+    return parseCommandLine(process.argv.slice(2), process.env);
   } catch (err) {
-    fail(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  if (args.help === true) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  if (args['hash-password'] === true) {
-    void printPasswordHash();
-    return undefined;
-  }
-  const workersText = args.workers ?? process.env.PORTHOLE_WORKERS ?? '1';
-  const workers = parseWorkers(workersText);
-  if (workers === undefined) {
-    const source = args.workers === undefined ? 'PORTHOLE_WORKERS' : '--workers';
-    fail(`${source} must be a whole number 1–64 or "auto", got "${workersText}"`);
-  }
-  const portText = args.port ?? process.env.PORTHOLE_PORT;
-  const listen = {
-    host: args.host ?? process.env.PORTHOLE_HOST,
-    port:
-      portText === undefined
-        ? undefined
-        : parsePort(portText, args.port === undefined ? 'PORTHOLE_PORT' : '--port'),
-  };
-  const path = args.config ?? process.env.PORTHOLE_CONFIG;
-  try {
-    // Overrides go in before validation: --host 0.0.0.0 without TLS fails like the file would.
-    const config =
-      path === undefined || path === ''
-        ? resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen))
-        : loadConfigFile(path, listen);
-    return { config, workers };
-  } catch (err) {
+    if (err instanceof UsageError) fail(`${err.message}\n\n${USAGE}`);
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
@@ -121,9 +50,20 @@ function runPrimary(config: Readonly<Config>, workers: number): void {
 }
 
 async function main(): Promise<void> {
-  const startup = loadConfig();
-  if (startup === undefined) return;
-  const { config, workers } = startup;
+  const command = readCommandLine();
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`porthole ${packageVersion()}\n`);
+    return;
+  }
+  if (command.kind === 'hash-password') {
+    await printPasswordHash();
+    return;
+  }
+  const { config, workers } = command;
   if (workers > 1 && !isClusterWorker()) {
     runPrimary(config, workers);
     return;
@@ -133,7 +73,11 @@ async function main(): Promise<void> {
 
 async function serve(config: Readonly<Config>): Promise<void> {
   raiseMallocTrimThreshold(process.env);
-  const porthole = createPorthole({ config });
+  const porthole = createPorthole({
+    config,
+    metricsListener: !isClusterWorker(),
+    cookieKey: takeClusterCookieKey(),
+  });
   let address: Awaited<ReturnType<typeof porthole.listen>>;
   try {
     address = await porthole.listen();

@@ -1,6 +1,6 @@
 /**
  * Where the package's files are, found by walking up to package.json, so paths hold both
- * under tsx (server/*.ts) and when emitted (build/server/*.js) (TOOLCHAIN.md §6).
+ * under tsx (server/*.ts) and when emitted (build/server/*.js).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

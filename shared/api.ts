@@ -12,7 +12,7 @@ export function isHostId(value: string): boolean {
 }
 
 /** How a host is reached, as the picker may show it. */
-export const HOST_PROTOCOLS = ['telnet', 'tcp', 'builtin'] as const;
+export const HOST_PROTOCOLS = ['telnet', 'telnets', 'tcp', 'tls', 'ssh', 'builtin'] as const;
 export type HostProtocol = (typeof HOST_PROTOCOLS)[number];
 
 /** Raw keystrokes (shells, BBSes) or an input line (MUDs, line protocols). */

@@ -20,9 +20,11 @@ export const CloseCode = {
   SESSION_LIMIT: 4002,
   BACKEND_CLOSED: 4003,
   BACKEND_PROTOCOL: 4004,
+  /** To a spectator: the owner revoked the watch link, or it expired. */
+  SHARE_ENDED: 4010,
+  /** To a spectator: it did not keep up with the session's output (the owner never waits). */
+  SPECTATOR_SLOW: 4011,
 } as const;
-
-export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
 export const MAX_CLOSE_REASON_BYTES = 123;
@@ -96,6 +98,17 @@ const CLOSE_INFO: ReadonlyMap<number, CloseInfo> = new Map<number, CloseInfo>([
       retry: false,
     },
   ],
+  [
+    CloseCode.SHARE_ENDED,
+    { sentence: 'The owner stopped sharing this session, or the link expired.', retry: false },
+  ],
+  [
+    CloseCode.SPECTATOR_SLOW,
+    {
+      sentence: 'This view fell too far behind the session and was disconnected.',
+      retry: true,
+    },
+  ],
 ]);
 
 /** The sentence and retry policy for a close code; unknown codes get a generic sentence. */
@@ -107,6 +120,18 @@ export function describeClose(code: number): CloseInfo {
     }
   );
 }
+
+/**
+ * Ends that come from the host's side after it was connected: it closed (4003) or reset
+ * (1014 once connected). A MUD reboot looks like this; the client offers to reconnect, or
+ * does so by itself for hosts with `reconnect: auto` (client/backend-retry.ts).
+ */
+export function isHostEnd(code: number): boolean {
+  return code === CloseCode.BACKEND_CLOSED || code === CloseCode.BAD_GATEWAY;
+}
+
+/** 1014 after the host was connected is a lost connection, not a failure to reach it. */
+export const HOST_LOST_SENTENCE = 'The connection to the host was lost. It may be restarting.';
 
 /** Truncates a close reason to the 123-byte limit without splitting a UTF-8 sequence. */
 export function clampReason(reason: string): string {

@@ -1,5 +1,6 @@
 /**
- * Pure accounting for the backend→browser acknowledgement window (DESIGN.md §3), used by
+ * Pure accounting for the backend→browser acknowledgement window (docs/ARCHITECTURE.md, "How
+ * flow control works"), used by
  * the server (how much is in flight) and the client (when to send an ack).
  */
 

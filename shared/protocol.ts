@@ -6,6 +6,8 @@
  * carry one JSON control message each. Validation is hand-written rather than zod: this
  * module ships in the browser bundle, the schemas are tiny, and decode must never throw.
  */
+import type { HostProtocol } from './api.ts';
+
 export { CloseCode, clampReason, describeClose, MAX_CLOSE_REASON_BYTES } from './close-codes.ts';
 
 /** Our client's subprotocol: binary = bytes, text = control messages. */
@@ -61,14 +63,36 @@ export type ClientMessage =
   | { type: 'ping'; t: number }
   | { type: 'gmcp'; package: string; data?: unknown }
   /** MSDP for the host, e.g. `{ LIST: 'REPORTABLE_VARIABLES' }` or `{ REPORT: ['HEALTH'] }`. */
-  | { type: 'msdp'; data: Record<string, unknown> };
+  | { type: 'msdp'; data: Record<string, unknown> }
+  /** The owner asks for a read-only watch link valid for `ttl` seconds (cut to sharing.maxTtl). */
+  | { type: 'share'; ttl: number }
+  /** The owner revokes the watch link: every spectator is closed (4010). */
+  | { type: 'unshare' };
+
+/** Who is at the other end: the session's owner, or a read-only spectator of it. */
+export type SessionRole = 'owner' | 'spectator';
 
 export interface HelloInfo {
   session: string;
-  host: { id: string; name: string; protocol: 'telnet' | 'tcp' | 'builtin'; input: 'line' | 'raw' };
+  host: {
+    id: string;
+    name: string;
+    protocol: HostProtocol;
+    input: 'line' | 'raw';
+    /** Extra patterns for lines kept out of the input history (client-schema.ts). */
+    noHistory?: string[];
+    /** After the host drops the connection mid-session: offer Reconnect, or do it. */
+    reconnect?: 'ask' | 'auto';
+  };
   features: string[];
   /** Backend→browser flow-control window: the server stops reading once this many bytes are unacknowledged. */
   windowBytes: number;
+  /** Absent = owner. A spectator gets no input and may not send any. */
+  role?: SessionRole;
+  /** The owner's terminal size (spectators draw at it; `size` messages follow changes). */
+  size?: { cols: number; rows: number };
+  /** This session is being recorded (the client says so before the first byte). */
+  recording?: boolean;
 }
 
 export type ServerMessage =
@@ -81,7 +105,15 @@ export type ServerMessage =
   /** The host agreed to MXP (telnet option 91): its output carries MXP tags from now on. */
   | { type: 'mxp'; enabled: boolean }
   | { type: 'pong'; t: number }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'error'; code: string; message: string }
+  /** The owner's watch link (a path under the server, or absolute with publicUrl) and its expiry (ms). */
+  | { type: 'shared'; url: string; expiresAt: number }
+  /** To the owner: how many spectators are watching now. */
+  | { type: 'viewers'; count: number }
+  /** To spectators: the owner's terminal size changed. */
+  | { type: 'size'; cols: number; rows: number }
+  /** Recording stopped (size cap, disk full); the session goes on. */
+  | { type: 'recording'; active: boolean; detail?: string };
 
 /** A peer sent something that is not a valid message. Returned, never thrown. */
 export class ProtocolError extends Error {
@@ -150,6 +182,11 @@ export function decodeClient(text: string): ClientMessage | ProtocolError {
     case 'msdp':
       if (isRecord(v.data)) return { type: 'msdp', data: v.data };
       return new ProtocolError('msdp needs a data object');
+    case 'share':
+      if (isCount(v.ttl)) return { type: 'share', ttl: v.ttl };
+      return new ProtocolError('share needs a non-negative integer ttl in seconds');
+    case 'unshare':
+      return { type: 'unshare' };
     default:
       return new ProtocolError(
         `unknown control message type ${JSON.stringify(v.type)?.slice(0, 40)}`,
@@ -204,6 +241,29 @@ export function decodeServer(text: string): ServerMessage | ProtocolError {
         return { type: 'error', code: v.code, message: v.message };
       }
       return new ProtocolError('malformed error');
+    default:
+      return decodeServerViewers(v);
+  }
+}
+
+/** The sharing and recording messages (kept apart so decodeServer stays short). */
+function decodeServerViewers(v: Record<string, unknown>): ServerMessage | ProtocolError {
+  switch (v.type) {
+    case 'shared':
+      if (typeof v.url === 'string' && isCount(v.expiresAt))
+        return { type: 'shared', url: v.url, expiresAt: v.expiresAt };
+      return new ProtocolError('malformed shared');
+    case 'viewers':
+      if (isCount(v.count)) return { type: 'viewers', count: v.count };
+      return new ProtocolError('malformed viewers');
+    case 'size':
+      if (isCount(v.cols) && isCount(v.rows)) return { type: 'size', cols: v.cols, rows: v.rows };
+      return new ProtocolError('malformed size');
+    case 'recording':
+      if (typeof v.active !== 'boolean') return new ProtocolError('malformed recording');
+      return typeof v.detail === 'string'
+        ? { type: 'recording', active: v.active, detail: v.detail }
+        : { type: 'recording', active: v.active };
     default:
       return new ProtocolError('unknown control message type');
   }

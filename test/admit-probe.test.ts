@@ -1,21 +1,15 @@
 /** GET /api/admit explains a refused handshake (browsers only see 1006) without side effects. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { echoBackend } from './helpers/backends.ts';
-import { openSession, startProxy } from './helpers/proxy.ts';
+import { openSession, withProxy } from './helpers/proxy.ts';
 
 test('admit probe: ok, unknown host, capacity and per-address answers', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [
-      { id: 'echo', name: 'Echo', target: backend.target },
-      { id: 'tiny', name: 'Tiny', target: backend.target, maxSessions: 1 },
+      { id: 'echo', name: 'Echo' },
+      { id: 'tiny', name: 'Tiny', maxSessions: 1 },
     ],
     limits: { maxSessionsPerIp: 2 },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   const ask = async (host: string): Promise<Record<string, unknown>> =>
     (await fetch(`http://127.0.0.1:${proxy.port}/api/admit?host=${host}`)).json() as Promise<
@@ -34,14 +28,9 @@ test('admit probe: ok, unknown host, capacity and per-address answers', async (t
 });
 
 test('admit probe: a server with token auth says a sign-in is needed', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
-    hosts: [{ id: 'echo', name: 'Echo', target: backend.target }],
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo' }],
     auth: { mode: 'token', tokens: [{ name: 'ops', token: 'x'.repeat(24) }] },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   const res = await fetch(`http://127.0.0.1:${proxy.port}/api/admit?host=echo`);
   assert.deepEqual(await res.json(), { verdict: 'auth-required' });

@@ -61,7 +61,13 @@ test('porthole.v1 clients get hello and status control messages; binary clients 
   );
   const hello = v1.control[0];
   assert.equal(hello?.type, 'hello');
-  assert.deepEqual(hello?.host, { id: 'echo', name: 'Echo', protocol: 'tcp', input: 'line' });
+  assert.deepEqual(hello?.host, {
+    id: 'echo',
+    name: 'Echo',
+    protocol: 'tcp',
+    input: 'line',
+    reconnect: 'ask',
+  });
   assert.equal(hello?.windowBytes, 512 * 1024);
   const wsBin = await openSession(proxy, 'echo', { protocol: 'binary' });
   const bin = collect(wsBin);

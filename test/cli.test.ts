@@ -40,13 +40,13 @@ test('a non-loopback --host without TLS is refused with the key named', () => {
 test('a bad config file exits 2 naming the file, the key and the problem', () => {
   const dir = mkdtempSync(join(tmpdir(), 'porthole-cli-'));
   const file = join(dir, 'bad.yaml');
-  writeFileSync(file, 'hosts:\n  - id: x\n    name: X\n    target: ssh://x:22\n');
+  writeFileSync(file, 'hosts:\n  - id: x\n    name: X\n    target: gopher://x:70\n');
   const r = spawnSync(process.execPath, [...MAIN, '--config', file, '--port', '0'], {
     encoding: 'utf8',
   });
   assert.equal(r.status, 2);
   assert.ok(r.stderr.includes(file));
-  assert.match(r.stderr, /hosts\[0\]\.target: must be tcp:\/\/HOST:PORT/);
+  assert.match(r.stderr, /hosts\[0\]\.target: must be telnet:\/\/HOST:PORT, telnets:\/\//);
 });
 
 test('PORTHOLE_PORT must be a port number', () => {

@@ -200,8 +200,8 @@ test('routing: ?host=, /h/ID and embed; invalid ids are not deep links', () => {
   assert.deepEqual(parseRoute('/', '?host=__proto__'), { hostId: undefined, embed: false });
   assert.deepEqual(parseRoute('/', '?host=..%2Fx'), { hostId: undefined, embed: false });
   assert.deepEqual(parseRoute('/h/%E0%A4%A', ''), { hostId: undefined, embed: false });
-  assert.equal(routeUrl('dune', true), '/?host=dune&embed=1');
-  assert.equal(routeUrl(undefined, false), '/');
+  assert.equal(routeUrl('dune', true), './?host=dune&embed=1');
+  assert.equal(routeUrl(undefined, false), './');
 });
 
 test('key bar: arrows honour application cursor mode and modifiers', () => {

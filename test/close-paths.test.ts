@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import {
-  closedPort,
-  echoBackend,
-  finAfterBackend,
-  rstBackend,
-  startBackend,
-} from './helpers/backends.ts';
-import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import { closedPort, finAfterBackend, rstBackend, startBackend } from './helpers/backends.ts';
+import { collect, openSession, waitFor, withProxy } from './helpers/proxy.ts';
 
 test('G5: backend FIN: the browser gets every byte, then 4003', async (t) => {
   const payload = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
-  const backend = await finAfterBackend(payload);
-  const proxy = await startProxy({ hosts: [{ id: 'fin', name: 'Fin', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
+  const proxy = await withProxy(t, {
+    backend: finAfterBackend(payload),
+    hosts: [{ id: 'fin', name: 'Fin' }],
   });
   for (const protocol of ['porthole.v1', 'binary']) {
     const ws = await openSession(proxy, 'fin', { protocol });
@@ -38,10 +30,9 @@ test('G5: backend FIN: the browser gets every byte, then 4003', async (t) => {
 
 test('G1: backend refused: 1014 with a generic reason, detail only in the log', async (t) => {
   const port = await closedPort();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [{ id: 'gone', name: 'Gone', target: `tcp://127.0.0.1:${port}` }],
   });
-  t.after(() => proxy.close());
   const got = collect(await openSession(proxy, 'gone'));
   const started = Date.now();
   const { code, reason } = await got.closed;
@@ -72,11 +63,10 @@ test('G2: backend connect timeout: 1014 after connectTimeout', async (t) => {
     for (const f of fillers) f.destroy();
   });
   await new Promise((r) => setTimeout(r, 200));
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [{ id: 'slow', name: 'Slow', target: `tcp://127.0.0.1:${port}` }],
     limits: { connectTimeout: '700ms' },
   });
-  t.after(() => proxy.close());
   const got = collect(await openSession(proxy, 'slow'));
   const started = Date.now();
   const { code } = await got.closed;
@@ -87,11 +77,9 @@ test('G2: backend connect timeout: 1014 after connectTimeout', async (t) => {
 });
 
 test('G6: backend RST mid-stream: 1014 and resources freed', async (t) => {
-  const backend = await rstBackend(Buffer.alloc(10 * 1024, 1));
-  const proxy = await startProxy({ hosts: [{ id: 'rst', name: 'Rst', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
+  const proxy = await withProxy(t, {
+    backend: rstBackend(Buffer.alloc(10 * 1024, 1)),
+    hosts: [{ id: 'rst', name: 'Rst' }],
   });
   const got = collect(await openSession(proxy, 'rst', { protocol: 'binary' }));
   const { code } = await got.closed;
@@ -101,17 +89,16 @@ test('G6: backend RST mid-stream: 1014 and resources freed', async (t) => {
 
 test('G8: client close(1000): the backend receives FIN and the session is released', async (t) => {
   let backendEnded = false;
-  const backend = await startBackend((s) =>
-    s.on('end', () => {
-      backendEnded = true;
-      s.end();
-    }),
-  );
-  const proxy = await startProxy({ hosts: [{ id: 'b', name: 'B', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
+  const proxy = await withProxy(t, {
+    backend: startBackend((s) =>
+      s.on('end', () => {
+        backendEnded = true;
+        s.end();
+      }),
+    ),
+    hosts: [{ id: 'b', name: 'B' }],
   });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'b');
   await waitFor(() => backend.sockets.length === 1, 'backend connection');
   const got = collect(ws);
@@ -124,19 +111,16 @@ test('G8: client close(1000): the backend receives FIN and the session is releas
 
 test('G7: client vanishes (stops reading, no pongs): terminated by the heartbeat, backend closed', async (t) => {
   let backendClosed = false;
-  const backend = await startBackend((s) =>
-    s.on('close', () => {
-      backendClosed = true;
-    }),
-  );
-  const proxy = await startProxy({
-    hosts: [{ id: 'b', name: 'B', target: backend.target }],
+  const proxy = await withProxy(t, {
+    backend: startBackend((s) =>
+      s.on('close', () => {
+        backendClosed = true;
+      }),
+    ),
+    hosts: [{ id: 'b', name: 'B' }],
     limits: { heartbeatInterval: 300, heartbeatTimeout: 300 },
   });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'b');
   await waitFor(() => backend.sockets.length === 1, 'backend connection');
   // Freeze the client: its socket stops reading, so pings go unanswered (like SIGSTOP).
@@ -148,14 +132,9 @@ test('G7: client vanishes (stops reading, no pongs): terminated by the heartbeat
 });
 
 test('G7: a live client answers pings and is kept', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
-    hosts: [{ id: 'b', name: 'B', target: backend.target }],
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'b', name: 'B' }],
     limits: { heartbeatInterval: 200, heartbeatTimeout: 200 },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   const ws = await openSession(proxy, 'b');
   let pings = 0;
@@ -167,16 +146,11 @@ test('G7: a live client answers pings and is kept', async (t) => {
 });
 
 test('G4: idle timeout and lifetime close with 4001 and 4002 when configured', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [
-      { id: 'idle', name: 'Idle', target: backend.target, idleTimeout: 1000 },
-      { id: 'life', name: 'Life', target: backend.target, maxSessionDuration: 1500 },
+      { id: 'idle', name: 'Idle', idleTimeout: 1000 },
+      { id: 'life', name: 'Life', maxSessionDuration: 1500 },
     ],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   const idle = collect(await openSession(proxy, 'idle'));
   const life = await openSession(proxy, 'life');

@@ -7,9 +7,9 @@ import {
   ConfigError,
   DEFAULT_CONFIG_INPUT,
   loadConfigFile,
-  parseTarget,
   resolveConfig,
 } from '../server/config/config.ts';
+import { parseTarget } from '../server/config/target-url.ts';
 
 const host = { id: 'mud', name: 'A MUD', target: 'telnet://mud.example.org:4000' };
 
@@ -34,8 +34,8 @@ test('the embedded default listens on loopback:8080 with the demo host', () => {
 
 test('errors name the key path and what is wrong', () => {
   assert.match(
-    errorOf({ hosts: [{ ...host, target: 'ssh://x:22' }] }),
-    /hosts\[0\]\.target: must be tcp:\/\/HOST:PORT/,
+    errorOf({ hosts: [{ ...host, target: 'gopher://x:70' }] }),
+    /hosts\[0\]\.target: must be telnet:\/\/HOST:PORT, telnets:\/\//,
   );
   assert.match(errorOf({ hosts: [{ ...host, target: 'tcp://x:70000' }] }), /hosts\[0\]\.target/);
   assert.match(errorOf({ hosts: [host, { ...host }] }), /hosts\[1\]\.id: duplicate id "mud"/);

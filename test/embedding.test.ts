@@ -56,3 +56,45 @@ test('embedding: attach to your own http.Server, authenticate with a hook, obser
   assert.equal(closed[0]?.stats.bytesUp, 2);
   assert.equal(closed[0]?.stats.bytesDown, 2);
 });
+
+test('embedding: handleUpgrade takes only its own paths; the app keeps its WebSocket paths', async (t) => {
+  const backend = await echoBackend();
+  const porthole = createPorthole({
+    config: resolveConfig({ hosts: [{ id: 'echo', name: 'Echo', target: backend.target }] }),
+    logger: quiet,
+  });
+  const server = createServer((_req, res) => res.end('my app'));
+  // The app's own WebSocket server for its own path, beside Porthole (the README's wiring).
+  const { WebSocketServer } = await import('ws');
+  const appWss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (porthole.handleUpgrade(req, socket, head)) return;
+    if (req.url === '/app/live')
+      appWss.handleUpgrade(req, socket, head, (ws) => ws.send('app says hi'));
+    else socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(async () => {
+    await porthole.close(100);
+    appWss.close();
+    server.close();
+    await backend.close();
+  });
+  const address = server.address();
+  assert.ok(address !== null && typeof address !== 'string');
+  const base = `ws://127.0.0.1:${address.port}`;
+  const origin = `http://127.0.0.1:${address.port}`;
+  const app = new WebSocket(`${base}/app/live`, { origin });
+  const greeting = await new Promise<string>((resolve, reject) => {
+    app.once('message', (d: Buffer) => resolve(d.toString()));
+    app.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  assert.equal(greeting, 'app says hi', 'no 404 from Porthole for the app path');
+  app.close();
+  const ws = new WebSocket(`${base}/ws?host=echo`, 'porthole.v1', { origin });
+  const got = collect(ws);
+  await new Promise((r) => ws.once('open', r));
+  ws.send(Buffer.from('yo'));
+  await waitFor(() => got.bytes().toString() === 'yo', 'echo through Porthole');
+  ws.close();
+});

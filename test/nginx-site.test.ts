@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { echoBackend } from './helpers/backends.ts';
-import { collect, startProxy, waitFor } from './helpers/proxy.ts';
+import { collect, waitFor, withProxy } from './helpers/proxy.ts';
 import { makeCert } from './helpers/tls-cert.ts';
 
 const NGINX = '/usr/sbin/nginx';
@@ -92,16 +91,11 @@ function redirectOf(port: number): Promise<{ status: number; location: string | 
 
 test('deploy/nginx/site.conf passes nginx -t and serves Porthole over TLS', async (t) => {
   assert.ok(existsSync(NGINX), 'nginx is missing: npm test installs it (scripts/test-deps.sh)');
-  const backend = await echoBackend();
   // The Porthole side, as the header of site.conf pairs it.
-  const proxy = await startProxy({
-    hosts: [{ id: 'echo', name: 'Echo', target: backend.target }],
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo' }],
     publicUrl: `https://${SITE}`,
     trustedProxies: ['127.0.0.1'],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   const site = await writeSite(proxy.port);
 

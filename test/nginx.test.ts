@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { echoBackend } from './helpers/backends.ts';
-import { collect, startProxy, waitFor } from './helpers/proxy.ts';
+import { collect, waitFor, withProxy } from './helpers/proxy.ts';
 
 const NGINX = '/usr/sbin/nginx';
 
@@ -27,15 +26,10 @@ async function freePort(): Promise<number> {
 
 test('G14: the nginx snippet proxies WebSockets, forwards the client address, and idle sessions survive its read timeout', async (t) => {
   assert.ok(existsSync(NGINX), 'nginx is missing: run .ci/run (it installs the Debian package)');
-  const backend = await echoBackend();
-  const proxy = await startProxy({
-    hosts: [{ id: 'echo', name: 'Echo', target: backend.target }],
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo' }],
     trustedProxies: ['127.0.0.1'],
     limits: { heartbeatInterval: 500, heartbeatTimeout: 2000 },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'porthole-nginx-'));

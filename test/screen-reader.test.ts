@@ -1,8 +1,8 @@
 /** `&sr=1` on the WebSocket URL reaches the telnet engine: MTTS announces a screen reader. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { startBackend } from './helpers/backends.ts';
-import { openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import { openSession, waitFor, withProxy } from './helpers/proxy.ts';
 
 const IAC = 255;
 const SB = 250;
@@ -11,9 +11,9 @@ const DO = 253;
 const TTYPE = 24;
 const SEND = 1;
 
-async function mttsBits(screenReader: boolean): Promise<number> {
+async function mttsBits(t: TestContext, screenReader: boolean): Promise<number> {
   const answers: string[] = [];
-  const backend = await startBackend((s) => {
+  const backend = startBackend((s) => {
     s.write(Buffer.from([IAC, DO, TTYPE]));
     let buffered = Buffer.alloc(0);
     s.on('data', (chunk: Buffer) => {
@@ -30,25 +30,18 @@ async function mttsBits(screenReader: boolean): Promise<number> {
     });
     s.write(Buffer.from([IAC, SB, TTYPE, SEND, IAC, SE]));
   });
-  const proxy = await startProxy({
-    hosts: [{ id: 'mud', name: 'MUD', target: `telnet://127.0.0.1:${backend.port}` }],
-  });
-  try {
-    const ws = await openSession(proxy, 'mud', screenReader ? { query: 'sr=1' } : {});
-    await waitFor(() => answers.length >= 3, 'three TTYPE answers');
-    ws.close();
-    const mtts = answers.find((a) => a.startsWith('MTTS '));
-    assert.ok(mtts !== undefined, `answers: ${answers.join(', ')}`);
-    return Number(mtts.slice(5));
-  } finally {
-    await proxy.close();
-    await backend.close();
-  }
+  const proxy = await withProxy(t, { backend, hosts: [{ id: 'mud', scheme: 'telnet' }] });
+  const ws = await openSession(proxy, 'mud', screenReader ? { query: 'sr=1' } : {});
+  await waitFor(() => answers.length >= 3, 'three TTYPE answers');
+  ws.close();
+  const mtts = answers.find((a) => a.startsWith('MTTS '));
+  assert.ok(mtts !== undefined, `answers: ${answers.join(', ')}`);
+  return Number(mtts.slice(5));
 }
 
-test('the MTTS screen-reader bit (64) follows the client setting', async () => {
-  const without = await mttsBits(false);
-  const withReader = await mttsBits(true);
+test('the MTTS screen-reader bit (64) follows the client setting', async (t) => {
+  const without = await mttsBits(t, false);
+  const withReader = await mttsBits(t, true);
   assert.equal(without & 64, 0);
   assert.equal(withReader & 64, 64);
   assert.equal(withReader & ~64, without, 'nothing else changes');

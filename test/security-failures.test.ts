@@ -1,8 +1,8 @@
 /**
  * SECURITY.md section G: failure modes. G1, G2 and G4–G8 are in close-paths.test.ts; here
  * are DNS failure (G3), heartbeats through an idle-cutting relay (G4), client FIN without a
- * close frame (G9), SIGTERM drain of the real process (G10), a frozen backend (G11),
- * certificate rotation (G12) and exception isolation (G13).
+ * close frame (G9), SIGTERM drain of the real process and an upgrade admitted after the drain
+ * began (G10), a frozen backend (G11), certificate rotation (G12) and exception isolation (G13).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -20,7 +20,14 @@ import { PACKAGE_ROOT } from '../server/paths.ts';
 import { createCodecFor } from '../server/session/codec-factory.ts';
 import type { Lookup } from '../server/targets/dial.ts';
 import { echoBackend, startBackend } from './helpers/backends.ts';
-import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import {
+  collect,
+  openSession,
+  upgradeStatus,
+  waitFor,
+  withBackend,
+  withProxy,
+} from './helpers/proxy.ts';
 import { rawSession } from './helpers/raw-ws.ts';
 import { echoOnce, openCanary, released, sleep } from './helpers/security.ts';
 import { makeCert } from './helpers/tls-cert.ts';
@@ -28,7 +35,6 @@ import { makeCert } from './helpers/tls-cert.ts';
 const run = promisify(execFile);
 
 test('G3: DNS that never answers or fails ends the session with 1014 within dnsTimeout', async (t) => {
-  const echo = await echoBackend();
   const asked: string[] = [];
   const lookup: Lookup = (host) => {
     asked.push(host);
@@ -36,21 +42,18 @@ test('G3: DNS that never answers or fails ends the session with 1014 within dnsT
     const err = Object.assign(new Error(`queryA ESERVFAIL ${host}`), { code: 'ESERVFAIL' });
     return Promise.reject(err);
   };
-  const proxy = await startProxy(
+  const proxy = await withProxy(
+    t,
     {
       hosts: [
         { id: 'slow', name: 'Slow DNS', target: 'tcp://slow.backend.test:4000' },
         { id: 'fail', name: 'Failing DNS', target: 'tcp://fail.backend.test:4000' },
-        { id: 'echo', name: 'Echo', target: echo.target },
+        { id: 'echo', name: 'Echo' },
       ],
       limits: { dnsTimeout: '600ms' },
     },
     { lookup },
   );
-  t.after(async () => {
-    await proxy.close();
-    await echo.close();
-  });
   const canary = await openCanary(proxy, 'echo');
   const results = await Promise.all(
     ['slow', 'fail', 'slow', 'fail'].map(async (id) => {
@@ -131,24 +134,22 @@ async function idleCuttingRelay(targetPort: number, idleMs: number) {
 test('G4: a silent backend behind an idle-cutting intermediary: pings keep the session until the idle timeout', async (t) => {
   const silent = await startBackend();
   const hosts = [
-    { id: 'silent', name: 'Silent', target: silent.target },
-    { id: 'idle', name: 'Silent with idle timeout', target: silent.target, idleTimeout: '3s' },
+    { id: 'silent', name: 'Silent' },
+    { id: 'idle', name: 'Silent with idle timeout', idleTimeout: '3s' },
   ];
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
+    backend: silent,
     hosts,
     limits: { heartbeatInterval: 250, heartbeatTimeout: 2000 },
   });
   // The same, without heartbeats: shows the relay really cuts silent connections.
-  const bare = await startProxy({ hosts, limits: { heartbeatInterval: 0 } });
+  const bare = await withProxy(t, { backend: silent, hosts, limits: { heartbeatInterval: 0 } });
   // Heartbeats are checked on the registry's 1 s tick, so a 250 ms interval pings about once a second.
   const relay = await idleCuttingRelay(proxy.port, 2000);
   const bareRelay = await idleCuttingRelay(bare.port, 2000);
   t.after(async () => {
     await relay.close();
     await bareRelay.close();
-    await proxy.close();
-    await bare.close();
-    await silent.close();
   });
   const via = (port: number, host: string): WebSocket =>
     new WebSocket(`ws://127.0.0.1:${port}/ws?host=${host}`, 'porthole.v1', {
@@ -188,17 +189,16 @@ async function closeWait(port: number): Promise<number> {
 
 test('G9: a client FIN without a close frame closes the backend; nothing is left half-open', async (t) => {
   const events: string[][] = [];
-  const backend = await startBackend((s) => {
-    const log: string[] = [];
-    events.push(log);
-    s.on('end', () => log.push('end'));
-    s.on('close', () => log.push('close'));
+  const proxy = await withProxy(t, {
+    backend: startBackend((s) => {
+      const log: string[] = [];
+      events.push(log);
+      s.on('end', () => log.push('end'));
+      s.on('close', () => log.push('close'));
+    }),
+    hosts: [{ id: 'b', name: 'B' }],
   });
-  const proxy = await startProxy({ hosts: [{ id: 'b', name: 'B', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'b', { protocol: 'binary' });
   await waitFor(() => backend.sockets.length === 1, 'backend connection');
   const client = (ws as unknown as { _socket: Socket })._socket;
@@ -222,7 +222,7 @@ test('G9: a client FIN without a close frame closes the backend; nothing is left
 });
 
 test('G10: SIGTERM: every session gets 1001, new upgrades are refused, the process exits promptly', async (t) => {
-  const echo = await echoBackend();
+  const echo = await withBackend(t, echoBackend());
   const dir = mkdtempSync(join(tmpdir(), 'porthole-g10-'));
   const configPath = join(dir, 'porthole.yaml');
   writeFileSync(
@@ -245,7 +245,6 @@ test('G10: SIGTERM: every session gets 1001, new upgrades are refused, the proce
   );
   t.after(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    await echo.close();
     rmSync(dir, { recursive: true, force: true });
   });
   let stdout = '';
@@ -318,11 +317,10 @@ test('G11: a frozen backend (SIGSTOP) is kept like a silent one, until the idle 
       child.stdout.once('data', (d: Buffer) => resolve(d.toString())),
     ),
   );
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [{ id: 'frozen', name: 'Frozen', target: `tcp://127.0.0.1:${port}`, idleTimeout: '2s' }],
     limits: { heartbeatInterval: 250, heartbeatTimeout: 2000 },
   });
-  t.after(() => proxy.close());
   const ws = await openSession(proxy, 'frozen', { protocol: 'binary' });
   await echoOnce(ws);
   child.kill('SIGSTOP');
@@ -349,20 +347,12 @@ function servedFingerprint(port: number): Promise<string> {
 
 test('G12: certificate rotation: new handshakes get the new certificate, sessions keep running, a bad one is refused', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'porthole-g12-'));
-  const echo = await echoBackend();
   const first = makeCert(dir, 'first');
   const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
   writeFileSync(live.cert, readFileSync(first.cert));
   writeFileSync(live.key, readFileSync(first.key));
-  const proxy = await startProxy({
-    tls: live,
-    hosts: [{ id: 'echo', name: 'Echo', target: echo.target }],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await echo.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proxy = await withProxy(t, { tls: live });
   assert.ok(proxy.url.startsWith('wss://'));
   assert.equal(await servedFingerprint(proxy.port), first.fingerprint);
   const hsts = await new Promise<string | undefined>((resolve, reject) => {
@@ -411,8 +401,10 @@ test('G12: certificate rotation: new handshakes get the new certificate, session
 });
 
 test('G13: a codec that throws ends only its own session with 1011; the canary is unaffected', async (t) => {
-  const talker = await startBackend((s) => s.write('hello from the host\r\n'));
-  const echo = await echoBackend();
+  const talker = await withBackend(
+    t,
+    startBackend((s) => s.write('hello from the host\r\n')),
+  );
   const throwing = (where: 'fromBackend' | 'fromClient' | 'start'): Codec => ({
     start: () => {
       if (where === 'start') throw new Error('boom in start');
@@ -429,14 +421,15 @@ test('G13: a codec that throws ends only its own session with 1011; the canary i
     resize: () => [],
     gmcp: () => [],
   });
-  const proxy = await startProxy(
+  const proxy = await withProxy(
+    t,
     {
       hosts: [
         { id: 'backend', name: 'Throws on backend data', target: talker.target },
-        { id: 'client', name: 'Throws on client data', target: echo.target },
-        { id: 'start', name: 'Throws at start', target: echo.target },
-        { id: 'factory', name: 'Factory throws', target: echo.target },
-        { id: 'echo', name: 'Echo', target: echo.target },
+        { id: 'client', name: 'Throws on client data' },
+        { id: 'start', name: 'Throws at start' },
+        { id: 'factory', name: 'Factory throws' },
+        { id: 'echo', name: 'Echo' },
       ],
     },
     {
@@ -456,11 +449,6 @@ test('G13: a codec that throws ends only its own session with 1011; the canary i
       },
     },
   );
-  t.after(async () => {
-    await proxy.close();
-    await talker.close();
-    await echo.close();
-  });
   const canary = await openCanary(proxy, 'echo', { protocol: 'porthole.v1' });
   for (const id of ['backend', 'client', 'start', 'factory']) {
     const ws = await openSession(proxy, id);
@@ -479,4 +467,28 @@ test('G13: a codec that throws ends only its own session with 1011; the canary i
   assert.ok(threw.every((l) => l.level === 'error'));
   canary.close();
   await released(proxy);
+});
+
+test('G10: an upgrade whose authentication finishes after the drain began is refused', async (t) => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const proxy = await withProxy(
+    t,
+    {},
+    {
+      authenticate: async () => {
+        await gate;
+        return { user: 'slow', groups: [] };
+      },
+    },
+  );
+  const pending = upgradeStatus(proxy, '/ws?host=echo');
+  await new Promise((r) => setTimeout(r, 100));
+  const closing = proxy.close();
+  release();
+  assert.equal(await pending, 503);
+  await closing;
+  assert.equal(proxy.backend.sockets.length, 0, 'nothing was dialled');
 });

@@ -10,14 +10,16 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { ConfigInput } from '../server/config/config.ts';
 import { hashPassword } from '../server/gateway/auth.ts';
-import { echoBackend, type FakeBackend, startBackend } from './helpers/backends.ts';
+import { type FakeBackend, startBackend } from './helpers/backends.ts';
 import {
   collect,
   openSession,
-  startProxy,
   type TestProxy,
   upgradeResponse,
+  upgradeStatus,
   waitFor,
+  withBackend,
+  withProxy,
 } from './helpers/proxy.ts';
 import { rawHttp, rawUpgrade, type UpgradeRequest } from './helpers/raw-ws.ts';
 import { canaryRoundTrip, httpRequest, refusals, released, sleep } from './helpers/security.ts';
@@ -34,22 +36,13 @@ interface Setup {
 
 /** A proxy with a recorder host `rec` and an echo host `echo`; publicUrl is app.example.com. */
 async function setup(t: TestContext, extra: Partial<ConfigInput> = {}): Promise<Setup> {
-  const recorder = await startBackend();
-  const echo = await echoBackend();
-  const proxy = await startProxy({
+  const recorder = await withBackend(t, startBackend());
+  const proxy = await withProxy(t, {
     publicUrl: PUBLIC_URL,
-    hosts: [
-      { id: 'rec', name: 'Recorder', target: recorder.target },
-      { id: 'echo', name: 'Echo', target: echo.target },
-    ],
+    hosts: [{ id: 'rec', name: 'Recorder', target: recorder.target }, { id: 'echo' }],
     ...extra,
   });
-  t.after(async () => {
-    await proxy.close();
-    await recorder.close();
-    await echo.close();
-  });
-  return { proxy, recorder, echo };
+  return { proxy, recorder, echo: proxy.backend };
 }
 
 const tokenAuth = { auth: { mode: 'token' as const, tokens: [{ name: 'alice', token: TOKEN }] } };
@@ -478,4 +471,53 @@ test('A13: a session id cannot be used to attach to another session (there is no
   first.close();
   second.close();
   await released(proxy);
+});
+
+test('an upgrade path URL() cannot parse (//, /\\, //[) is a 400, not a crashed process', async (t) => {
+  const proxy = await withProxy(t, { hosts: [{ id: 'echo', name: 'Echo' }] });
+  for (const path of ['//', '/\\', '//[']) {
+    const res = await rawUpgrade(proxy.port, { path });
+    assert.equal(res.status, 400, path);
+  }
+  const ws = await openSession(proxy, 'echo');
+  const got = collect(ws);
+  ws.send(Buffer.from('alive'));
+  await waitFor(() => got.bytes().toString() === 'alive', 'the server still works');
+});
+
+/** A second token (the file's TOKEN is for alice). */
+const SECOND_TOKEN = 'a-valid-token-of-enough-length';
+
+test('A9: a valid credential does not wipe the failures of guesses from the same address', async (t) => {
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo' }],
+    auth: { mode: 'token', tokens: [{ name: 'me', token: SECOND_TOKEN }] },
+  });
+  const api = (token: string): Promise<Response> =>
+    fetch(`http://127.0.0.1:${proxy.port}/api/info`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    statuses.push((await api(`wrong-guess-number-${i}-xxxxxxxx`)).status);
+    statuses.push((await api(SECOND_TOKEN)).status);
+  }
+  statuses.push((await api('wrong-guess-number-5-xxxxxxxx')).status);
+  statuses.push((await api(SECOND_TOKEN)).status);
+  assert.deepEqual(statuses, [401, 200, 401, 200, 401, 200, 401, 200, 401, 429]);
+});
+
+test('a malformed cookie is a 401 like any bad credential, not a server error', async (t) => {
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo', target: 'tcp://127.0.0.1:1' }],
+    auth: { mode: 'token', tokens: [{ name: 'me', token: SECOND_TOKEN }] },
+  });
+  const res = await fetch(`http://127.0.0.1:${proxy.port}/api/info`, {
+    headers: { cookie: 'porthole_token=%E0' },
+  });
+  assert.equal(res.status, 401);
+  const up = await upgradeStatus(proxy, '/ws?host=echo', {
+    headers: { cookie: 'porthole_token=%E0' },
+  });
+  assert.equal(up, 401);
 });

@@ -8,8 +8,7 @@ import type { TestContext } from 'node:test';
 import { test } from 'node:test';
 import type { ConfigInput } from '../server/config/config.ts';
 import { hashPassword } from '../server/gateway/auth.ts';
-import { echoBackend, type FakeBackend } from './helpers/backends.ts';
-import { collect, openSession, startProxy, type TestProxy, waitFor } from './helpers/proxy.ts';
+import { collect, openSession, type TestProxy, waitFor, withProxy } from './helpers/proxy.ts';
 import { encodeFrame, Op, rawHttp, rawSession, rawUpgrade } from './helpers/raw-ws.ts';
 import { echoOnce, httpRequest, released } from './helpers/security.ts';
 
@@ -17,16 +16,11 @@ const TOKEN = 'f2-secret-token-do-not-log-0123456789';
 const INJECT = '\r\n{"level":"admin","msg":"forged"}\x1b[2J';
 
 async function setup(t: TestContext, extra: Partial<ConfigInput> = {}) {
-  const echo: FakeBackend = await echoBackend();
-  const proxy: TestProxy = await startProxy({
-    hosts: [{ id: 'echo', name: 'Echo', target: echo.target, input: 'raw' }],
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo', input: 'raw' }],
     ...extra,
   });
-  t.after(async () => {
-    await proxy.close();
-    await echo.close();
-  });
-  return { proxy, echo };
+  return { proxy, echo: proxy.backend };
 }
 
 /** C0 and C1 controls, DEL, line separators and bidi overrides, unescaped. */
@@ -221,7 +215,7 @@ test("E9: pages carry a strict CSP (no inline or eval script), nosniff, no-refer
   assert.deepEqual(policy.get('script-src'), ["'self'"]);
   assert.deepEqual(policy.get('object-src'), ["'none'"]);
   assert.deepEqual(policy.get('frame-ancestors'), ["'none'"]);
-  assert.deepEqual(policy.get('base-uri'), ["'none'"]);
+  assert.deepEqual(policy.get('base-uri'), ["'self'"], 'only our own <base href> (the basePath)');
   assert.deepEqual(policy.get('connect-src'), ["'self'"]);
   for (const [name, values] of policy) {
     if (name.startsWith('script') || name === 'default-src') {
@@ -274,11 +268,10 @@ test('E9: HSTS with an https publicUrl; frame-ancestors from config; the login p
 });
 
 test('E7/F2: HTTP errors answer generically: no stack trace, path or library name in any response', async (t) => {
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1' }],
     auth: { mode: 'password', users: [{ name: 'u', passwordHash: await hashPassword('p') }] },
   });
-  t.after(() => proxy.close());
   const base = `http://127.0.0.1:${proxy.port}`;
   const responses = [
     await fetch(`${base}/login`, {

@@ -3,21 +3,16 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
 import { type FakeBackend, startBackend } from './helpers/backends.ts';
-import { startProxy, type TestProxy, upgradeResponse } from './helpers/proxy.ts';
+import { type TestProxy, upgradeResponse, withProxy } from './helpers/proxy.ts';
 import { waitFor } from './helpers/targets.ts';
 
 async function setup(
   t: test.TestContext,
   customTargets?: Record<string, unknown>,
 ): Promise<{ proxy: TestProxy; backend: FakeBackend }> {
-  const backend = await startBackend();
   const extra = customTargets === undefined ? {} : { customTargets };
-  const proxy = await startProxy({
-    hosts: [{ id: 'lab', name: 'Lab', target: backend.target }],
-    ...extra,
-  });
-  t.after(() => Promise.all([proxy.close(), backend.close()]));
-  return { proxy, backend };
+  const proxy = await withProxy(t, { backend: startBackend(), hosts: [{ id: 'lab' }], ...extra });
+  return { proxy, backend: proxy.backend };
 }
 
 test('B1: with customTargets off, any target/port/hostname parameter is a 400 and nothing is dialled', async (t) => {

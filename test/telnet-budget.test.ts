@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import type { CodecEvent } from '../server/codec/codec.ts';
 import { Cmd, Opt } from '../server/telnet/codes.ts';
-import { TelnetEngine } from '../server/telnet/index.ts';
+import { TelnetEngine } from '../server/telnet/engine.ts';
 import { DEFAULT_OPTIONS, mergeAdjacent, showEvent } from './helpers/telnet-transcript.ts';
 
 const { IAC, SB, SE, WILL, WONT, GA } = Cmd;

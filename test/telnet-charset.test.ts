@@ -1,8 +1,8 @@
-/** Per-host character sets through the telnet engine (DESIGN.md §4). */
+/** Per-host character sets through the telnet engine. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import iconv from 'iconv-lite';
-import { TelnetEngine } from '../server/telnet/index.ts';
+import { TelnetEngine } from '../server/telnet/engine.ts';
 import { bytesOf, DEFAULT_OPTIONS, feedAll, splitAt } from './helpers/telnet-transcript.ts';
 
 test('CP437: every byte above 0x7F maps to the IBM PC glyph, box drawing and blocks included', () => {

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import type { CodecOptions, Newline } from '../server/codec/codec.ts';
 import { Cmd, Opt } from '../server/telnet/codes.ts';
-import { createTelnetCodec, TelnetEngine } from '../server/telnet/index.ts';
+import { TelnetEngine } from '../server/telnet/engine.ts';
+import { createTelnetCodec } from '../server/telnet/index.ts';
 import { MccpWriter } from './helpers/telnet-mccp.ts';
 import {
   bytesOf,
@@ -320,4 +321,13 @@ test('a flood of protocol errors yields at most 20 warnings, the last saying so'
   );
   assert.equal(warnings.length, 20);
   assert.match(showEvent(warnings[19] ?? { kind: 'prompt' }), /further telnet warnings suppressed/);
+});
+
+test('a size not known yet (0 × 0) holds NAWS until the first resize: one NAWS, not two', () => {
+  const codec = engine({ cols: 0, rows: 0 });
+  assert.deepEqual(codec.fromBackend(Uint8Array.of(IAC, DO, 31)).map(showEvent), [
+    'send IAC WILL NAWS',
+  ]);
+  assert.deepEqual(codec.resize(132, 43).map(showEvent), ['send IAC SB NAWS 0 132 0 43 IAC SE']);
+  assert.deepEqual(codec.resize(132, 43), []);
 });

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
 import { startBackend } from './helpers/backends.ts';
-import { type Collected, collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import { type Collected, collect, openSession, waitFor, withProxy } from './helpers/proxy.ts';
 import { MccpWriter } from './helpers/telnet-mccp.ts';
 import {
   startBusyboxTelnetd,
@@ -44,12 +44,9 @@ async function shellThroughPorthole(
   t: test.TestContext,
   server: TelnetServer,
 ): Promise<{ ws: WebSocket; got: Collected }> {
-  const proxy = await startProxy({
-    hosts: [{ id: 'shell', name: 'Shell', target: server.target }],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await server.close();
+  const proxy = await withProxy(t, {
+    backend: server,
+    hosts: [{ id: 'shell', name: 'Shell', scheme: 'telnet' }],
   });
   const ws = await openSession(proxy, 'shell');
   const got = collect(ws);
@@ -90,18 +87,15 @@ function receivedBy(backend: { received: Buffer[][] }): Buffer {
 
 test('a scripted MUD: MCCP2 from the next byte, GMCP both ways, EOR prompts, MSSP, end of compression', async (t) => {
   let socket: Socket | undefined;
-  const backend = await startBackend((s) => {
-    socket = s;
-    // tintin.mudhalla.net/protocols: the server offers, the client answers with DO.
-    s.write(parseWire('{IAC WILL MCCP2 IAC WILL GMCP IAC WILL OPT_EOR IAC WILL MSSP}'));
+  const proxy = await withProxy(t, {
+    backend: startBackend((s) => {
+      socket = s;
+      // tintin.mudhalla.net/protocols: the server offers, the client answers with DO.
+      s.write(parseWire('{IAC WILL MCCP2 IAC WILL GMCP IAC WILL OPT_EOR IAC WILL MSSP}'));
+    }),
+    hosts: [{ id: 'mud', name: 'Test MUD', scheme: 'telnet' }],
   });
-  const proxy = await startProxy({
-    hosts: [{ id: 'mud', name: 'Test MUD', target: `telnet://127.0.0.1:${backend.port}` }],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'mud');
   const got = collect(ws);
   const hello = parseWire(

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
 import type { Newline } from '../server/codec/codec.ts';
-import { type Collected, collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import {
+  type Collected,
+  collect,
+  openSession,
+  waitFor,
+  withBackend,
+  withProxy,
+} from './helpers/proxy.ts';
 import {
   startBusyboxTelnetd,
   startInetutilsTelnetd,
@@ -21,19 +28,9 @@ async function shell(
   server: TelnetServer,
   newline?: Newline,
 ): Promise<{ ws: WebSocket; got: Collected; text: () => string }> {
-  const proxy = await startProxy({
-    hosts: [
-      {
-        id: 'shell',
-        name: 'Shell',
-        target: server.target,
-        ...(newline === undefined ? {} : { newline }),
-      },
-    ],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await server.close();
+  const proxy = await withProxy(t, {
+    backend: server,
+    hosts: [{ id: 'shell', scheme: 'telnet', ...(newline === undefined ? {} : { newline }) }],
   });
   const ws = await openSession(proxy, 'shell');
   const got = collect(ws);
@@ -98,25 +95,20 @@ test('a per-host newline wins over the negotiated default, even in binary mode',
 
 test('Enter on the wire: CR in binary mode, CR LF otherwise, and an explicit newline always', async (t) => {
   const { startBackend } = await import('./helpers/backends.ts');
-  // IAC DO BINARY: the server asks us to transmit in binary (RFC 856).
-  const binary = await startBackend((s) => s.write(Buffer.from([255, 253, 0])));
-  const plain = await startBackend((s) => s.write('hello\r\n'));
-  const proxy = await startProxy({
+  const plain = await withBackend(
+    t,
+    startBackend((s) => s.write('hello\r\n')),
+  );
+  const proxy = await withProxy(t, {
+    // IAC DO BINARY: the server asks us to transmit in binary (RFC 856).
+    backend: startBackend((s) => s.write(Buffer.from([255, 253, 0]))),
     hosts: [
-      { id: 'bin', name: 'Binary', target: `telnet://127.0.0.1:${binary.port}` },
-      {
-        id: 'bin-crlf',
-        name: 'Binary',
-        target: `telnet://127.0.0.1:${binary.port}`,
-        newline: 'crlf',
-      },
+      { id: 'bin', name: 'Binary', scheme: 'telnet' },
+      { id: 'bin-crlf', name: 'Binary', scheme: 'telnet', newline: 'crlf' },
       { id: 'plain', name: 'Plain', target: `telnet://127.0.0.1:${plain.port}` },
     ],
   });
-  t.after(async () => {
-    await proxy.close();
-    await Promise.all([binary.close(), plain.close()]);
-  });
+  const binary = proxy.backend;
   const sent = async (id: string, backend: typeof binary, index: number): Promise<string> => {
     const ws = await openSession(proxy, id);
     const got = collect(ws);

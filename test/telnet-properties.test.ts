@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { Cmd, Opt, type Verb } from '../server/telnet/codes.ts';
-import { TelnetEngine } from '../server/telnet/index.ts';
+import { TelnetEngine } from '../server/telnet/engine.ts';
 import { OptionTable } from '../server/telnet/options.ts';
 import { escapeIac } from '../server/telnet/outbound.ts';
 import { type ParserSink, TelnetParser } from '../server/telnet/parser.ts';

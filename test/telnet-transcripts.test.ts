@@ -1,4 +1,4 @@
-/** Golden transcripts: wire bytes in, events out (test/fixtures/telnet, STYLE.md §12). */
+/** Golden transcripts: wire bytes in, events out (test/fixtures/telnet). */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -19,4 +19,6 @@ export interface MudHost {
   /** Puts text in the command line (an MXP `<send prompt>` link). */
   prompt(text: string): void;
   focusInput(): void;
+  /** Opens an http(s) address after the usual confirmation (an MXP `<a>` link). */
+  openUrl(event: MouseEvent, url: string): void;
 }

@@ -10,8 +10,12 @@ import type { MudHost } from './host.ts';
 import { bindingName, KEYPAD_DIRECTIONS } from './keypad.ts';
 import { LineFilter } from './line-filter.ts';
 import { MudData } from './mud-data.ts';
-import { loadProfile, type Profile } from './profile.ts';
+import { MxpParser } from './mxp.ts';
+import { loadProfile, type Profile, saveProfile } from './profile.ts';
+import { AutoLog, LogLimits } from './session-log.ts';
+import { SplitView } from './split-view.ts';
 import './mud.css';
+import { ToolsDialog } from './tools-dialog.ts';
 import { TriggerEngine, type TriggerResult } from './triggers.ts';
 
 /** A held partial line (a prompt without GA/EOR) is drawn after this long. */
@@ -25,7 +29,14 @@ export class MudClient {
   #decoder = new TextDecoder('utf-8');
   #alerts = new Alerts();
   #data: MudData;
+  #mxp: MxpParser | undefined;
+  #mxpOn = false;
+  #split: SplitView | undefined;
+  #autoLog: AutoLog;
+  #logTimer: ReturnType<typeof setInterval>;
+  #tools: ToolsDialog;
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushLog = (): void => void this.#autoLog.flush();
   #onKey = (e: KeyboardEvent): void => {
     if (this.key(e)) {
       e.preventDefault();
@@ -40,7 +51,23 @@ export class MudClient {
     this.#filter = new LineFilter((plain) => this.#judge(plain));
     this.#filter.hold = this.#triggers.rewrites;
     this.#data = new MudData(host, (dir) => this.sendLine(dir));
+    const frame = document.getElementById('term-frame');
+    if (frame !== null)
+      this.#split = new SplitView(host.view.term, frame, this.#profile.splitScroll);
+    this.#autoLog = new AutoLog(host.storage, host.hostId);
+    this.#logTimer = setInterval(() => this.#autoLog.flush(), LogLimits.flushMs);
+    this.#tools = new ToolsDialog({
+      hostId: host.hostId,
+      term: host.view.term,
+      autoLog: this.#autoLog,
+      profile: () => this.#profile,
+      apply: (p) => {
+        saveProfile(host.storage, host.hostId, p);
+        this.setProfile(p);
+      },
+    });
     document.addEventListener('keydown', this.#onKey, true);
+    window.addEventListener('pagehide', this.#flushLog);
   }
 
   get profile(): Profile {
@@ -51,6 +78,7 @@ export class MudClient {
   setProfile(profile: Profile): void {
     this.#profile = profile;
     this.#triggers.set(profile.triggers);
+    if (this.#split !== undefined) this.#split.enabled = profile.splitScroll;
     this.#filter.hold = this.#triggers.rewrites;
     if (!this.#filter.hold) this.#host.view.writeLocal(this.#filter.flush());
   }
@@ -60,7 +88,12 @@ export class MudClient {
       this.#host.view.write(bytes, done);
       return;
     }
-    const text = this.#decoder.decode(bytes, { stream: true });
+    let text = this.#decoder.decode(bytes, { stream: true });
+    if (this.#mxpOn && this.#mxp !== undefined) {
+      text = this.#mxp.push(text);
+      // <VERSION>/<SUPPORT>: answered as a line, as zMUD and Mudlet do; not echoed.
+      for (const reply of this.#mxp.takeReplies()) this.#host.sendCommand(reply);
+    }
     this.#host.view.term.write(this.#filter.push(text), done);
     this.#schedulePartial();
   }
@@ -87,10 +120,48 @@ export class MudClient {
     this.#data.msdp(data);
   }
 
-  mxp(_enabled: boolean): void {}
+  mxp(enabled: boolean): void {
+    if (enabled === this.#mxpOn) return;
+    this.#mxpOn = enabled;
+    if (this.#mxp === undefined) {
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
+      this.#mxp = new MxpParser(Array.from(nonce, (b) => b.toString(16).padStart(2, '0')).join(''));
+    }
+    this.#host.view.writeLocal(this.#mxp.reset());
+  }
 
+  /** An activated terminal link: true when it was an MXP link (sent, prompted or opened). */
+  link(event: MouseEvent, uri: string): boolean {
+    if (this.#mxp?.owns(uri) !== true) return false;
+    const link = this.#mxp.link(uri);
+    if (link === undefined) this.#notice('That link has expired.');
+    else if (link.kind === 'url') this.#host.openUrl(event, link.url);
+    else {
+      const [command] = link.commands;
+      if (command === undefined) return true;
+      if (link.prompt) this.#host.prompt(command);
+      else if (this.#host.sendCommand(command)) this.#echo(command);
+      this.#host.focusInput();
+    }
+    return true;
+  }
+
+  /** What hovering an MXP link shows: its hint, or the command or address it stands for. */
+  linkTip(uri: string): string | undefined {
+    const link = this.#mxp?.link(uri);
+    if (link === undefined) return undefined;
+    const target = link.kind === 'url' ? link.url : link.commands.join(' | ');
+    return link.hint === '' ? target : `${link.hint.split('|')[0]} (${target})`;
+  }
+
+  /**
+   * GA/EOR: the prompt is a complete line for matching (as in Mudlet), so host text after it
+   * starts a line of its own even when the host sends no newline first.
+   */
   prompt(): void {
-    this.#flushPartial();
+    clearTimeout(this.#partialTimer);
+    this.#partialTimer = undefined;
+    this.#host.view.writeLocal(this.#filter.endLine());
   }
 
   connected(): void {
@@ -101,6 +172,10 @@ export class MudClient {
   key(e: KeyboardEvent): boolean {
     if (e.type !== 'keydown' || e.isComposing || document.querySelector('dialog[open]') !== null)
       return false;
+    if (e.key === 'Escape' && this.#split?.open === true) {
+      this.#split.close();
+      return true;
+    }
     const dir =
       this.#profile.keypad && !e.ctrlKey && !e.altKey && !e.metaKey
         ? KEYPAD_DIRECTIONS[e.code]
@@ -119,14 +194,20 @@ export class MudClient {
   dispose(): void {
     clearTimeout(this.#partialTimer);
     this.#data.dispose();
+    clearInterval(this.#logTimer);
+    this.#autoLog.flush();
+    window.removeEventListener('pagehide', this.#flushLog);
+    this.#tools.dispose();
+    this.#split?.dispose();
     document.removeEventListener('keydown', this.#onKey, true);
   }
 
   #needsText(): boolean {
-    return this.#triggers.active || this.#filter.held > 0;
+    return this.#mxpOn || this.#profile.autoLog || this.#triggers.active || this.#filter.held > 0;
   }
 
   #judge(plain: string): TriggerResult | undefined {
+    if (this.#profile.autoLog) this.#autoLog.add(plain);
     const result = this.#triggers.match(plain);
     if (result === undefined) return undefined;
     // After this line is drawn: a send must not overtake the text that caused it.
@@ -146,6 +227,7 @@ export class MudClient {
   /** Local lines end the host's partial line first, so the next host line matches on its own. */
   #echo(command: string): void {
     this.#host.view.writeLocal(this.#filter.endLine());
+    if (this.#profile.autoLog) this.#autoLog.add(`› ${command}`);
     this.#host.echo(command);
   }
 

@@ -28,7 +28,11 @@ export class MudData {
   constructor(host: MudHost, go: (direction: string) => void) {
     this.#host = host;
     this.#events = new MudEvents(host.embed);
-    this.#panels = new Panels(go);
+    this.#panels = new Panels((dir) => {
+      go(dir);
+      // Back to typing after a click on an exit.
+      host.focusInput();
+    });
     const session = document.getElementById('session');
     session?.append(this.#panels.root);
   }

@@ -35,7 +35,11 @@ export interface CodecOptions {
   encoding: string;
   /** What Enter (a lone CR from the terminal) becomes on the wire; `auto` by default. */
   newline: Newline;
-  /** The terminal size at start; NAWS sends it when the backend asks. */
+  /**
+   * The terminal size at start; NAWS sends it when the backend asks. 0 × 0 = not known yet
+   * (the browser has not said): NAWS then waits for the first `resize`, so the host is told
+   * one size, not a default followed by the real one.
+   */
   cols: number;
   rows: number;
   /** Terminal type answered to TTYPE. */

@@ -1,4 +1,5 @@
 /** The `auth` section of the config (zod), kept beside the authenticators it configures. */
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 const group = z.string().min(1).max(64);
@@ -48,7 +49,15 @@ export const authSchema = z
         .optional(),
       jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
       jwksUrl: z.url().optional(),
-      algorithms: z.array(z.string()).min(1).default(['HS256', 'RS256', 'ES256', 'EdDSA']),
+      /** Default: what the key can verify (HS* for a secret, from the key type for publicKey). */
+      algorithms: z.array(z.string()).min(1).optional(),
+      /** Tokens must carry `exp`, unless this is set: then `iat` + this age ends them. */
+      maxTokenAge: z
+        .union([
+          z.number().int().positive(),
+          z.string().regex(/^\d+\s*(s|m|h|d)$/, 'must be seconds or a duration like 30m, 12h, 7d'),
+        ])
+        .optional(),
       issuer: z.string().optional(),
       audience: z.string().optional(),
       cookie: z.string().default('porthole_jwt'),
@@ -61,16 +70,72 @@ export const authSchema = z
     }),
   ])
   .superRefine((a, ctx) => {
-    if (
-      a.mode === 'jwt' &&
-      [a.secret, a.publicKey, a.jwks, a.jwksUrl].every((k) => k === undefined)
-    ) {
+    if (a.mode !== 'jwt') return;
+    const keys = [a.secret, a.publicKey, a.jwks, a.jwksUrl].filter((k) => k !== undefined);
+    if (keys.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: 'jwt mode needs one of secret, publicKey, jwks or jwksUrl',
+        message: 'jwt mode needs exactly one of secret, publicKey, jwks or jwksUrl',
+      });
+      return;
+    }
+    const usable = keyAlgorithms(a);
+    if (typeof usable === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['publicKey'], message: usable });
+      return;
+    }
+    const keyName = a.secret !== undefined ? 'auth.secret' : 'auth.publicKey';
+    for (const [i, alg] of (a.algorithms ?? []).entries()) {
+      if (usable.algorithms.includes(alg)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms', i],
+        message: `${alg} cannot verify with ${keyName} (${usable.kind}); use ${usable.algorithms.join(', ')}`,
       });
     }
+  })
+  .transform((a) => {
+    if (a.mode !== 'jwt') return a;
+    const usable = keyAlgorithms(a);
+    const derived = typeof usable === 'string' ? [] : usable.algorithms;
+    return { ...a, algorithms: a.algorithms ?? derived };
   });
+
+const HMAC = ['HS256', 'HS384', 'HS512'];
+const RSA_PSS = ['PS256', 'PS384', 'PS512'];
+const RSA = ['RS256', 'RS384', 'RS512', ...RSA_PSS];
+const EC: Readonly<Record<string, string>> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
+const ASYMMETRIC = [...RSA, ...Object.values(EC), 'EdDSA', 'Ed25519'];
+
+/**
+ * What a JWT key can verify, so that a config never lists algorithms that fail every token
+ * (jose refuses an RS256 token for an EC key, silently, as a 401). A string is an error.
+ */
+function keyAlgorithms(a: {
+  secret?: string | undefined;
+  publicKey?: string | undefined;
+}): { kind: string; algorithms: string[] } | string {
+  if (a.secret !== undefined) return { kind: 'an HMAC secret', algorithms: HMAC };
+  if (a.publicKey === undefined) return { kind: 'a key set', algorithms: ASYMMETRIC };
+  let key: ReturnType<typeof createPublicKey>;
+  try {
+    key = createPublicKey(a.publicKey);
+  } catch (err) {
+    return `is not a usable public key: ${(err as Error).message}`;
+  }
+  const type = key.asymmetricKeyType ?? 'unknown';
+  if (type === 'rsa') return { kind: 'an RSA key', algorithms: RSA };
+  if (type === 'rsa-pss') return { kind: 'an RSA-PSS key', algorithms: RSA_PSS };
+  if (type === 'ed25519') return { kind: 'an Ed25519 key', algorithms: ['EdDSA', 'Ed25519'] };
+  const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
+  const ec = EC[curve];
+  if (type === 'ec' && ec !== undefined) return { kind: `an EC ${curve} key`, algorithms: [ec] };
+  return `is a ${type} ${curve} key, which JWT cannot use`.replace('  ', ' ');
+}
 
 export type AuthConfig = z.output<typeof authSchema>;
 

@@ -5,60 +5,28 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { classify, endsInNumber } from '../common/address.ts';
+import { HOST_ID_PATTERN } from '../../shared/api.ts';
 import { canonicalOrigin } from '../common/canonical-origin.ts';
 import { authSchema, hostAllowSchema } from './auth-schema.ts';
+import { backendKeyProblems, backendShape } from './backend-schema.ts';
+import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import {
+  recordingSchema,
+  shareHostShape,
+  shareKeyProblems,
+  sharingSchema,
+} from './share-schema.ts';
+import { schemeOf, targetSchema } from './target-url.ts';
+import { byteSize, duration } from './units.ts';
+import { websockifySchema } from './websockify-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration: a number of milliseconds, or a string like `500ms`, `10s`, `5m`, `8h`; 0 = off. */
-const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(v.trim());
-  const unit = m?.[2];
-  if (m === null || unit === undefined || m[1] === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration like 500ms, 10s, 5m or 8h` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * (UNITS_MS[unit] ?? 1));
-});
-
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(v.trim());
-  if (m === null || m[1] === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size like 65536, 512KiB or 4MiB` });
-    return z.NEVER;
-  }
-  const mult = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m[2] ?? 'B'] ?? 1;
-  return Number(m[1]) * mult;
-});
-
-const TARGET_RE = /^(tcp|telnet):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-const target = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
-  message: 'must be tcp://HOST:PORT, telnet://HOST:PORT or builtin:demo',
-});
-
-function isTargetUrl(v: string): boolean {
-  const m = TARGET_RE.exec(v);
-  const port = Number(m?.[3]);
-  // A host whose last label is a number is an IP literal (getaddrinfo reads `0x7f.1` as
-  // 127.0.0.1): it must parse as one, and is dialled in its canonical form (SECURITY.md B3).
-  const host = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
-  const literalOk = !endsInNumber(host) || classify(host) !== undefined;
-  return m !== null && port >= 1 && port <= 65535 && literalOk;
-}
-
-const hostId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1–64 lowercase letters, digits, - or _');
+const hostId = z.string().regex(HOST_ID_PATTERN, 'must be 1–64 lowercase letters, digits, - or _');
 
 const limitsShape = {
   idleTimeout: duration.optional(),
@@ -70,7 +38,7 @@ const hostSchema = z.strictObject({
   name: z.string().min(1).max(100),
   description: z.string().max(500).optional(),
   tags: z.array(z.string().min(1).max(32)).max(16).optional(),
-  target,
+  target: targetSchema,
   encoding: encodingSchema,
   newline: newlineSchema,
   input: z.enum(['line', 'raw']).optional(),
@@ -78,7 +46,15 @@ const hostSchema = z.strictObject({
   /** Who may use this host (needs auth); omitted = everyone who is authenticated. */
   allow: hostAllowSchema,
   maxSessions: z.number().int().positive().optional(),
+  /**
+   * Let `binary` (websockify) clients speak telnet to this host themselves. Off: their bytes
+   * would reach the host unfiltered (NEW-ENVIRON `USER=-f root`), so they are refused.
+   */
+  rawTelnet: z.boolean().default(false),
   ...limitsShape,
+  ...backendShape,
+  ...clientShape,
+  ...shareHostShape,
 });
 
 const listenSchema = z.strictObject({
@@ -86,6 +62,17 @@ const listenSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   /** Plain HTTP/ws on a non-loopback address must be asked for (e.g. behind an ingress). */
   allowPlaintext: z.boolean().default(false),
+});
+
+/** `HOST:PORT`, `[v6]:PORT` or a bare port (loopback): a listener of its own. */
+const listenAddress = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(String(v).trim());
+  const port = Number(m?.[2]);
+  if (m === null || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not HOST:PORT or a port` });
+    return z.NEVER;
+  }
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
 });
 
 const cidr = z
@@ -101,9 +88,11 @@ const limitsSchema = z.strictObject({
   maxSessionsPerUser: z.number().int().positive().default(20),
   upgradesPerIpPerMinute: z.number().int().positive().default(60),
   upgradeBurst: z.number().int().positive().default(20),
-  maxMessagesPerSecond: z.number().int().positive().default(200),
+  maxMessagesPerSecond: z.number().int().positive().default(1000),
   maxBytesPerSecond: byteSize.default(1024 * 1024),
   authFailures: z.number().int().positive().default(5),
+  /** IPv6 clients are counted per network of this length (lockout, rates, sessions per address). */
+  ipv6Prefix: z.number().int().min(32).max(128).default(64),
   authLockout: duration.default(300_000),
   drainGrace: duration.default(1000),
   headersTimeout: duration.default(10_000),
@@ -145,9 +134,27 @@ const schema = z
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
       })
       .default({ level: 'info' }),
-    hosts: z.array(hostSchema).min(1, 'must list at least one host'),
+    hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
+    /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */
+    basePath: z
+      .string()
+      .regex(/^\/([A-Za-z0-9._~-]+\/?)*$/, 'must be a path like /terminal/')
+      .transform((p) => (p.endsWith('/') ? p : `${p}/`))
+      .default('/'),
+    /** Another static client served at basePath before the bundled one (websockify's --web). */
+    web: z.string().min(1).optional(),
+    websockify: websockifySchema,
+    /**
+     * Prometheus metrics. With `listen` they are served there only (a port the Ingress does
+     * not route; under --workers the primary answers for all workers); without it, the main
+     * port answers /metrics to this machine only.
+     */
+    metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
+    /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
+    sharing: sharingSchema,
+    recording: recordingSchema,
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -168,6 +175,8 @@ const schema = z
       });
     }
     for (const [i, h] of c.hosts.entries()) {
+      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h))
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, key], message });
       if (h.allow !== undefined && c.auth.mode === 'none') {
         ctx.addIssue({
           code: 'custom',
@@ -176,6 +185,26 @@ const schema = z
         });
       }
     }
+    if (c.hosts.length === 0 && c.websockify?.tokenSource === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'must list at least one host' });
+    }
+    const fallback = c.websockify?.defaultHost;
+    if (fallback !== undefined && !seen.has(fallback)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['websockify', 'defaultHost'],
+        message: `"${fallback}" is not the id of a configured host`,
+      });
+    }
+    if (c.websockify?.tokenSource !== undefined && c.auth.mode === 'token') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['websockify', 'tokenSource'],
+        message: 'cannot be combined with auth.mode token: both read ?token=',
+      });
+    }
+    for (const [path, message] of shareKeyProblems(c))
+      ctx.addIssue({ code: 'custom', path, message });
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
         code: 'custom',
@@ -278,21 +307,4 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-export interface ParsedTarget {
-  kind: 'tcp' | 'telnet' | 'builtin';
-  host: string;
-  port: number;
-}
-
-/** Splits a validated target string into its parts. */
-export function parseTarget(value: string): ParsedTarget {
-  if (value === 'builtin:demo') return { kind: 'builtin', host: 'demo', port: 0 };
-  const m = TARGET_RE.exec(value);
-  if (m === null || m[1] === undefined || m[2] === undefined)
-    throw new ConfigError(`bad target ${value}`);
-  const raw = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
-  const host = classify(raw)?.canonical ?? raw;
-  return { kind: m[1] === 'telnet' ? 'telnet' : 'tcp', host, port: Number(m[3]) };
 }

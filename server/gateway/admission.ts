@@ -7,16 +7,18 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AdmitVerdict } from '../../shared/api.ts';
-import { WS_PATH } from '../../shared/protocol.ts';
+import { chooseSubprotocol, SUBPROTOCOL } from '../../shared/protocol.ts';
 import type { Config } from '../config/config.ts';
 import type { SessionRegistry } from '../session/registry.ts';
 import type { HostCatalogue, HostEntry } from '../targets/catalogue.ts';
 import { chooseTarget } from '../targets/choose.ts';
 import { type CustomTarget, TARGET_REFUSED } from '../targets/custom.ts';
+import { websockifyEntry } from '../targets/websockify.ts';
 import { AuthError, mayUse, type Principal } from './auth.ts';
-import { handshakeProblem } from './handshake.ts';
+import { handshakeProblem, offeredProtocols } from './handshake.ts';
 import { type Gate, LockedOut } from './limits.ts';
 import { checkOrigin } from './origin.ts';
+import { VerifyBusy } from './verify-queue.ts';
 
 export interface AdmissionContext {
   config: Readonly<Config>;
@@ -24,6 +26,8 @@ export interface AdmissionContext {
   hosts: HostCatalogue;
   registry: SessionRegistry;
   draining: () => boolean;
+  /** The WebSocket endpoint paths (`/ws`, `/websockify`, under basePath). */
+  wsPaths: ReadonlySet<string>;
   /** Replaces the configured authenticator (embedding hook). */
   authenticate?: ((req: IncomingMessage) => Promise<Principal>) | undefined;
 }
@@ -92,6 +96,7 @@ async function authenticate(ctx: AdmissionContext, a: Attempt): Promise<Outcome>
     return undefined;
   } catch (err) {
     if (err instanceof LockedOut) return lockedOut(err.retryAfterSeconds);
+    if (err instanceof VerifyBusy) return refusal(503, 'server busy', 'capacity', 5);
     if (err instanceof AuthError) {
       return err.status === 401
         ? refusal(401, 'authentication required', 'auth-required')
@@ -101,8 +106,19 @@ async function authenticate(ctx: AdmissionContext, a: Attempt): Promise<Outcome>
   }
 }
 
-function chooseHost(ctx: AdmissionContext, a: Attempt): Outcome {
+async function chooseHost(ctx: AdmissionContext, a: Attempt): Promise<Outcome> {
   const params = a.url?.searchParams ?? new URLSearchParams();
+  // websockify's clients name no host: a `?token=` from the token file, or the default host.
+  const { websockify } = ctx.config;
+  if (websockify !== undefined && !params.has('host') && !params.has('target')) {
+    const found = await websockifyEntry(websockify, params, ctx.hosts);
+    if (found.entry === undefined)
+      return { ...refusal(404, 'unknown host', 'unknown-host'), detail: found.detail };
+    if (a.principal === undefined || !mayUse(a.principal, found.entry.config.allow))
+      return refusal(404, 'unknown host', 'unknown-host');
+    a.entry = found.entry;
+    return undefined;
+  }
   const choice = chooseTarget(ctx.config.customTargets, params);
   if (choice.kind === 'refused') {
     return {
@@ -118,13 +134,28 @@ function chooseHost(ctx: AdmissionContext, a: Attempt): Outcome {
   return undefined;
 }
 
+/**
+ * Only our protocol's telnet engine negotiates with a telnet host (from its allowlist); a
+ * `binary` client's bytes would reach the host as they are, `IAC SB NEW-ENVIRON` and all.
+ * So binary to a telnet host needs the host's `rawTelnet: true` (SECURITY.md H2).
+ */
+function rawTelnet(_ctx: AdmissionContext, a: Attempt): Outcome {
+  if (a.entry?.protocol !== 'telnet' || a.entry.config.rawTelnet === true) return undefined;
+  const offered = offeredProtocols(a.req.headers['sec-websocket-protocol']);
+  if (offered !== undefined && chooseSubprotocol(offered) === SUBPROTOCOL) return undefined;
+  return {
+    ...refusal(403, 'this host needs the porthole.v1 subprotocol', 'unknown-host'),
+    detail: 'binary client to a telnet host without rawTelnet',
+  };
+}
+
 function capacity(ctx: AdmissionContext, a: Attempt): Outcome {
   const { limits } = ctx.config;
   const { registry } = ctx;
   const user = a.principal?.user ?? 'anonymous';
   if (registry.size >= limits.maxSessions)
     return refusal(503, 'server at capacity', 'capacity', 30);
-  if (registry.countForIp(a.ip) >= limits.maxSessionsPerIp)
+  if (registry.countForIp(ctx.gate.addressKey(a.ip)) >= limits.maxSessionsPerIp)
     return refusal(429, 'too many sessions from this address', 'too-many', 30);
   if (user !== 'anonymous' && registry.countForUser(user) >= limits.maxSessionsPerUser)
     return refusal(429, 'too many sessions for this user', 'too-many', 30);
@@ -144,14 +175,14 @@ export const ADMISSION_CHECKS: readonly Check[] = [
   {
     name: 'path',
     handshakeOnly: true,
-    run(_ctx, a) {
+    run(ctx, a) {
       try {
         a.url = new URL(a.req.url ?? '/', 'http://localhost');
       } catch {
         // `//`, `/\`, `//[`: not a path at all (and a throw here would take the process down).
         return refusal(400, 'bad request path', 'unknown-host');
       }
-      return a.url.pathname === WS_PATH
+      return ctx.wsPaths.has(a.url.pathname)
         ? undefined
         : refusal(404, 'not a WebSocket endpoint', 'unknown-host');
     },
@@ -178,24 +209,7 @@ export const ADMISSION_CHECKS: readonly Check[] = [
     run: (ctx, a) =>
       ctx.gate.hostAllowed(a.req) ? undefined : refusal(421, 'unknown Host', 'unknown-host'),
   },
-  {
-    name: 'lockout',
-    run(ctx, a) {
-      const banned = ctx.gate.lockout.bannedFor(a.ip);
-      return banned > 0 ? lockedOut(banned) : undefined;
-    },
-  },
-  {
-    name: 'upgrade-rate',
-    run(ctx, a) {
-      const { upgrades } = ctx.gate;
-      const ok =
-        a.mode === 'upgrade' ? upgrades.take(a.ip) : upgrades.retryAfterSeconds(a.ip) === 0;
-      return ok
-        ? undefined
-        : refusal(429, 'too many connections', 'rate-limited', upgrades.retryAfterSeconds(a.ip));
-    },
-  },
+  // Before the upgrade rate: a foreign page's upgrades must not drain the visitor's bucket.
   {
     name: 'origin',
     handshakeOnly: true,
@@ -209,10 +223,29 @@ export const ADMISSION_CHECKS: readonly Check[] = [
       );
     },
   },
+  {
+    name: 'lockout',
+    run(ctx, a) {
+      const banned = ctx.gate.lockout.bannedFor(ctx.gate.addressKey(a.ip));
+      return banned > 0 ? lockedOut(banned) : undefined;
+    },
+  },
+  {
+    name: 'upgrade-rate',
+    run(ctx, a) {
+      const { upgrades } = ctx.gate;
+      const key = ctx.gate.addressKey(a.ip);
+      const ok = a.mode === 'upgrade' ? upgrades.take(key) : upgrades.retryAfterSeconds(key) === 0;
+      return ok
+        ? undefined
+        : refusal(429, 'too many connections', 'rate-limited', upgrades.retryAfterSeconds(key));
+    },
+  },
   { name: 'auth', run: authenticate },
   // Authentication may have taken a while: a drain that began meanwhile wins.
   { name: 'drain-after-auth', run: draining },
   { name: 'host', run: chooseHost },
+  { name: 'raw-telnet', handshakeOnly: true, run: rawTelnet },
   { name: 'capacity', run: capacity },
 ];
 

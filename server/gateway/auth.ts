@@ -4,13 +4,19 @@
  * none, token (shared secrets), password (login page + signed cookie), jwt (jose), and
  * trusted-header (a reverse proxy's user header, only from trusted proxy addresses).
  */
-import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
-  importSPKI,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
@@ -211,7 +217,8 @@ async function jwtVerifier(config: Extract<AuthConfig, { mode: 'jwt' }>): Promis
     return (token, options) => jwtVerify(token, secret, options);
   }
   if (config.publicKey !== undefined) {
-    const key = await importSPKI(config.publicKey, config.algorithms[0] ?? 'RS256');
+    // A KeyObject, not a CryptoKey bound to one algorithm: an RSA key verifies RS* and PS*.
+    const key = createPublicKey(config.publicKey);
     return (token, options) => jwtVerify(token, key, options);
   }
   const set: JWTVerifyGetKey =
@@ -227,6 +234,10 @@ function createJwtAuthenticator(config: Extract<AuthConfig, { mode: 'jwt' }>): A
   verifier.catch(() => {});
   const options: VerifyOptions = {
     algorithms: [...config.algorithms],
+    // A token that never expires is refused, unless the operator bounds its age instead.
+    ...(config.maxTokenAge === undefined
+      ? { requiredClaims: ['exp'] }
+      : { maxTokenAge: config.maxTokenAge }),
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     ...(config.audience === undefined ? {} : { audience: config.audience }),
   };
@@ -248,11 +259,27 @@ function createJwtAuthenticator(config: Extract<AuthConfig, { mode: 'jwt' }>): A
       const groups = Array.isArray(claim)
         ? claim.filter((g): g is string => typeof g === 'string')
         : [];
-      return typeof payload.exp === 'number'
-        ? { user, groups, expiresAt: payload.exp * 1000 }
-        : { user, groups };
+      const expiresAt = tokenEnd(payload, config.maxTokenAge);
+      return expiresAt === undefined ? { user, groups } : { user, groups, expiresAt };
     },
   };
+}
+
+const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Epoch ms when a verified token stops being good: its `exp`, or `iat` + maxTokenAge. */
+function tokenEnd(
+  payload: JWTPayload,
+  maxTokenAge: number | string | undefined,
+): number | undefined {
+  const ends: number[] = [];
+  if (typeof payload.exp === 'number') ends.push(payload.exp * 1000);
+  if (maxTokenAge !== undefined && typeof payload.iat === 'number') {
+    const m = /^(\d+)\s*([smhd])$/.exec(String(maxTokenAge));
+    const age = m === null ? Number(maxTokenAge) : Number(m[1]) * (SECONDS[m[2] ?? 's'] ?? 1);
+    ends.push((payload.iat + age) * 1000);
+  }
+  return ends.length === 0 ? undefined : Math.min(...ends);
 }
 
 /** Per-host access lists: empty lists mean everyone who authenticated. */

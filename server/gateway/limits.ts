@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
+import { addressKey } from '../common/address.ts';
 import type { Config } from '../config/config.ts';
 import {
   AuthError,
@@ -14,8 +15,17 @@ import {
   type Principal,
 } from './auth.ts';
 import { createHostRule } from './host-header.ts';
-import { createOriginPolicy, type OriginPolicy } from './origin.ts';
+import { checkOrigin, createOriginPolicy, type OriginPolicy } from './origin.ts';
 import { FailureLockout, TokenBucket } from './rate-limit.ts';
+import { VerifyQueue } from './verify-queue.ts';
+
+/** scrypt runs on libuv's 4-thread pool: leave at least two threads for DNS and files. */
+const VERIFY_CONCURRENCY = 2;
+/** Credential checks waiting beyond this are answered 503 at once. */
+const VERIFY_MAX_WAITING = 256;
+/** JWT signatures are cheap; the queue only serialises them per address. */
+const JWT_CONCURRENCY = 16;
+const JWT_MAX_WAITING = 2048;
 
 export interface Gate {
   readonly origin: OriginPolicy;
@@ -23,6 +33,16 @@ export interface Gate {
   readonly authenticator: Authenticator;
   readonly lockout: FailureLockout;
   readonly upgrades: TokenBucket;
+  /** The queue expensive credential checks (scrypt, JWT) wait in. */
+  readonly verifications: VerifyQueue;
+  /** What a client address is counted under: IPv6 by its `limits.ipv6Prefix` network. */
+  addressKey(ip: string): string;
+  /**
+   * A request a foreign page made (Sec-Fetch-Site cross-site or same-site, or an Origin that
+   * is not ours): its credentials are neither checked nor counted, so an `<img>` on any site
+   * cannot lock a visitor out (SECURITY.md H4).
+   */
+  foreign(req: IncomingMessage): boolean;
   /** The client's address: the socket's, or X-Forwarded-For's when the peer is a trusted proxy. */
   clientIp(req: IncomingMessage): string;
   /** Whether the direct peer is a configured trusted proxy. */
@@ -42,12 +62,13 @@ export class LockedOut extends Error {
   }
 }
 
-export function createGate(config: Readonly<Config>): Gate {
+/** `cookieKey` signs login cookies when the config sets no `cookieSecret` (cluster workers). */
+export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
   const trust = proxyaddr.compile(
     config.trustedProxies.length === 0 ? [] : [...config.trustedProxies],
   );
   const signer = new CookieSigner(
-    config.auth.mode === 'password' ? config.auth.cookieSecret : undefined,
+    config.auth.mode === 'password' ? (config.auth.cookieSecret ?? cookieKey) : undefined,
   );
   const authenticator = createAuthenticator(config.auth, signer);
   const lockout = new FailureLockout(config.limits.authFailures, 60_000, config.limits.authLockout);
@@ -55,6 +76,9 @@ export function createGate(config: Readonly<Config>): Gate {
     config.limits.upgradesPerIpPerMinute,
     config.limits.upgradeBurst,
   );
+  const verifications = new VerifyQueue(VERIFY_CONCURRENCY, VERIFY_MAX_WAITING);
+  const jwtChecks = new VerifyQueue(JWT_CONCURRENCY, JWT_MAX_WAITING);
+  const keyOf = (ip: string): string => addressKey(ip, config.limits.ipv6Prefix);
   const hostRule = createHostRule(config);
   const origin = createOriginPolicy(config.origins, config.publicUrl, {
     allowMissing: config.allowMissingOrigin,
@@ -68,27 +92,46 @@ export function createGate(config: Readonly<Config>): Gate {
     config.trustedProxies.length === 0
       ? (req.socket.remoteAddress ?? 'unknown')
       : proxyaddr(req, trust);
+  const foreign = (req: IncomingMessage): boolean => {
+    const o = req.headers.origin;
+    if (o !== undefined && o !== 'null') return checkOrigin(origin, req) !== 'ok';
+    const site = req.headers['sec-fetch-site'];
+    return site === 'cross-site' || site === 'same-site';
+  };
+  const attempt = async (req: IncomingMessage, key: string): Promise<Principal> => {
+    const banned = lockout.bannedFor(key);
+    if (banned > 0) throw new LockedOut(banned);
+    try {
+      // Success does not clear the address's failures: otherwise one valid account could
+      // interleave its own requests with unlimited guesses at others. Failures age out.
+      return await authenticator.authenticate(req, fromTrustedProxy(req));
+    } catch (err) {
+      if (err instanceof AuthError && err.failedAttempt) lockout.fail(key);
+      throw err;
+    }
+  };
   return {
     origin,
     signer,
     authenticator,
     lockout,
     upgrades,
+    verifications,
+    addressKey: keyOf,
+    foreign,
     clientIp,
     fromTrustedProxy,
     hostAllowed: (req) => hostRule.allows(req.headers.host),
-    async authenticate(req) {
-      const ip = clientIp(req);
-      const banned = lockout.bannedFor(ip);
-      if (banned > 0) throw new LockedOut(banned);
-      try {
-        // Success does not clear the address's failures: otherwise one valid account could
-        // interleave its own requests with unlimited guesses at others. Failures age out.
-        return await authenticator.authenticate(req, fromTrustedProxy(req));
-      } catch (err) {
-        if (err instanceof AuthError && err.failedAttempt) lockout.fail(ip);
-        throw err;
-      }
+    authenticate(req) {
+      if (authenticator.mode !== 'none' && foreign(req))
+        return Promise.reject(new AuthError(401, 'credentials from a foreign page ignored', false));
+      const key = keyOf(clientIp(req));
+      // JWT signatures are checked asynchronously: one at a time per address, each after a
+      // fresh ban check, so parallel guesses cannot all be verified before the first failure
+      // counts. The other modes check synchronously and cannot be raced.
+      return authenticator.mode === 'jwt'
+        ? jwtChecks.run(key, () => attempt(req, key))
+        : attempt(req, key);
     },
   };
 }

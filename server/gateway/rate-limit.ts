@@ -49,7 +49,7 @@ export class FailureLockout {
   readonly #maxFailures: number;
   readonly #windowMs: number;
   readonly #banMs: number;
-  #state = new Map<string, { failures: number[]; bannedUntil: number }>();
+  #state = new Map<string, { failures: number[]; bannedUntil: number; inFlight: number }>();
 
   constructor(maxFailures: number, windowMs: number, banMs: number) {
     this.#maxFailures = maxFailures;
@@ -64,15 +64,40 @@ export class FailureLockout {
     return Math.ceil((s.bannedUntil - now) / 1000);
   }
 
-  /** Records a failure; returns true when this failure starts a ban. */
-  fail(key: string, now = Date.now()): boolean {
+  /**
+   * Reserves one verification for `key`: attempts still being verified count as failures
+   * until settled, so a burst of parallel guesses gets at most `maxFailures` verified.
+   * False when the key is banned or every remaining attempt is already in flight.
+   */
+  reserve(key: string, now = Date.now()): boolean {
+    if (this.bannedFor(key, now) > 0) return false;
+    const s = this.#entry(key, now);
+    if (s.failures.length + s.inFlight >= this.#maxFailures) return false;
+    s.inFlight++;
+    return true;
+  }
+
+  /** Ends a reserved verification; a failure is recorded. Returns true when it starts a ban. */
+  settle(key: string, failed: boolean, now = Date.now()): boolean {
+    const s = this.#state.get(key);
+    if (s !== undefined && s.inFlight > 0) s.inFlight--;
+    return failed ? this.fail(key, now) : false;
+  }
+
+  #entry(key: string, now: number): { failures: number[]; bannedUntil: number; inFlight: number } {
     let s = this.#state.get(key);
     if (s === undefined) {
       evictOldest(this.#state);
-      s = { failures: [], bannedUntil: 0 };
+      s = { failures: [], bannedUntil: 0, inFlight: 0 };
       this.#state.set(key, s);
     }
     s.failures = s.failures.filter((t) => now - t < this.#windowMs);
+    return s;
+  }
+
+  /** Records a failure; returns true when this failure starts a ban. */
+  fail(key: string, now = Date.now()): boolean {
+    const s = this.#entry(key, now);
     s.failures.push(now);
     if (s.failures.length >= this.#maxFailures && s.bannedUntil <= now) {
       s.bannedUntil = now + this.#banMs;

@@ -14,10 +14,13 @@ import { codecProfileFor } from '../session/codec-factory.ts';
 import { Session } from '../session/session.ts';
 import type { HostEntry } from '../targets/catalogue.ts';
 import { dialCustom } from '../targets/choose.ts';
-import { dial, type Lookup } from '../targets/dial.ts';
+import type { Lookup } from '../targets/dial.ts';
+import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+import { attachViewers, type ViewerContext } from './viewers.ts';
+import { admitWatch, isWatchRequest } from './watch.ts';
 
-export interface UpgradeContext extends AdmissionContext {
+export interface UpgradeContext extends AdmissionContext, ViewerContext {
   wss: WebSocketServer;
   log: Logger;
   /** Where `builtin:demo` listens, once started. */
@@ -94,13 +97,27 @@ export function handleUpgrade(
     );
     refuse(socket, r.status, `${r.reason}\n`, r.headers);
   };
+  if (isWatchRequest(req.url)) {
+    admitWatch(ctx, req).then(
+      (r) => {
+        if ('status' in r) deny(r);
+        else if (!socket.destroyed)
+          ctx.wss.handleUpgrade(req, socket, head, (ws) =>
+            r.share.addSpectator(ws, ip, r.principal.user),
+          );
+      },
+      (err: unknown) => {
+        ctx.log.error({ err, ip }, 'watch upgrade failed');
+        deny({ status: 503, reason: 'internal error' });
+      },
+    );
+    return;
+  }
   admit(ctx, req, 'upgrade').then(
     (result) => {
       if ('status' in result) deny(result);
       else if (!socket.destroyed)
-        ctx.wss.handleUpgrade(req, socket, head, (ws) =>
-          startSession(ctx, ws, result, ip, req.headers['user-agent']),
-        );
+        ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip, req));
     },
     (err: unknown) => {
       ctx.log.error({ err, ip }, 'upgrade handler failed');
@@ -114,14 +131,15 @@ function startSession(
   ws: WebSocket,
   { entry, principal, custom, screenReader }: Admitted,
   ip: string,
-  ua: string | undefined,
+  req: IncomingMessage,
 ): void {
   const { config, registry, log } = ctx;
   const mode = (ws.protocol === '' ? 'binary' : ws.protocol) as Subprotocol;
   const id = randomUUID();
   const hostCfg = entry.config;
   const v1 = mode === 'porthole.v1';
-  const targetHost = entry.protocol === 'builtin' ? '127.0.0.1' : entry.target.host;
+  // The browser's port is known only when it connected to us directly (PROXY protocol).
+  const clientPort = req.socket.remoteAddress === ip ? (req.socket.remotePort ?? 0) : 0;
   const profile = codecProfileFor(entry);
   const codecFor = (cols: number, rows: number): Codec | undefined =>
     ctx.createCodec(entry, {
@@ -132,6 +150,17 @@ function startSession(
       terminalType: profile.terminalType,
       screenReader,
     });
+  const hello = {
+    host: {
+      id: hostCfg.id,
+      name: hostCfg.name,
+      protocol: entry.protocol,
+      input: entry.input,
+      ...(hostCfg.noHistory === undefined ? {} : { noHistory: hostCfg.noHistory }),
+      reconnect: hostCfg.reconnect ?? 'ask',
+    },
+    features: [...profile.features],
+  };
   const session = new Session({
     id,
     ws,
@@ -139,10 +168,7 @@ function startSession(
     clientIp: ip,
     user: principal.user,
     expiresAt: principal.expiresAt,
-    hello: {
-      host: { id: hostCfg.id, name: hostCfg.name, protocol: entry.protocol, input: entry.input },
-      features: [...profile.features],
-    },
+    hello,
     limits: config.limits,
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,
     maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
@@ -154,13 +180,13 @@ function startSession(
             dnsTimeoutMs: config.limits.dnsTimeout,
             signal,
           })
-        : dial({
-            host: targetHost,
-            port: entry.protocol === 'builtin' ? (ctx.demoPort() ?? 0) : entry.target.port,
+        : dialHost(entry, {
             connectTimeoutMs: config.limits.connectTimeout,
             dnsTimeoutMs: config.limits.dnsTimeout,
             signal,
-            ...(ctx.lookup === undefined ? {} : { lookup: ctx.lookup }),
+            lookup: ctx.lookup,
+            client: { address: ip, port: clientPort },
+            demoPort: ctx.demoPort(),
           }),
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
@@ -171,6 +197,7 @@ function startSession(
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
   });
   registry.add(session);
+  attachViewers(ctx, session, hostCfg, v1, hello);
   log.info(
     {
       event: 'session.open',
@@ -178,8 +205,13 @@ function startSession(
       ip,
       user: principal.user,
       host: hostCfg.id,
+      // The address dialled, as configured (a name is resolved at dial time).
+      target:
+        entry.protocol === 'builtin'
+          ? 'builtin:demo'
+          : `${entry.target.host.includes(':') ? `[${entry.target.host}]` : entry.target.host}:${entry.target.port}`,
       mode,
-      ua: cap(ua),
+      ua: cap(req.headers['user-agent']),
     },
     'session opened',
   );

@@ -1,5 +1,11 @@
 /** The password mode's login page: static HTML, no script (the CSP allows none inline). */
-export function renderLoginPage({ failed }: { failed: boolean }): string {
+export function renderLoginPage({
+  failed,
+  basePath,
+}: {
+  failed: boolean;
+  basePath: string;
+}): string {
   const notice = failed ? '<p class="error" role="alert">Wrong user name or password.</p>' : '';
   return `<!doctype html>
 <html lang="en">
@@ -20,7 +26,7 @@ export function renderLoginPage({ failed }: { failed: boolean }): string {
 </style>
 </head>
 <body>
-<form method="post" action="/login">
+<form method="post" action="${basePath}login">
   <h1>Sign in to Porthole</h1>
   ${notice}
   <label for="user">User name</label>

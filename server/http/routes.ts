@@ -2,25 +2,21 @@
  * The Express side: security headers, the Host check, the JSON API (authenticated like
  * upgrades), the password mode's login page, health, metrics, and the built client.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import type { AdmitAnswer } from '../../shared/api.ts';
+import type { AdmitAnswer, HostsResponse } from '../../shared/api.ts';
 import { SUBPROTOCOLS } from '../../shared/protocol.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
-import {
-  AuthError,
-  mayUse,
-  type Principal,
-  SESSION_COOKIE,
-  verifyPassword,
-} from '../gateway/auth.ts';
+import { AuthError, mayUse, type Principal, SESSION_COOKIE } from '../gateway/auth.ts';
 import { type Gate, LockedOut } from '../gateway/limits.ts';
+import { checkLogin } from '../gateway/login.ts';
 import { checkOrigin } from '../gateway/origin.ts';
+import { VerifyBusy } from '../gateway/verify-queue.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
 import { renderLoginPage } from './login-page.ts';
 
@@ -38,15 +34,12 @@ export interface AppParts {
 type Authed = Request & { principal?: Principal };
 
 export function createExpressApp(parts: AppParts): Express {
-  const { config, hosts, gate, clientDir, metrics, isDraining } = parts;
+  const { config, gate, metrics, isDraining } = parts;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustedProxies.length === 0 ? false : [...config.trustedProxies]);
   app.use(securityHeaders(config));
-  app.use((req, res, next) => {
-    if (gate.hostAllowed(req)) next();
-    else res.status(421).type('text/plain').send('unknown Host\n');
-  });
+  // Probes come from the kubelet or Docker by pod address: no Host check, and they tell nothing.
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -54,9 +47,58 @@ export function createExpressApp(parts: AppParts): Express {
     if (isDraining()) res.status(503).json({ ok: false, draining: true });
     else res.json({ ok: true });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  app.use((req, res, next) => {
+    if (gate.hostAllowed(req)) next();
+    else res.status(421).type('text/plain').send('unknown Host\n');
   });
+  // With a metrics listener of its own, the public port has no /metrics; without one, only
+  // this machine may scrape it (never through a proxy).
+  if (config.metrics.listen === undefined) {
+    app.get('/metrics', (req, res, next) => {
+      if (!isLocalScrape(req)) {
+        next();
+        return;
+      }
+      metrics
+        .metrics()
+        .then((text) => res.set('Content-Type', metrics.contentType).send(text), next);
+    });
+  }
+  const router = express.Router();
+  mountRoutes(router, parts);
+  app.use(config.basePath, router);
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  // Last: Express's default handler would send the stack trace (outside NODE_ENV=production).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status >= 500)
+      parts.log.error({ event: 'http.error', err, url: redactUrl(req.url) }, 'request failed');
+    else
+      parts.log.info(
+        { event: 'http.refused', status, url: redactUrl(req.url), reason: (err as Error).message },
+        'request refused',
+      );
+    if (!res.headersSent)
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status >= 500 ? 'Internal error\n' : 'Bad request\n');
+  });
+  return app;
+}
+
+/** A scrape from this machine itself, not relayed by a proxy on it. */
+function isLocalScrape(req: Request): boolean {
+  const peer = req.socket.remoteAddress ?? '';
+  const local = peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.');
+  return local && req.headers['x-forwarded-for'] === undefined;
+}
+
+/** Everything under basePath: login, the JSON API, the --web directory and the client. */
+function mountRoutes(app: express.Router, parts: AppParts): void {
+  const { config, hosts, clientDir } = parts;
   if (config.auth.mode === 'password') mountLogin(app, parts);
   // Outside the auth guard: "you need to sign in" is one of the answers it gives.
   app.get('/api/admit', (req, res, next) => {
@@ -71,9 +113,12 @@ export function createExpressApp(parts: AppParts): Express {
     const visible = hosts
       .list()
       .filter((h) => req.principal !== undefined && mayUse(req.principal, h.config.allow));
-    res
-      .set('Cache-Control', 'no-store')
-      .json({ hosts: visible.map((h) => hosts.toPublic(h)), user: req.principal?.user });
+    const user = req.principal?.user;
+    const body: HostsResponse = {
+      hosts: visible.map((h) => hosts.toPublic(h)),
+      ...(user === undefined ? {} : { user }),
+    };
+    res.set('Cache-Control', 'no-store').json(body);
   });
   api.get('/hosts/:id', (req: Authed, res) => {
     const entry = hosts.get(String(req.params.id));
@@ -93,14 +138,20 @@ export function createExpressApp(parts: AppParts): Express {
     });
   });
   app.use('/api', api);
-  if (existsSync(clientDir)) {
-    app.use(
-      express.static(clientDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }),
+  if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));
+  const indexFile = join(clientDir, 'index.html');
+  if (existsSync(indexFile)) {
+    // The page with <base href="BASEPATH">: the client's URLs are relative to it, so it works
+    // under any basePath and from deep links /h/ID (the client reads the id from the path).
+    const page = readFileSync(indexFile, 'utf8').replace(
+      /<head>/i,
+      `<head>\n    <base href="${config.basePath}" />`,
     );
-    // Deep links /h/ID serve the same page; the client reads the id from the path.
-    app.get('/h/:id', (_req, res) =>
-      res.sendFile(join(clientDir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } }),
-    );
+    const sendPage = (_req: Request, res: Response): void => {
+      res.set('Cache-Control', 'no-cache').type('html').send(page);
+    };
+    app.get(['/', '/index.html', '/h/:id'], sendPage);
+    app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
   } else {
     app.get('/', (_req, res) => {
       res
@@ -109,25 +160,6 @@ export function createExpressApp(parts: AppParts): Express {
         .send('The client is not built yet: run `npm run build`.\n');
     });
   }
-  app.use((_req: Request, res: Response) => {
-    res.status(404).type('text/plain').send('Not found\n');
-  });
-  // Last: Express's default handler would send the stack trace (outside NODE_ENV=production).
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = httpStatusOf(err);
-    if (status >= 500) parts.log.error({ err, url: redactUrl(req.url) }, 'request failed');
-    else
-      parts.log.info(
-        { event: 'http.refused', status, url: redactUrl(req.url), reason: (err as Error).message },
-        'request refused',
-      );
-    if (!res.headersSent)
-      res
-        .status(status)
-        .type('text/plain')
-        .send(status >= 500 ? 'Internal error\n' : 'Bad request\n');
-  });
-  return app;
 }
 
 function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
@@ -138,13 +170,14 @@ function securityHeaders(config: Readonly<Config>): ReturnType<typeof helmet> {
       directives: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        // xterm.js's DOM renderer creates <style> elements and style attributes (TOOLCHAIN.md §4).
+        // xterm.js's DOM renderer creates <style> elements and style attributes.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
-        baseUri: ["'none'"],
+        // 'self': the page's <base href> names the basePath (an injected one elsewhere is refused).
+        baseUri: ["'self'"],
         formAction: ["'self'"],
         frameAncestors:
           config.frameAncestors.length === 0 ? ["'none'"] : [...config.frameAncestors],
@@ -179,20 +212,25 @@ function requireAuth({ gate, log, config }: AppParts) {
             { event: 'auth.fail', ip: gate.clientIp(req), reason: err.message },
             'api auth refused',
           );
-          const login = config.auth.mode === 'password' ? { login: '/login' } : {};
+          // Relative to the page's <base href> (basePath), where the client resolves it.
+          const login = config.auth.mode === 'password' ? { login: 'login' } : {};
           res.status(err.status).json({ error: 'auth-required', ...login });
+        } else if (err instanceof VerifyBusy) {
+          res.status(503).set('Retry-After', '5').json({ error: 'busy' });
         } else next(err);
       },
     );
   };
 }
 
-function mountLogin(app: Express, { config, gate, log }: AppParts): void {
+function mountLogin(app: express.Router, { config, gate, log }: AppParts): void {
   if (config.auth.mode !== 'password') return;
   const auth = config.auth;
   const secure = config.tls !== undefined || (config.publicUrl?.startsWith('https:') ?? false);
   app.get('/login', (req, res) => {
-    res.type('html').send(renderLoginPage({ failed: req.query.failed === '1' }));
+    res
+      .type('html')
+      .send(renderLoginPage({ failed: req.query.failed === '1', basePath: config.basePath }));
   });
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const ip = gate.clientIp(req);
@@ -204,28 +242,29 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
       res.status(403).type('text/plain').send('Forbidden.\n');
       return;
     }
-    const banned = gate.lockout.bannedFor(ip);
-    if (banned > 0) {
-      log.info({ event: 'auth.locked', ip, mode: 'password', retryAfter: banned }, 'login refused');
-      res
-        .status(429)
-        .set('Retry-After', String(banned))
-        .type('text/plain')
-        .send('Too many failed attempts.\n');
-      return;
-    }
     const body = req.body as Record<string, unknown> | undefined;
     const name = typeof body?.user === 'string' ? body.user : '';
     const password = typeof body?.password === 'string' ? body.password : '';
-    const user = auth.users.find((u) => u.name === name);
-    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (user === undefined || !ok) {
-      gate.lockout.fail(ip);
-      log.info({ event: 'auth.fail', ip, mode: 'password' }, 'login failed');
-      res.redirect(303, '/login?failed=1');
+    const result = await checkLogin(gate, auth, ip, name, password);
+    if (result.kind === 'locked' || result.kind === 'busy') {
+      const retryAfter = result.kind === 'locked' ? result.retryAfter : 5;
+      log.info(
+        { event: 'auth.locked', ip, mode: 'password', retryAfter, busy: result.kind === 'busy' },
+        'login refused',
+      );
+      res
+        .status(result.kind === 'locked' ? 429 : 503)
+        .set('Retry-After', String(retryAfter))
+        .type('text/plain')
+        .send(result.kind === 'locked' ? 'Too many failed attempts.\n' : 'Busy, try again.\n');
       return;
     }
+    if (result.kind === 'failed') {
+      log.info({ event: 'auth.fail', ip, mode: 'password' }, 'login failed');
+      res.redirect(303, `${config.basePath}login?failed=1`);
+      return;
+    }
+    const { user } = result;
     const expiresAt = Date.now() + auth.sessionTtl;
     const cookie = gate.signer.sign({ user: user.name, groups: user.groups, expiresAt });
     res.cookie(SESSION_COOKIE, cookie, {
@@ -236,10 +275,10 @@ function mountLogin(app: Express, { config, gate, log }: AppParts): void {
       maxAge: auth.sessionTtl,
     });
     log.info({ event: 'auth.ok', ip, user: user.name }, 'login');
-    res.redirect(303, '/');
+    res.redirect(303, config.basePath);
   });
   app.post('/logout', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, '/login');
+    res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, `${config.basePath}login`);
   });
 }
 
@@ -256,17 +295,9 @@ function crossSiteForm(gate: Gate, req: Request): boolean {
   return origin !== undefined && origin !== 'null' && checkOrigin(gate.origin, req) !== 'ok';
 }
 
-/** scrypt of a random password: a real hash to spend time on when the user is unknown. */
-const DUMMY_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
 /** The status an error asks for (body-parser and friends set `status`), else 500. */
 function httpStatusOf(err: unknown): number {
   const status =
     typeof err === 'object' && err !== null && 'status' in err ? err.status : undefined;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
-}
-
-function noCacheHtml(res: Response, path: string): void {
-  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
 }

@@ -38,8 +38,10 @@ export class Bridge {
   #eventsThisSecond = 0;
   #active = false;
   #lastActivity = Date.now();
-  #cols = 80;
-  #rows = 24;
+  /** 0 × 0 until the browser sends its size: the telnet engine's NAWS waits for it (issue 11). */
+  #cols = 0;
+  #rows = 0;
+  #ticksWithoutSize = 0;
   #lastResizeAt = 0;
   #resizePending = false;
 
@@ -189,6 +191,14 @@ export class Bridge {
     setImmediate(this.#continueCodec);
   }
 
+  /** A client that never sends a size still gets NAWS (80 × 24) after a couple of ticks. */
+  #defaultSizeIfSilent(): void {
+    if (this.#cols !== 0 || this.#state !== 'open' || ++this.#ticksWithoutSize < 2) return;
+    this.#cols = 80;
+    this.#rows = 24;
+    this.#applyResize();
+  }
+
   #applyResize(): void {
     this.#resizePending = false;
     this.#lastResizeAt = Date.now();
@@ -266,6 +276,7 @@ export class Bridge {
     this.#eventsThisSecond = 0;
     this.hold(Hold.RATE, false);
     if (this.#resizePending && this.#state === 'open') this.#applyResize();
+    this.#defaultSizeIfSilent();
     if (this.#active) {
       this.#active = false;
       this.#lastActivity = now;

@@ -6,7 +6,7 @@ import { createTelnetCodec, TELNET_PROFILE } from '../telnet/index.ts';
 
 /** What the host's codec offers the client (hello's `features`) and answers as terminal type. */
 export function codecProfileFor(entry: HostEntry): CodecProfile {
-  return entry.protocol === 'tcp' ? RAW_PROFILE : TELNET_PROFILE;
+  return isRaw(entry) ? RAW_PROFILE : TELNET_PROFILE;
 }
 
 /**
@@ -18,5 +18,10 @@ const MAX_EVENTS_PER_CALL = 1024;
 
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
   const bounded = { maxEventsPerCall: MAX_EVENTS_PER_CALL, ...options };
-  return entry.protocol === 'tcp' ? createRawCodec(bounded) : createTelnetCodec(bounded);
+  return isRaw(entry) ? createRawCodec(bounded) : createTelnetCodec(bounded);
+}
+
+/** `tcp://` and `tls://` are byte streams; telnet, telnets and the demo speak telnet. */
+function isRaw(entry: HostEntry): boolean {
+  return entry.protocol === 'tcp' || entry.protocol === 'tls';
 }

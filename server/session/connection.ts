@@ -66,6 +66,8 @@ export class BrowserConnection implements Viewer {
   #holding = false;
   #inputOpen = true;
   #throttled = false;
+  /** The first throttle of a session is logged, the rest are not (a drag throttles often). */
+  #throttleLogged = false;
   #reading = true;
   #closed = false;
   #lastPing = Date.now();
@@ -116,15 +118,18 @@ export class BrowserConnection implements Viewer {
   #onMessage(data: Buffer, isBinary: boolean): void {
     this.#host.touch();
     this.#awaitingPong = false;
-    this.#bytesThisSecond += data.length;
-    if (this.#bytesThisSecond >= this.#limits.maxBytesPerSecond && !this.#throttled) {
-      // A big paste is legitimate: slow it down (stop reading until the next tick), lose nothing.
-      this.#throttled = true;
-      this.#sync();
+    this.#countMessage();
+    if (!this.#v1) {
+      // websockify's binary mode relays text frames as bytes too. No byte budget: VNC and
+      // other binary protocols are paced by the backend's backpressure alone.
+      this.#host.input(data);
+      return;
     }
-    if (isBinary || !this.#v1) {
-      // websockify's binary mode relays text frames as bytes too.
-      if (!this.#overMessageRate()) this.#host.input(data);
+    this.#bytesThisSecond += data.length;
+    // A big paste is legitimate: slow it down (stop reading until the next tick), lose nothing.
+    if (this.#bytesThisSecond >= this.#limits.maxBytesPerSecond) this.#throttle('bytes');
+    if (isBinary) {
+      this.#host.input(data);
       return;
     }
     const msg = decodeClient(data.toString('utf8'));
@@ -138,8 +143,7 @@ export class BrowserConnection implements Viewer {
     }
     // Acks of a real amount are paced by the data itself (each must cover bytes not yet
     // acknowledged), so a fast download does not count against the message rate.
-    const pacedAck = msg.type === 'ack' && msg.bytes >= PACED_ACK_BYTES;
-    if (!pacedAck && this.#overMessageRate()) return;
+    if (msg.type === 'ack' && msg.bytes >= PACED_ACK_BYTES) this.#messagesThisSecond--;
     if (msg.type === 'ack') {
       if (!this.#window.ack(msg.bytes)) {
         this.#host.close(CloseCode.POLICY, 'acknowledged more bytes than were sent', 'bad-ack');
@@ -149,11 +153,25 @@ export class BrowserConnection implements Viewer {
     } else this.#host.control(msg);
   }
 
-  /** Counted per tick (one second); typing and pasting stay far below (SECURITY.md C13). */
-  #overMessageRate(): boolean {
-    if (++this.#messagesThisSecond <= this.#limits.maxMessagesPerSecond) return false;
-    this.#host.close(CloseCode.POLICY, 'too many messages', 'rate-messages');
-    return true;
+  /**
+   * Counted per tick (one second). Past the budget the browser is not read until the next
+   * tick: a burst (a VNC drag, a fast typist) is slowed, never closed, and a flood costs at
+   * most one socket read per second beyond the budget (SECURITY.md C13).
+   */
+  #countMessage(): void {
+    if (++this.#messagesThisSecond >= this.#limits.maxMessagesPerSecond) this.#throttle('messages');
+  }
+
+  #throttle(budget: 'messages' | 'bytes'): void {
+    if (this.#throttled) return;
+    this.#throttled = true;
+    this.#sync();
+    if (this.#throttleLogged) return;
+    this.#throttleLogged = true;
+    this.#log.info(
+      { event: 'session.throttled', session: this.#host.id, ip: this.#host.clientIp, budget },
+      'browser input slowed to the per-second budget',
+    );
   }
 
   /** The backend cannot take input now (false) or can again (true). */

@@ -19,6 +19,12 @@ export class SessionRegistry {
   #perHost = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #totalOpened = 0;
+  readonly #ipKey: (ip: string) => string;
+
+  /** `ipKey` maps a client address to what it is counted under (an IPv6 /64, say). */
+  constructor(ipKey: (ip: string) => string = (ip) => ip) {
+    this.#ipKey = ipKey;
+  }
 
   get size(): number {
     return this.#sessions.size;
@@ -28,8 +34,9 @@ export class SessionRegistry {
     return this.#totalOpened;
   }
 
-  countForIp(ip: string): number {
-    return this.#perIp.get(ip) ?? 0;
+  /** Sessions under an address key (see the constructor's `ipKey`). */
+  countForIp(key: string): number {
+    return this.#perIp.get(key) ?? 0;
   }
 
   countForUser(user: string): number {
@@ -43,7 +50,7 @@ export class SessionRegistry {
   add(session: Session): void {
     this.#sessions.add(session);
     this.#totalOpened++;
-    bump(this.#perIp, session.clientIp, 1);
+    bump(this.#perIp, this.#ipKey(session.clientIp), 1);
     bump(this.#perUser, session.user, 1);
     bump(this.#perHost, session.hostId, 1);
     if (this.#timer === undefined) {
@@ -54,7 +61,7 @@ export class SessionRegistry {
 
   delete(session: Session): void {
     if (!this.#sessions.delete(session)) return;
-    bump(this.#perIp, session.clientIp, -1);
+    bump(this.#perIp, this.#ipKey(session.clientIp), -1);
     bump(this.#perUser, session.user, -1);
     bump(this.#perHost, session.hostId, -1);
     if (this.#sessions.size === 0 && this.#timer !== undefined) {

@@ -5,7 +5,12 @@
  * heartbeat and limits. It knows nothing of telnet: a Codec, when present, does that.
  */
 import type { WebSocket } from 'ws';
-import type { ClientMessage, HelloInfo, Subprotocol } from '../../shared/protocol.ts';
+import type {
+  ClientMessage,
+  HelloInfo,
+  ServerMessage,
+  Subprotocol,
+} from '../../shared/protocol.ts';
 import { clampReason, SUBPROTOCOL } from '../../shared/protocol.ts';
 import type { Codec } from '../codec/codec.ts';
 import type { Logger } from '../common/log.ts';
@@ -37,6 +42,21 @@ export interface SessionOptions {
   onMssp?: (vars: Record<string, string[]>) => void;
 }
 
+/**
+ * What sharing and recording hook into (see docs/ARCHITECTURE.md, "Adding a viewer"): the
+ * owner's requests the session does not handle itself, its size, its input, and the end.
+ */
+export interface SessionExtension {
+  /** An owner's control message other than resize/gmcp/msdp; true when taken. */
+  control?(msg: ClientMessage): boolean;
+  /** The owner's terminal size. */
+  resize?(cols: number, rows: number): void;
+  /** The owner's keystrokes (only extensions that ask, e.g. a recorder with recordInput). */
+  input?(data: Uint8Array): void;
+  /** The session ended (called once, after the owner's close). */
+  closed(code: number, reason: string): void;
+}
+
 export interface SessionStats {
   bytesDown: number;
   bytesUp: number;
@@ -58,6 +78,9 @@ export class Session implements ConnectionHost {
   #closed = false;
   #closeCode = 0;
   #closeReason = '';
+  #extensions: SessionExtension[] = [];
+  /** Only extensions that want keystrokes; empty for almost every session (no cost per input). */
+  #inputTaps: SessionExtension[] = [];
 
   constructor(opts: SessionOptions) {
     this.#opts = opts;
@@ -119,12 +142,37 @@ export class Session implements ConnectionHost {
 
   input(data: Buffer): void {
     this.bridge.input(data);
+    const taps = this.#inputTaps;
+    for (let i = 0; i < taps.length; i++) taps[i]?.input?.(data);
   }
 
   control(msg: ClientMessage): void {
-    if (msg.type === 'resize') this.bridge.resize(msg.cols, msg.rows);
-    else if (msg.type === 'gmcp') this.bridge.gmcp(msg.package, msg.data);
+    if (msg.type === 'resize') {
+      this.bridge.resize(msg.cols, msg.rows);
+      for (const ext of this.#extensions) ext.resize?.(msg.cols, msg.rows);
+    } else if (msg.type === 'gmcp') this.bridge.gmcp(msg.package, msg.data);
     else if (msg.type === 'msdp') this.bridge.msdp(msg.data);
+    else if (!this.#extensions.some((ext) => ext.control?.(msg) === true)) this.#unhandled(msg);
+  }
+
+  /** A valid message this host does not offer (e.g. `share` without `share: true`). */
+  #unhandled(msg: ClientMessage): void {
+    this.#owner.send({
+      type: 'error',
+      code: `${msg.type}-unavailable`,
+      message: `This host does not allow ${msg.type}.`,
+    });
+  }
+
+  /** Adds sharing or recording to this session (before the backend sends its first byte). */
+  extend(ext: SessionExtension): void {
+    this.#extensions.push(ext);
+    if (ext.input !== undefined) this.#inputTaps.push(ext);
+  }
+
+  /** A control message to the owner's browser (viewer counts, share links). */
+  sendOwner(msg: ServerMessage): void {
+    this.#owner.send(msg);
   }
 
   touch(): void {
@@ -181,6 +229,7 @@ export class Session implements ConnectionHost {
       },
       'session closed',
     );
+    for (const ext of this.#extensions) ext.closed(code, reason);
     this.#opts.onClose(this);
     return true;
   }

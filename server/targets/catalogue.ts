@@ -4,7 +4,8 @@
  */
 import type { HostProtocol, InputMode, PublicHost } from '../../shared/api.ts';
 import type { HostConfig } from '../config/config.ts';
-import { type ParsedTarget, parseTarget } from '../config/config.ts';
+import { type ParsedTarget, parseTarget } from '../config/target-url.ts';
+import { type TlsSettings, tlsSettings } from './backend-tls.ts';
 
 export interface HostEntry {
   config: HostConfig;
@@ -12,6 +13,8 @@ export interface HostEntry {
   protocol: HostProtocol;
   input: InputMode;
   mssp: Record<string, string[]> | undefined;
+  /** Set for `telnets://` and `tls://` targets: how the certificate is checked. */
+  tls?: TlsSettings;
 }
 
 export class HostCatalogue {
@@ -25,7 +28,10 @@ export class HostCatalogue {
       // do not echo, so keystroke mode would have players typing blind. Shells and BBSes
       // (which echo and use hotkeys) set `input: raw`; the demo does.
       const input = config.input ?? 'line';
-      this.#hosts.set(config.id, { config, target, protocol, input, mssp: undefined });
+      const entry: HostEntry = { config, target, protocol, input, mssp: undefined };
+      if (protocol === 'telnets' || protocol === 'tls')
+        entry.tls = tlsSettings(config.tls, target.host);
+      this.#hosts.set(config.id, entry);
     }
   }
 
@@ -35,6 +41,19 @@ export class HostCatalogue {
 
   list(): HostEntry[] {
     return [...this.#hosts.values()];
+  }
+
+  /** One sentence per host whose backend certificate is not verified, for the start-up log. */
+  insecureHosts(): string[] {
+    return this.list()
+      .filter((h) => h.tls?.insecure === true)
+      .map(
+        (h) =>
+          `host ${h.config.id}: insecure: true, the certificate of ${h.target.host}:${h.target.port} is not verified` +
+          (h.tls?.fingerprint256 === undefined
+            ? ''
+            : ' (only its pinned fingerprint256 is checked)'),
+      );
   }
 
   usesDemo(): boolean {

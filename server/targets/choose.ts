@@ -65,6 +65,8 @@ export function customEntry(target: CustomTarget, config: CustomTargetsConfig): 
     encoding,
     newline,
     showAddress: true,
+    rawTelnet: false,
+    mnes: false,
   };
   return {
     config: hostConfig,

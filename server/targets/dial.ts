@@ -14,7 +14,9 @@ export type BackendFailure =
   | 'timeout'
   | 'unreachable'
   | 'aborted'
-  | 'no-descriptors';
+  | 'no-descriptors'
+  /** The TLS handshake or the certificate check failed (the message says which). */
+  | 'tls';
 
 export class BackendError extends Error {
   override name = 'BackendError';

@@ -111,14 +111,5 @@ export const TelnetLimits = {
   maxMsdpDepth: 32,
 } as const;
 
-const NAMES = new Map<number, string>([
-  ...Object.entries(Opt).map(([name, code]): [number, string] => [code, name]),
-]);
-
-/** "TTYPE", "GMCP", or the number for options we have no name for. */
-export function optionName(option: number): string {
-  return NAMES.get(option) ?? String(option);
-}
-
 /** What we announce in GMCP `Core.Hello` once the backend agrees to GMCP. */
 export const CLIENT_HELLO = { client: 'Porthole', version: '0.1.0' } as const;

@@ -24,11 +24,10 @@ import {
 } from './terminal.ts';
 import { WireInput } from './wire-input.ts';
 
-/** One shared object: a flood of GA must not allocate an event each. */
+/** Shared: a flood of GA must not allocate an event each. */
 const PROMPT: CodecEvent = Object.freeze({ kind: 'prompt' });
-
 /**
- * The telnet engine: backend bytes in, events out (DESIGN.md §4). No sockets, no timers;
+ * The telnet engine: backend bytes in, events out. No sockets, no timers;
  * every reply it wants written to the backend comes back as a `send` event.
  */
 export class TelnetEngine implements Codec {
@@ -42,6 +41,8 @@ export class TelnetEngine implements Codec {
   #rows: number;
   #sentSize = '';
   #input: WireInput;
+  /** False until the browser has told a size (CodecOptions 0 × 0): NAWS waits for it. */
+  #sizeKnown: boolean;
   #fatal = false;
   #maxEvents: number;
   #gmcpQueue: Uint8Array[] = [];
@@ -56,6 +57,7 @@ export class TelnetEngine implements Codec {
     this.#client = new ClientEncoder(options.encoding, options.newline, escapeIac);
     this.#utf8 = isUtf8(options.encoding);
     this.#ttype = new TtypeCycle(options.terminalType);
+    this.#sizeKnown = !(options.cols === 0 && options.rows === 0);
     const size = clampSize(options.cols, options.rows) ?? { cols: 80, rows: 24 };
     this.#cols = size.cols;
     this.#rows = size.rows;
@@ -112,6 +114,7 @@ export class TelnetEngine implements Codec {
     if (size === undefined) return [];
     this.#cols = size.cols;
     this.#rows = size.rows;
+    this.#sizeKnown = true;
     if (this.#table.enabled('us', Opt.NAWS)) this.#sendNaws();
     return this.#out.take();
   }
@@ -138,14 +141,8 @@ export class TelnetEngine implements Codec {
   #sink(): ParserSink {
     return {
       data: (bytes) => this.#out.data(bytes),
-      command: (code) => {
-        this.#onCommand(code);
-        this.#budget();
-      },
-      negotiate: (verb, option) => {
-        this.#onNegotiate(verb, option);
-        this.#budget();
-      },
+      command: (code) => this.#onCommand(code),
+      negotiate: (verb, option) => this.#onNegotiate(verb, option),
       // The parser takes a subnegotiation's answer as its halt flag: fold the budget in.
       subnegotiation: (option, payload) =>
         this.#onSubnegotiation(option, payload) || this.#budget(),
@@ -163,19 +160,21 @@ export class TelnetEngine implements Codec {
   #onCommand(code: number): void {
     // EOR (RFC 885) and GA (RFC 854) end a prompt; MUDs send GA even after SGA.
     if (code === Cmd.GA || code === Cmd.EOR) this.#emit(PROMPT);
+    this.#budget();
   }
 
   #onNegotiate(verb: Verb, option: number): void {
     const outcome = this.#table.receive(verb, option);
     if (outcome.reply !== undefined) this.#send(Uint8Array.of(Cmd.IAC, outcome.reply, option));
     if (outcome.changed !== undefined) this.#onChange(outcome.side, option, outcome.changed);
+    this.#budget();
   }
 
   #onChange(side: Side, option: number, enabled: boolean): void {
     if (side === 'us') {
       // RFC 1073: the size follows WILL NAWS. A DONT/DO storm gets it again only if it
       // changed, so replies never outgrow the requests (SECURITY.md C19).
-      if (option === Opt.NAWS && enabled) this.#sendNaws();
+      if (option === Opt.NAWS && enabled && this.#sizeKnown) this.#sendNaws();
       // MTTS: DONT TTYPE then DO TTYPE is how a server restarts the cycle.
       if (option === Opt.TTYPE && !enabled) {
         this.#ttype = new TtypeCycle(this.#options.terminalType);

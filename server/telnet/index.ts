@@ -1,10 +1,6 @@
 import type { Codec, CodecOptions, CodecProfile } from '../codec/codec.ts';
 import { TelnetEngine } from './engine.ts';
 
-export { Cmd, Opt, TelnetLimits } from './codes.ts';
-export { TelnetEngine } from './engine.ts';
-export { ALWAYS_REFUSED, SUPPORTED_OPTIONS } from './options.ts';
-
 /** Telnet: TTYPE answers xterm-256color (then MTTS), and the client gets echo/prompt/GMCP messages. */
 export const TELNET_PROFILE: CodecProfile = {
   features: ['flow-control', 'telnet', 'gmcp', 'msdp', 'mxp', 'echo', 'prompt'],

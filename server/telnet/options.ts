@@ -9,7 +9,7 @@ export interface OptionPolicy {
   him: boolean;
 }
 
-/** DESIGN.md §4: the options we accept. Anything missing from this table is refused. */
+/** The options we accept. Anything missing from this table is refused. */
 export const SUPPORTED_OPTIONS: ReadonlyMap<number, OptionPolicy> = new Map([
   [Opt.BINARY, { us: true, him: true }],
   [Opt.ECHO, { us: false, him: true }], // the backend echoes; we never echo back to it
@@ -64,25 +64,6 @@ const ON_NEGATIVE: Readonly<Record<Q, Step>> = {
   'wantyes-opposite': ['no', undefined],
 };
 
-// RFC 1143: our own requests to enable / disable; an answer already pending is queued.
-const ON_ENABLE: Readonly<Record<Q, Step>> = {
-  no: ['wantyes', 'accept'],
-  yes: ['yes', undefined],
-  wantno: ['wantno-opposite', undefined],
-  'wantno-opposite': ['wantno-opposite', undefined],
-  wantyes: ['wantyes', undefined],
-  'wantyes-opposite': ['wantyes', undefined],
-};
-
-const ON_DISABLE: Readonly<Record<Q, Step>> = {
-  no: ['no', undefined],
-  yes: ['wantno', 'refuse'],
-  wantno: ['wantno', undefined],
-  'wantno-opposite': ['wantno', undefined],
-  wantyes: ['wantyes-opposite', undefined],
-  'wantyes-opposite': ['wantyes-opposite', undefined],
-};
-
 /** What to do after a negotiation: a reply to send and/or an option that changed state. */
 export interface Outcome {
   side: Side;
@@ -130,12 +111,6 @@ export class OptionTable {
     else if (current !== 'no') step = ON_POSITIVE[current];
     else step = this.acceptable(side, option) ? ['yes', 'accept'] : ['no', 'refuse'];
     return this.#apply(side, option, step);
-  }
-
-  /** Asks the backend to enable or disable one side of an option (our own initiative). */
-  request(side: Side, option: number, enable: boolean): Outcome {
-    const current = this.#states(side)[option & 0xff] ?? 'no';
-    return this.#apply(side, option, (enable ? ON_ENABLE : ON_DISABLE)[current]);
   }
 
   #apply(side: Side, option: number, [next, reply]: Step): Outcome {

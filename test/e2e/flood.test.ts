@@ -4,61 +4,47 @@
  * memory stays bounded, and a keystroke still gets through to the backend.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
-import {
-  launchBrowser,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForState,
-} from './helpers.ts';
+import { createServer, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { e2eSuite, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-let flood: Server;
 let typed = '';
 
-before(async () => {
+const suite = e2eSuite(async (keep) => {
   const line = Buffer.from(`${'\x1b[1;32mflood\x1b[0m '.repeat(8)}\r\n`.repeat(512));
-  flood = createServer((s: Socket) => {
-    s.on('error', () => {});
-    s.on('data', (d: Buffer) => {
-      typed += d.toString('latin1');
-    });
-    const pump = (): void => {
-      while (!s.destroyed && s.write(line)) {}
-    };
-    s.on('drain', pump);
-    pump();
-  });
+  const flood = keep(
+    createServer((s: Socket) => {
+      s.on('error', () => {});
+      s.on('data', (d: Buffer) => {
+        typed += d.toString('latin1');
+      });
+      const pump = (): void => {
+        while (!s.destroyed && s.write(line)) {}
+      };
+      s.on('drain', pump);
+      pump();
+    }),
+  );
   await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
   const address = flood.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
-  server = await startServer({
+  return {
     hosts: [
       { id: 'flood', name: 'Flood', target: `tcp://127.0.0.1:${address.port}`, input: 'raw' },
     ],
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  flood?.close();
+  };
 });
 
 test('a flooding backend: bounded server buffers and page heap, and keystrokes still get through', async () => {
-  const page = await browser.context.newPage();
-  const cdp = await browser.context.newCDPSession(page);
-  await page.goto(`${server.url}/?host=flood`);
+  const page = await suite.browser.context.newPage();
+  const cdp = await suite.browser.context.newCDPSession(page);
+  await page.goto(`${suite.server.url}/?host=flood`);
   await waitForState(page, 'connected', 10_000);
   await page.locator('.xterm-helper-textarea').focus();
   let maxBuffered = 0;
   const deadline = Date.now() + 6000;
   while (Date.now() < deadline) {
-    maxBuffered = Math.max(maxBuffered, server.porthole.sessions.bufferedBytes());
+    maxBuffered = Math.max(maxBuffered, suite.server.porthole.sessions.bufferedBytes());
     await page.waitForTimeout(100);
   }
   await page.keyboard.type('q');

@@ -98,6 +98,12 @@ export interface E2ESuite {
   browser: TestBrowser;
 }
 
+export interface SuiteOptions {
+  browser?: BrowserOptions;
+  /** Runs once Porthole and Chromium are up (e.g. to grant permissions for the server's origin). */
+  ready?: (suite: E2ESuite) => Promise<void>;
+}
+
 /**
  * The one e2e set-up, per test file: in before(), `setup` starts what the hosts need (each
  * passed to `keep` is stopped at the end) and returns the config (default: the demo host);
@@ -106,7 +112,7 @@ export interface E2ESuite {
 export function e2eSuite(
   setup: (keep: <T extends Closable>(thing: T) => T) => ConfigInput | Promise<ConfigInput> = () =>
     DEFAULT_CONFIG_INPUT,
-  browserOptions: BrowserOptions = {},
+  options: SuiteOptions = {},
 ): E2ESuite {
   const kept: Closable[] = [];
   const keep = <T extends Closable>(thing: T): T => {
@@ -116,7 +122,8 @@ export function e2eSuite(
   const suite = {} as E2ESuite;
   before(async () => {
     suite.server = await startServer(await setup(keep));
-    suite.browser = await launchBrowser(browserOptions);
+    suite.browser = await launchBrowser(options.browser);
+    await options.ready?.(suite);
   });
   after(async () => {
     await suite.browser?.close();

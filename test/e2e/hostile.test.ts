@@ -3,17 +3,10 @@
  * links, title and string reports, an HTML title. Nothing changes and nothing is sent back.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import {
-  launchBrowser,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, waitForScreen, waitForState } from './helpers.ts';
 
 const osc = (body: string): string => `\x1b]${body}\x07`;
 const link = (url: string, text: string): string => `${osc(`8;;${url}`)}${text}${osc('8;;')}`;
@@ -31,31 +24,27 @@ const PAYLOAD = [
   'HOSTILE-DONE\r\n',
 ].join('');
 
-let server: TestServer;
-let browser: TestBrowser;
 let hostile: FakeBackend;
 let cpr: FakeBackend;
 
-before(async () => {
-  hostile = await startBackend((s) => s.write(PAYLOAD));
-  cpr = await startBackend((s) => s.write('where am I?\x1b[6n\r\n'));
-  server = await startServer({
-    hosts: [
-      { id: 'evil', name: 'Hostile', target: hostile.target, input: 'raw' },
-      { id: 'cpr', name: 'Cursor report', target: cpr.target, input: 'raw' },
-    ],
-  });
-  browser = await launchBrowser();
-  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-    origin: server.url,
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await Promise.all([hostile?.close(), cpr?.close()]);
-});
+const suite = e2eSuite(
+  async (keep) => {
+    hostile = keep(await startBackend((s) => s.write(PAYLOAD)));
+    cpr = keep(await startBackend((s) => s.write('where am I?\x1b[6n\r\n')));
+    return {
+      hosts: [
+        { id: 'evil', name: 'Hostile', target: hostile.target, input: 'raw' },
+        { id: 'cpr', name: 'Cursor report', target: cpr.target, input: 'raw' },
+      ],
+    };
+  },
+  {
+    ready: ({ browser, server }) =>
+      browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: server.url,
+      }),
+  },
+);
 
 const received = (b: FakeBackend): string => Buffer.concat(b.received.flat()).toString('latin1');
 
@@ -83,7 +72,7 @@ async function textCenter(page: Page, text: string): Promise<{ x: number; y: num
 }
 
 test('hostile output changes nothing, opens nothing and sends nothing back', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const problems: string[] = [];
   const popups: string[] = [];
   page.on('dialog', (d) => {
@@ -91,8 +80,8 @@ test('hostile output changes nothing, opens nothing and sends nothing back', asy
     void d.dismiss();
   });
   page.on('pageerror', (err) => problems.push(err.message));
-  browser.context.on('page', (p) => popups.push(p.url()));
-  await page.goto(`${server.url}/?host=evil`);
+  suite.browser.context.on('page', (p) => popups.push(p.url()));
+  await page.goto(`${suite.server.url}/?host=evil`);
   await waitForState(page, 'connected');
   await page.evaluate(() => navigator.clipboard.writeText('sentinel'));
   await waitForScreen(page, 'HOSTILE-DONE');
@@ -146,8 +135,8 @@ test('hostile output changes nothing, opens nothing and sends nothing back', asy
 });
 
 test('a cursor position request gets only the numeric report', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=cpr`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=cpr`);
   await waitForScreen(page, 'where am I?');
   const deadline = Date.now() + 3000;
   while (received(cpr) === '' && Date.now() < deadline) await page.waitForTimeout(25);

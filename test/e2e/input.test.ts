@@ -3,29 +3,19 @@
  * over echo (IAC WILL ECHO), switching modes, and a window resize that reaches the host as NAWS.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
 import { loginMud, type NawsBackend, nawsRecorder } from './backends.ts';
-import {
-  launchBrowser,
-  screenText,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, screenText, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
 let recorder: FakeBackend;
 let mud: FakeBackend;
 let naws: NawsBackend;
 let flood: FakeBackend;
 const FLOOD_BYTES = 4 * 1024 * 1024;
 
-before(async () => {
+const suite = e2eSuite(async (keep) => {
   [recorder, mud, naws, flood] = await Promise.all([
     startBackend((s) => s.write('recorder ready\r\n')),
     loginMud(),
@@ -36,21 +26,15 @@ before(async () => {
       s.write('FLOOD-DONE\r\n');
     }),
   ]);
-  server = await startServer({
+  for (const b of [recorder, mud, naws, flood]) keep(b);
+  return {
     hosts: [
       { id: 'rec', name: 'Recorder', target: recorder.target, input: 'raw' },
       { id: 'mud', name: 'TestMUD', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
       { id: 'naws', name: 'NAWS', target: `telnet://127.0.0.1:${naws.port}`, input: 'raw' },
       { id: 'flood', name: 'Flood', target: flood.target, input: 'raw' },
     ],
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await Promise.all([recorder?.close(), mud?.close(), naws?.close(), flood?.close()]);
+  };
 });
 
 const received = (b: FakeBackend): string => Buffer.concat(b.received.flat()).toString('latin1');
@@ -69,8 +53,8 @@ async function until(
 }
 
 test('raw mode: keystrokes, Enter, Ctrl+C and arrows reach the host as bytes', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=rec`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=rec`);
   await waitForState(page, 'connected');
   await waitForScreen(page, 'recorder ready');
   assert.equal(await page.locator('#input-line').isHidden(), true, 'no input line in raw mode');
@@ -85,8 +69,8 @@ test('raw mode: keystrokes, Enter, Ctrl+C and arrows reach the host as bytes', a
 });
 
 test('switching to line mode is remembered for the host', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=rec`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=rec`);
   await waitForState(page, 'connected');
   const before = received(recorder).length;
   await page.locator('#btn-mode').click();
@@ -113,8 +97,8 @@ test('switching to line mode is remembered for the host', async () => {
 });
 
 test('line mode: the password is masked while the host echoes, and never enters history', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForScreen(page, 'What is your name?');
   const input = page.locator('#line-input');
   assert.equal(await input.getAttribute('type'), 'text');
@@ -154,8 +138,8 @@ test('line mode: the password is masked while the host echoes, and never enters 
 });
 
 test('a window resize reaches the telnet host as NAWS', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=naws`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=naws`);
   await waitForState(page, 'connected');
   await until(() => naws.sizes.length > 0, 'the first NAWS', page);
   const first = naws.sizes.at(-1);
@@ -174,8 +158,8 @@ test('a window resize reaches the telnet host as NAWS', async () => {
 });
 
 test('4 MiB of output arrives in full: acks keep the server’s 512 KiB window moving', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=flood`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=flood`);
   // Without acknowledgements the server stops reading the host after 512 KiB.
   await waitForScreen(page, 'FLOOD-DONE', 20_000);
   await page.waitForFunction(

@@ -1,44 +1,30 @@
 /** A phone: the touch key bar sends the right sequences, Ctrl latches, the layout fits the screen. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import {
-  launchBrowser,
-  screenshot,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, screenshot, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
 let recorder: FakeBackend;
 
-before(async () => {
-  recorder = await startBackend((s) => s.write('ready\r\n'));
-  server = await startServer({
-    hosts: [
-      { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'raw' },
-      { id: 'rec', name: 'Recorder', target: recorder.target, input: 'raw' },
-      { id: 'mud', name: 'Line host', target: recorder.target, input: 'line' },
-    ],
-  });
-  browser = await launchBrowser({ viewport: { width: 390, height: 760 }, touch: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await recorder?.close();
-});
+const suite = e2eSuite(
+  async (keep) => {
+    recorder = keep(await startBackend((s) => s.write('ready\r\n')));
+    return {
+      hosts: [
+        { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'raw' },
+        { id: 'rec', name: 'Recorder', target: recorder.target, input: 'raw' },
+        { id: 'mud', name: 'Line host', target: recorder.target, input: 'line' },
+      ],
+    };
+  },
+  { browser: { viewport: { width: 390, height: 760 }, touch: true } },
+);
 
 const received = (): string => Buffer.concat(recorder.received.flat()).toString('latin1');
 
 test('the picker and a session fit a phone screen', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await suite.browser.context.newPage();
+  await page.goto(suite.server.url);
   await page.getByRole('option').first().waitFor();
   await screenshot(page, 'mobile-picker');
   await page.getByRole('option', { name: /Porthole demo/ }).tap();
@@ -59,8 +45,8 @@ test('the picker and a session fit a phone screen', async () => {
 });
 
 test('key bar keys and a latched Ctrl reach the host', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=rec`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=rec`);
   await waitForState(page, 'connected');
   const bar = page.locator('#key-bar');
   const key = (name: string) => bar.locator(`button[data-key="${name}"]`);
@@ -82,8 +68,8 @@ test('key bar keys and a latched Ctrl reach the host', async () => {
 });
 
 test('in line mode the bar recalls history and keeps the input focused', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForState(page, 'connected');
   const input = page.locator('#line-input');
   await input.fill('look');

@@ -28,6 +28,8 @@ export interface ScriptedMud extends FakeBackend {
   msdp: string[];
   /** GMCP from the client: "Core.Supports.Set [...]". */
   gmcp: string[];
+  /** MXP replies from the client: `ESC[1z<VERSION MXP=1.0 CLIENT=…>`. */
+  mxpReplies: string[];
   /** Options the client agreed to (DO). */
   agreed: Set<number>;
 }
@@ -149,11 +151,30 @@ function command(p: Player, line: string): void {
     else p.moves = Math.min(100, p.moves + 40);
     p.socket.write(`You ${line}.\r\n`);
     vitals(p, line === 'heal' ? 'msdp' : 'gmcp');
+  } else if (line.startsWith('drip')) {
+    // Output that keeps coming: one line every 40 ms.
+    const n = Number(line.split(' ')[1] ?? 50);
+    let i = 0;
+    const timer = setInterval(() => {
+      i++;
+      if (p.socket.writable) p.socket.write(`Drip line ${i} of ${n}: rain on the roof.\r\n`);
+      if (i >= n || !p.socket.writable) clearInterval(timer);
+    }, 40);
+    p.socket.once('close', () => clearInterval(timer));
   } else if (line.startsWith('flood')) {
     const n = Number(line.split(' ')[1] ?? 200);
     let out = '';
     for (let i = 1; i <= n; i++) out += `Flood line ${i} of ${n}: the rain keeps falling.\r\n`;
     p.socket.write(out);
+  } else if (line === 'hostile') {
+    const sec = (t: string): string => `\x1b[1z${t}\x1b[7z`;
+    p.socket.write(
+      `${sec('<send href="javascript:window.pwned=1">js</send>')} ` +
+        `${sec('<img src=x onerror="window.pwned=2">')}${sec('<script>')}window.pwned=3${sec('</script>')} ` +
+        `${sec('<a href="javascript:window.pwned=4">ja</a>')} ` +
+        `${sec('<send "&lt;img src=x onerror=window.pwned=5&gt;">tag</send>')} ` +
+        `\x1b[3z<send href="quit">open-mode</send> <b onmouseover="window.pwned=6">bold</b>\r\n`,
+    );
   } else if (line === 'look') look(p);
   else if (line !== '') p.socket.write(`You ${line.split(' ')[0]}.\r\n`);
   prompt(p);
@@ -191,8 +212,12 @@ function reader(p: Player, mud: ScriptedMud): (chunk: Buffer) => void {
         else if (b === 13 || b === 10) {
           if (b === 13) {
             const text = Buffer.from(line).toString('utf8');
-            mud.commands.push(text);
-            command(p, text);
+            // MXP replies (<VERSION …>) are lines too, as in KaVir's snippet; not commands.
+            if (text.startsWith('\x1b[1z<')) mud.mxpReplies.push(text);
+            else {
+              mud.commands.push(text);
+              command(p, text);
+            }
           }
           line = [];
         } else if (b !== 0) line.push(b);
@@ -205,7 +230,7 @@ function reader(p: Player, mud: ScriptedMud): (chunk: Buffer) => void {
       } else if (state === 'verb') {
         if (verb === DO) {
           mud.agreed.add(b);
-          if (b === MXP) p.socket.write(bytes(IAC, SB, MXP, IAC, SE));
+          if (b === MXP) p.socket.write(bytes(IAC, SB, MXP, IAC, SE, '\x1b[1z<VERSION>\x1b[7z'));
         }
         state = 'text';
       } else if (state === 'sb') {
@@ -230,6 +255,7 @@ export async function scriptedMud(): Promise<ScriptedMud> {
     commands: [] as string[],
     msdp: [] as string[],
     gmcp: [] as string[],
+    mxpReplies: [] as string[],
     agreed: new Set<number>(),
   };
   let mud: ScriptedMud | undefined;

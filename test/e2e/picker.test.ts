@@ -4,39 +4,38 @@
  * allowed site).
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import {
-  launchBrowser,
-  screenshot,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { startBackend } from '../helpers/backends.ts';
+import { e2eSuite, screenshot, waitForScreen, waitForState } from './helpers.ts';
 
 const XSS_NAME = '"><svg onload=alert(1)>';
 const XSS_DESC = '</script><script>alert(2)</script><b>bold?</b>';
 
-let server: TestServer;
-let browser: TestBrowser;
-let echo: FakeBackend;
-let site: Server;
 let siteUrl: string;
 
-before(async () => {
-  echo = await startBackend((s) => {
-    s.write('echo host ready\r\n');
-    s.pipe(s);
-  });
-  site = createServer();
+const suite = e2eSuite(async (keep) => {
+  const echo = keep(
+    await startBackend((s) => {
+      s.write('echo host ready\r\n');
+      s.pipe(s);
+    }),
+  );
+  // A MUD's website that iframes the client; the page is built when asked, once Porthole runs.
+  const site = keep(
+    createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(
+        `<!doctype html><title>A MUD's website</title><h1>Play now</h1>` +
+          `<iframe id="game" src="${suite.server.url}/?host=demo&embed=1" width="900" height="520"></iframe>`,
+      );
+    }),
+  );
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  server = await startServer({
+  return {
     frameAncestors: [siteUrl],
     hosts: [
       { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', tags: ['demo'], input: 'raw' },
@@ -50,29 +49,19 @@ before(async () => {
       { id: 'bbs', name: 'Old Town BBS', tags: ['bbs', 'ansi'], target: echo.target },
       { id: 'xss', name: XSS_NAME, description: XSS_DESC, target: echo.target },
     ],
-  });
-  site.on('request', (_req, res) => {
-    res.setHeader('Content-Type', 'text/html');
-    res.end(
-      `<!doctype html><title>A MUD's website</title><h1>Play now</h1>` +
-        `<iframe id="game" src="${server.url}/?host=demo&embed=1" width="900" height="520"></iframe>`,
-    );
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await echo?.close();
-  site?.close();
+  };
 });
 
 /** Records CSP violations and dialogs (an alert() would be one) from the first script on. */
 async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const problems: string[] = [];
   page.on('dialog', (d) => {
+    // Leaving a live session asks first (issue 11): expected, and answered yes.
+    if (d.type() === 'beforeunload' || /^Leave .*disconnected\.$/.test(d.message())) {
+      void d.accept();
+      return;
+    }
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
@@ -93,7 +82,7 @@ const optionNames = (page: Page): Promise<string[]> =>
 
 test('filter box and keyboard: type to filter, arrows to choose, Enter to open', async () => {
   const { page, problems } = await watchedPage();
-  await page.goto(server.url);
+  await page.goto(suite.server.url);
   await page.getByRole('option').first().waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'host-filter');
   assert.equal(await page.locator('#host-count').textContent(), '4 hosts');
@@ -130,7 +119,7 @@ test('filter box and keyboard: type to filter, arrows to choose, Enter to open',
 
 test('hostile host names and descriptions are shown as text everywhere', async () => {
   const { page, problems } = await watchedPage();
-  await page.goto(server.url);
+  await page.goto(suite.server.url);
   const option = page.locator('#host-opt-xss');
   await option.waitFor();
   assert.equal(await option.locator('.host-name').textContent(), XSS_NAME);
@@ -148,7 +137,7 @@ test('hostile host names and descriptions are shown as text everywhere', async (
 test('deep links connect at once: /h/ID and /?host=ID', async () => {
   const { page, problems } = await watchedPage();
   for (const path of ['/h/dune', '/?host=bbs']) {
-    await page.goto(`${server.url}${path}`);
+    await page.goto(`${suite.server.url}${path}`);
     await waitForState(page, 'connected');
     await waitForScreen(page, 'echo host ready');
     assert.equal(await page.locator('#picker').isHidden(), true);
@@ -160,7 +149,7 @@ test('deep links connect at once: /h/ID and /?host=ID', async () => {
 
 test('embed mode hides the chrome and works inside an allowed site’s iframe', async () => {
   const { page, problems } = await watchedPage();
-  await page.goto(`${server.url}/?host=demo&embed=1`);
+  await page.goto(`${suite.server.url}/?host=demo&embed=1`);
   await waitForScreen(page, 'Welcome to the Porthole demo host');
   assert.equal(await page.locator('#topbar').isHidden(), true);
   assert.equal(await page.locator('#status-bar').isHidden(), true);

@@ -60,18 +60,33 @@ export async function startProxy(
 
 type HostInput = ConfigInput['hosts'][number];
 
-/** A host entry for withProxy: `target` defaults to the fixture's backend, `name` to the id. */
-export type FixtureHost = Omit<HostInput, 'target' | 'name'> & { target?: string; name?: string };
+/**
+ * A host entry for withProxy: `target` defaults to the fixture's backend (`tcp://`, or
+ * `telnet://` with `scheme: 'telnet'`), `name` to the id.
+ */
+export type FixtureHost = Omit<HostInput, 'target' | 'name'> & {
+  target?: string;
+  name?: string;
+  scheme?: 'tcp' | 'telnet';
+};
 
-export type FixtureConfig = Partial<Omit<ConfigInput, 'hosts'>> & {
+/** Any server on 127.0.0.1 the fixture can point hosts at and stop (FakeBackend, TelnetServer). */
+export interface LoopbackServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export type FixtureConfig<B extends LoopbackServer = FakeBackend> = Partial<
+  Omit<ConfigInput, 'hosts'>
+> & {
   /** Default: one host `{ id: 'echo', name: 'Echo' }` on the backend. */
   hosts?: FixtureHost[];
   /** The backend that hosts without a target reach. Default: an echo backend. */
-  backend?: FakeBackend | Promise<FakeBackend>;
+  backend?: B | Promise<B>;
 };
 
-export interface ProxyFixture extends TestProxy {
-  backend: FakeBackend;
+export interface ProxyFixture<B extends LoopbackServer = FakeBackend> extends TestProxy {
+  backend: B;
 }
 
 /**
@@ -79,13 +94,14 @@ export interface ProxyFixture extends TestProxy {
  * with `config` (log level debug, every line in `logs`), both stopped by `t.after`.
  * `withProxy(t)` is an echo host with id `echo`.
  */
-export async function withProxy(
+export async function withProxy<B extends LoopbackServer = FakeBackend>(
   t: TestContext,
-  config: FixtureConfig = {},
+  config: FixtureConfig<B> = {},
   options: ProxyOptions = {},
-): Promise<ProxyFixture> {
+): Promise<ProxyFixture<B>> {
   const { backend: given, hosts = [{ id: 'echo', name: 'Echo' }], ...rest } = config;
-  const backend = await (given ?? echoBackend());
+  // Without a backend given, B is FakeBackend (the default type argument).
+  const backend = (await (given ?? echoBackend())) as B;
   let proxy: TestProxy | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -100,7 +116,11 @@ export async function withProxy(
   proxy = await startProxy(
     {
       ...rest,
-      hosts: hosts.map((h) => ({ ...h, name: h.name ?? h.id, target: h.target ?? backend.target })),
+      hosts: hosts.map(({ scheme = 'tcp', ...h }) => ({
+        ...h,
+        name: h.name ?? h.id,
+        target: h.target ?? `${scheme}://127.0.0.1:${backend.port}`,
+      })),
     },
     options,
   );
@@ -108,10 +128,10 @@ export async function withProxy(
 }
 
 /** Starts (or takes) a fake backend and closes it when the test ends. */
-export async function withBackend(
+export async function withBackend<B extends LoopbackServer>(
   t: TestContext,
-  backend: FakeBackend | Promise<FakeBackend>,
-): Promise<FakeBackend> {
+  backend: B | Promise<B>,
+): Promise<B> {
   const b = await backend;
   t.after(() => b.close());
   return b;

@@ -21,7 +21,7 @@ export function requireBinary(path: string, debianPackage: string): void {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   const probe = createServer();
   return new Promise((resolve, reject) => {
     probe.once('error', reject);
@@ -36,7 +36,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function untilListening(port: number, child: ChildProcess, timeoutMs = 5000): Promise<void> {
+export async function untilListening(
+  port: number,
+  child: ChildProcess,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`telnetd exited early with ${child.exitCode}`);
@@ -54,7 +58,7 @@ async function untilListening(port: number, child: ChildProcess, timeoutMs = 500
   }
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

@@ -1,5 +1,5 @@
 /**
- * Golden-transcript helpers for the telnet engine (the libtelnet pattern, STYLE.md §12):
+ * Golden-transcript helpers for the telnet engine (the way libtelnet's own tests work):
  * wire bytes are written as text with `\xHH` escapes and `{IAC WILL ECHO}` groups, and
  * events come out as one readable line each.
  */

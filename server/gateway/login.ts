@@ -1,0 +1,51 @@
+/**
+ * The password mode's login check (SECURITY.md A9, H3): the attempt is counted before the
+ * password is hashed (in-flight attempts count), and the hashing waits in the gate's own
+ * small queue, so 400 parallel guesses from one address get at most `authFailures`
+ * verified and cannot occupy the threadpool that DNS lookups and file reads need.
+ */
+import type { AuthConfig } from '../config/auth-schema.ts';
+import { verifyPassword } from './auth.ts';
+import type { Gate } from './limits.ts';
+import { VerifyBusy } from './verify-queue.ts';
+
+type PasswordAuth = Extract<AuthConfig, { mode: 'password' }>;
+
+export type LoginResult =
+  | { kind: 'ok'; user: PasswordAuth['users'][number] }
+  | { kind: 'failed' }
+  | { kind: 'locked'; retryAfter: number }
+  | { kind: 'busy' };
+
+/** scrypt of a random password: a real hash to spend time on when the user is unknown. */
+const DUMMY_HASH =
+  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** Checks a user name and password from the client address `ip`. */
+export async function checkLogin(
+  gate: Gate,
+  auth: PasswordAuth,
+  ip: string,
+  name: string,
+  password: string,
+): Promise<LoginResult> {
+  const key = gate.addressKey(ip);
+  if (!gate.lockout.reserve(key)) {
+    // Banned, or every attempt left is already being verified: those settle within a second.
+    return { kind: 'locked', retryAfter: Math.max(1, gate.lockout.bannedFor(key)) };
+  }
+  const user = auth.users.find((u) => u.name === name);
+  let ok = false;
+  try {
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    ok = await gate.verifications.run(key, () =>
+      verifyPassword(password, user?.passwordHash ?? DUMMY_HASH),
+    );
+  } catch (err) {
+    gate.lockout.settle(key, false);
+    if (err instanceof VerifyBusy) return { kind: 'busy' };
+    throw err;
+  }
+  gate.lockout.settle(key, user === undefined || !ok);
+  return user !== undefined && ok ? { kind: 'ok', user } : { kind: 'failed' };
+}

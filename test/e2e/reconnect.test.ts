@@ -1,0 +1,99 @@
+/**
+ * A MUD reboot in real Chromium (issue 11): the host closes or resets a live session. With
+ * `reconnect: auto` the client counts down and reconnects by itself, even while the host takes
+ * a moment to come back; by default it offers a Reconnect button.
+ */
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { type FakeBackend, startBackend } from '../helpers/backends.ts';
+import { onLines } from './backends.ts';
+import {
+  launchBrowser,
+  screenshot,
+  startServer,
+  type TestBrowser,
+  type TestServer,
+  waitForScreen,
+  waitForState,
+} from './helpers.ts';
+
+let server: TestServer;
+let browser: TestBrowser;
+let mud: FakeBackend;
+let boots = 0;
+
+/** `reboot` closes every connection (FIN), `crash` resets them (RST). */
+function rebootingMud(): Promise<FakeBackend> {
+  return startBackend((socket: Socket) => {
+    boots++;
+    socket.write(`Welcome (connection ${boots})\r\n> `);
+    onLines(socket, (line) => {
+      if (line === 'reboot') {
+        socket.end('Rebooting, back in a moment...\r\n');
+      } else if (line === 'crash') socket.resetAndDestroy();
+      else socket.write(`ok ${line}\r\n> `);
+    });
+  });
+}
+
+before(async () => {
+  mud = await rebootingMud();
+  const target = `telnet://127.0.0.1:${mud.port}`;
+  server = await startServer({
+    hosts: [
+      { id: 'auto', name: 'Auto MUD', target, input: 'line', reconnect: 'auto' },
+      { id: 'ask', name: 'Ask MUD', target, input: 'line' },
+    ],
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await mud?.close();
+});
+
+test('reconnect: auto: a reboot (FIN) and a crash (RST) are followed by a countdown and a new session', async () => {
+  const page = await browser.context.newPage();
+  const first = boots + 1;
+  await page.goto(`${server.url}/?host=auto`);
+  await waitForScreen(page, `Welcome (connection ${first})`);
+  await page.locator('#line-input').fill('reboot');
+  await page.locator('#line-input').press('Enter');
+  await waitForScreen(page, 'It may be restarting.');
+  assert.match((await page.locator('#notice-retry').textContent()) ?? '', /Reconnecting in \d+ s/);
+  await screenshot(page, 'reconnect-countdown');
+  await waitForScreen(page, `Welcome (connection ${first + 1})`, 15_000);
+  await waitForState(page, 'connected');
+  assert.equal(await page.locator('#notice').isHidden(), true);
+  await page.locator('#line-input').fill('crash');
+  await page.locator('#line-input').press('Enter');
+  await waitForScreen(page, 'The connection to the host was lost. It may be restarting.');
+  await waitForScreen(page, `Welcome (connection ${first + 2})`, 15_000);
+  await page.locator('#line-input').fill('look');
+  await page.locator('#line-input').press('Enter');
+  await waitForScreen(page, 'ok look');
+  await page.close();
+});
+
+test('reconnect: ask (the default): a Reconnect button, and nothing happens by itself', async () => {
+  const page = await browser.context.newPage();
+  const first = boots + 1;
+  await page.goto(`${server.url}/?host=ask`);
+  await waitForScreen(page, `Welcome (connection ${first})`);
+  await page.locator('#line-input').fill('reboot');
+  await page.locator('#line-input').press('Enter');
+  await waitForState(page, 'closed');
+  assert.equal(
+    await page.locator('#notice-text').textContent(),
+    'The host closed the connection. It may be restarting.',
+  );
+  assert.equal(await page.locator('#btn-reconnect').textContent(), 'Reconnect');
+  await page.waitForTimeout(4000);
+  assert.equal(boots, first, 'no reconnect on its own');
+  await page.locator('#btn-reconnect').click();
+  await waitForScreen(page, `Welcome (connection ${first + 1})`);
+  await page.close();
+});

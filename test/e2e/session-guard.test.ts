@@ -1,0 +1,155 @@
+/**
+ * Issue 11 in real Chromium: one NAWS at connect, focus back in the session after Settings,
+ * and a live session is not left by accident (the logo, Back, closing the tab).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type FakeBackend, startBackend } from '../helpers/backends.ts';
+import { type NawsBackend, nawsRecorder } from './backends.ts';
+import {
+  launchBrowser,
+  startServer,
+  type TestBrowser,
+  type TestServer,
+  waitForScreen,
+  waitForState,
+} from './helpers.ts';
+
+let server: TestServer;
+let browser: TestBrowser;
+let nawsRaw: NawsBackend;
+let nawsLine: NawsBackend;
+let recorder: FakeBackend;
+
+before(async () => {
+  [nawsRaw, nawsLine, recorder] = await Promise.all([
+    nawsRecorder(),
+    nawsRecorder(),
+    startBackend((s) => s.write('recorder ready\r\n')),
+  ]);
+  server = await startServer({
+    hosts: [
+      { id: 'naws', name: 'NAWS', target: `telnet://127.0.0.1:${nawsRaw.port}`, input: 'raw' },
+      {
+        id: 'naws-line',
+        name: 'NAWS line',
+        target: `telnet://127.0.0.1:${nawsLine.port}`,
+        input: 'line',
+      },
+      { id: 'rec', name: 'Recorder', target: recorder.target, input: 'raw' },
+      { id: 'line', name: 'Line', target: recorder.target, input: 'line' },
+    ],
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await Promise.all([nawsRaw?.close(), nawsLine?.close(), recorder?.close()]);
+});
+
+const received = (): string => Buffer.concat(recorder.received.flat()).toString('latin1');
+
+async function until(check: () => boolean, what: string, page: Page, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await page.waitForTimeout(25);
+  }
+}
+
+for (const [id, backend, how] of [
+  ['naws', () => nawsRaw, 'from the picker'],
+  ['naws-line', () => nawsLine, 'by deep link to a line-mode host'],
+] as const) {
+  test(`one NAWS at connect (${how}), with the terminal's final size`, async () => {
+    const page = await browser.context.newPage();
+    if (how === 'from the picker') {
+      await page.goto(server.url);
+      await page
+        .getByRole('option', { name: /^NAWS\b/ })
+        .first()
+        .click();
+    } else await page.goto(`${server.url}/?host=${id}`);
+    await waitForState(page, 'connected');
+    await until(() => backend().sizes.length > 0, 'the first NAWS', page);
+    // Anything still settling (the input line appearing, a late fit) would show up by now.
+    await page.waitForTimeout(1500);
+    const size = await page.evaluate(() => {
+      const rows = document.querySelectorAll('.xterm-rows > div').length;
+      return rows;
+    });
+    assert.equal(backend().sizes.length, 1, JSON.stringify(backend().sizes));
+    assert.equal(backend().sizes[0]?.rows, size, 'the size sent is the size shown');
+    await page.close();
+  });
+}
+
+test('closing Settings puts focus back in the session (input line, then terminal)', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=line`);
+  await waitForState(page, 'connected');
+  await page.locator('#btn-settings').click();
+  await page.locator('#settings-dialog[open]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('#settings-dialog').waitFor({ state: 'hidden' });
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.id),
+    'line-input',
+    'focus is in the input line',
+  );
+  await page.keyboard.type('after settings');
+  await page.keyboard.press('Enter');
+  await until(() => received().includes('after settings\r\n'), 'the line', page);
+  assert.equal(await page.locator('#settings-dialog[open]').count(), 0, 'Enter did not reopen it');
+  await page.goto(`${server.url}/?host=rec`);
+  await waitForScreen(page, 'recorder ready');
+  await page.locator('#btn-settings').click();
+  await page.locator('#settings-dialog[open]').waitFor();
+  await page.locator('#settings-dialog button[value="close"]').click();
+  await page.locator('#settings-dialog').waitFor({ state: 'hidden' });
+  await page.keyboard.type('xyz');
+  await until(() => received().includes('xyz'), 'keys typed after closing Settings', page);
+  await page.close();
+});
+
+test('leaving a live session asks first: the logo, Back, and closing the tab', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.getByRole('option', { name: /Recorder/ }).click();
+  await waitForScreen(page, 'recorder ready');
+  await page.keyboard.type('x'); // a user gesture: browsers only ask before unload after one
+  const dialogs: string[] = [];
+  let answer = false;
+  page.on('dialog', (d) => {
+    dialogs.push(d.type());
+    void (answer ? d.accept() : d.dismiss());
+  });
+  await page.locator('#brand-link').click();
+  await page.waitForTimeout(200);
+  assert.deepEqual(dialogs, ['confirm'], 'the logo asks');
+  assert.equal(await page.locator('#app[data-view="session"]').count(), 1, 'and stays');
+  await page.goBack();
+  await page.waitForTimeout(300);
+  assert.equal(dialogs.length, 2, 'Back asks');
+  assert.equal(await page.locator('#app[data-view="session"]').count(), 1, 'still in the session');
+  assert.match(page.url(), /host=rec|\/h\/rec/, 'and the address is the session again');
+  await waitForState(page, 'connected');
+  // Closing the tab (Ctrl+W, the window's close button): the browser's own "Leave site?".
+  await page.close({ runBeforeUnload: true });
+  await until(() => dialogs.length === 3, 'the beforeunload dialog', page).catch(() => undefined);
+  assert.equal(dialogs[2], 'beforeunload');
+  assert.equal(page.isClosed(), false, 'the tab stayed open');
+  answer = true;
+  await page.locator('#brand-link').click();
+  await page.locator('#app[data-view="picker"]').waitFor();
+  assert.equal(dialogs.length, 4, 'leaving when the user says so');
+  // No session: leaving needs no question.
+  const closed = new Promise((resolve) => page.once('close', resolve));
+  await page.close({ runBeforeUnload: true });
+  await closed;
+  assert.equal(dialogs.length, 4, 'the tab closed without a question');
+  assert.ok(received().length > 0);
+});

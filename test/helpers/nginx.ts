@@ -1,0 +1,67 @@
+/**
+ * Debian's nginx in front of Porthole on a free loopback port, configured with the shipped
+ * location block (deploy/nginx/porthole-location.conf), as test/nginx.test.ts runs it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './proxy.ts';
+import { freePort, requireBinary, stop } from './telnet-servers.ts';
+
+const NGINX = '/usr/sbin/nginx';
+
+export interface Nginx {
+  port: number;
+  close(): Promise<void>;
+}
+
+function siteConfig(dir: string, port: number, upstreamPort: number): string {
+  const location = readFileSync(
+    new URL('../../deploy/nginx/porthole-location.conf', import.meta.url),
+    'utf8',
+  ).replace('127.0.0.1:8080', `127.0.0.1:${upstreamPort}`);
+  return `daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 127.0.0.1:${port};
+    ${location}
+  }
+}
+`;
+}
+
+/** nginx proxying to Porthole on 127.0.0.1:`upstreamPort`; resolves once it has started. */
+export async function startNginx(upstreamPort: number): Promise<Nginx> {
+  requireBinary(NGINX, 'nginx');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'porthole-nginx-'));
+  writeFileSync(join(dir, 'nginx.conf'), siteConfig(dir, port, upstreamPort));
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  await waitFor(() => {
+    try {
+      return readFileSync(join(dir, 'nginx.pid'), 'utf8') !== '' || stderr.includes('emerg');
+    } catch {
+      return false;
+    }
+  }, 'nginx start');
+  if (stderr.includes('emerg')) {
+    await stop(child);
+    throw new Error(`nginx did not start: ${stderr}`);
+  }
+  return { port, close: () => stop(child) };
+}
