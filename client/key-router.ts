@@ -91,7 +91,7 @@ export class KeyRouter {
     const k = e.key.toLowerCase();
     if (e.ctrlKey && e.shiftKey && !e.altKey) {
       if (k === 'f') this.#search.show();
-      else if (k === 'c') void copyText(this.#view.term.getSelection());
+      else if (k === 'c') void copyText(this.#view.selectionText());
       else if (k === 'v') void this.#pasteFromClipboard();
       else return this.#mode === 'raw';
       e.preventDefault();

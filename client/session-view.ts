@@ -143,7 +143,7 @@ export class SessionView {
       link: (event, uri, viaOsc8) => {
         if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
       },
-      linkHover: (uri) => this.#showLinkTip(uri && (this.#mud.linkTip(uri) ?? uri)),
+      linkHover: (uri) => this.#showLinkTip(this.#mud.linkHover(uri) ?? uri),
       key: (e) => this.#keys.terminalKey(e),
     });
     this.#mud = this.#mudLink();
@@ -421,7 +421,7 @@ export class SessionView {
     // Search selects its matches; that is not the user choosing text to copy.
     if (this.#search.open || !this.#settings.copyOnSelect || !this.#view.term.hasSelection())
       return;
-    this.#copyTimer = setTimeout(() => void copyText(this.#view.term.getSelection()), 200);
+    this.#copyTimer = setTimeout(() => void copyText(this.#view.selectionText()), 200);
   }
 
   /** At most four updates a second, however fast the bytes flow. */

@@ -103,6 +103,16 @@ export class TerminalView {
       term.onTitleChange((t) => hooks.title(t)),
     );
     term.attachCustomKeyEventHandler((event) => hooks.key(event));
+    // The browser's copy (Ctrl+C / Cmd+C, the context menu) gets the same concealed-free text:
+    // captured here before xterm's own handler puts getSelection() on the clipboard.
+    const onCopy = (e: ClipboardEvent): void => {
+      if (!term.hasSelection() || e.clipboardData === null) return;
+      e.clipboardData.setData('text/plain', this.selectionText());
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    };
+    container.addEventListener('copy', onCopy, true);
+    this.#disposables.push({ dispose: () => container.removeEventListener('copy', onCopy, true) });
     term.open(container);
     this.#container.dataset.renderer = 'dom';
     this.#observer = new ResizeObserver(() => this.fitSoon());
@@ -118,6 +128,34 @@ export class TerminalView {
   /** Host bytes; `done` fires once xterm has parsed them (the flow-control acknowledgement). */
   write(bytes: Uint8Array, done: () => void): void {
     this.term.write(bytes, done);
+  }
+
+  /**
+   * The selected text without concealed cells (SGR 8): a host can hide `; curl … | sh` behind
+   * a visible line, and xterm's own getSelection() copies it (issue 9). Lines that wrap join
+   * without a line break; trailing blanks are trimmed, as xterm does.
+   */
+  selectionText(): string {
+    const range = this.term.getSelectionPosition();
+    if (range === undefined) return '';
+    const buf = this.term.buffer.active;
+    const cell = buf.getNullCell();
+    let text = '';
+    for (let y = range.start.y; y <= range.end.y; y++) {
+      const line = buf.getLine(y);
+      if (line === undefined) break;
+      const to = y === range.end.y ? range.end.x : this.term.cols;
+      let row = '';
+      for (let x = y === range.start.y ? range.start.x : 0; x < to; x++) {
+        const c = line.getCell(x, cell);
+        if (c === undefined) break;
+        if (c.getWidth() === 0 || c.isInvisible()) continue;
+        row += c.getChars() || ' ';
+      }
+      if (y < range.end.y && buf.getLine(y + 1)?.isWrapped === true) text += row;
+      else text += y === range.end.y ? row.trimEnd() : `${row.trimEnd()}\n`;
+    }
+    return text;
   }
 
   /** The text left of the cursor on its row: the host's prompt, when it sent one. */

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ConfigInput } from '../server/config/config.ts';
 import { startBackend } from './helpers/backends.ts';
-import { collect, openSession, startProxy, type TestProxy, waitFor } from './helpers/proxy.ts';
+import {
+  collect,
+  openSession,
+  startProxy,
+  type TestProxy,
+  upgradeStatus,
+  waitFor,
+} from './helpers/proxy.ts';
 import { startBusyboxTelnetd } from './helpers/telnet-servers.ts';
 import { startSocatTls, type TlsBackend } from './helpers/tls-backend.ts';
 import { makeCert } from './helpers/tls-cert.ts';
@@ -168,4 +175,14 @@ test('K1: nothing is sent in clear: a backend that never finishes the handshake 
     assert.equal(bytes[0], 0x16, 'the first byte starts a TLS handshake record');
     assert.ok(!bytes.toString('latin1').includes('secret'), 'no typed byte reached the backend');
   }
+});
+
+test('H2: a binary (websockify) client to a telnets:// host is refused like telnet://', async (t) => {
+  const backend = await echoOverTls(t);
+  const proxy = await proxyFor(t, {
+    target: `telnets://127.0.0.1:${backend.port}`,
+    tls: { ca: server.cert },
+  });
+  assert.equal(await upgradeStatus(proxy, '/ws?host=h', { protocol: 'binary' }), 403);
+  assert.equal(await upgradeStatus(proxy, '/ws?host=h'), 101);
 });

@@ -51,6 +51,10 @@ export interface CodecOptions {
    * rest for `more` (a session sets it so one flood cannot hold the event loop). Default: no limit.
    */
   maxEventsPerCall?: number;
+  /** Set on `mnes: true` hosts: answer NEW-ENVIRON with the MNES variables (issue 15). */
+  mnes?: { ipAddress: string } | undefined;
+  /** The backend connection is TLS (`telnets://`): the MTTS "SSL" bit. */
+  tls?: boolean | undefined;
 }
 
 /** Static facts about a kind of codec, known before any backend is connected. */

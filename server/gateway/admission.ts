@@ -140,7 +140,8 @@ async function chooseHost(ctx: AdmissionContext, a: Attempt): Promise<Outcome> {
  * So binary to a telnet host needs the host's `rawTelnet: true` (SECURITY.md H2).
  */
 function rawTelnet(_ctx: AdmissionContext, a: Attempt): Outcome {
-  if (a.entry?.protocol !== 'telnet' || a.entry.config.rawTelnet === true) return undefined;
+  const telnet = a.entry?.protocol === 'telnet' || a.entry?.protocol === 'telnets';
+  if (!telnet || a.entry?.config.rawTelnet === true) return undefined;
   const offered = offeredProtocols(a.req.headers['sec-websocket-protocol']);
   if (offered !== undefined && chooseSubprotocol(offered) === SUBPROTOCOL) return undefined;
   return {

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Subprotocol } from '../../shared/protocol.ts';
 import type { Codec, CodecOptions } from '../codec/codec.ts';
+import { classify } from '../common/address.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import { codecProfileFor } from '../session/codec-factory.ts';
 import { Session } from '../session/session.ts';
@@ -20,7 +21,15 @@ import { type AdmissionContext, type Admitted, admit, type Refusal } from './adm
 import { attachViewers, type ViewerContext } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
+/** What the upgrade path reports (the metrics implement it). */
+export interface UpgradeObserver {
+  refused(status: number): void;
+  /** Times a dial and counts its failure by reason; settles as `dial` does. */
+  observeDial<T>(hostId: string, dial: Promise<T>): Promise<T>;
+}
+
 export interface UpgradeContext extends AdmissionContext, ViewerContext {
+  observer?: UpgradeObserver;
   wss: WebSocketServer;
   log: Logger;
   /** Where `builtin:demo` listens, once started. */
@@ -95,6 +104,7 @@ export function handleUpgrade(
       },
       'upgrade refused',
     );
+    ctx.observer?.refused(r.status);
     refuse(socket, r.status, `${r.reason}\n`, r.headers);
   };
   if (isWatchRequest(req.url)) {
@@ -120,7 +130,7 @@ export function handleUpgrade(
         ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip, req));
     },
     (err: unknown) => {
-      ctx.log.error({ err, ip }, 'upgrade handler failed');
+      ctx.log.error({ event: 'upgrade.error', err, ip }, 'upgrade handler failed');
       deny({ status: 503, reason: 'internal error' });
     },
   );
@@ -149,6 +159,9 @@ function startSession(
       rows,
       terminalType: profile.terminalType,
       screenReader,
+      // MNES values are Porthole's own: the address the gate determined (SECURITY.md K6).
+      mnes: hostCfg.mnes ? { ipAddress: classify(ip)?.canonical ?? '' } : undefined,
+      tls: entry.protocol === 'telnets',
     });
   const hello = {
     host: {
@@ -173,21 +186,24 @@ function startSession(
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,
     maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
     log,
-    dial: (signal) =>
-      custom !== undefined
-        ? dialCustom(config.customTargets, custom, {
-            connectTimeoutMs: config.limits.connectTimeout,
-            dnsTimeoutMs: config.limits.dnsTimeout,
-            signal,
-          })
-        : dialHost(entry, {
-            connectTimeoutMs: config.limits.connectTimeout,
-            dnsTimeoutMs: config.limits.dnsTimeout,
-            signal,
-            lookup: ctx.lookup,
-            client: { address: ip, port: clientPort },
-            demoPort: ctx.demoPort(),
-          }),
+    dial: (signal) => {
+      const dialling =
+        custom !== undefined
+          ? dialCustom(config.customTargets, custom, {
+              connectTimeoutMs: config.limits.connectTimeout,
+              dnsTimeoutMs: config.limits.dnsTimeout,
+              signal,
+            })
+          : dialHost(entry, {
+              connectTimeoutMs: config.limits.connectTimeout,
+              dnsTimeoutMs: config.limits.dnsTimeout,
+              signal,
+              lookup: ctx.lookup,
+              client: { address: ip, port: clientPort },
+              demoPort: ctx.demoPort(),
+            });
+      return ctx.observer === undefined ? dialling : ctx.observer.observeDial(hostCfg.id, dialling);
+    },
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
     onClose: (s) => {

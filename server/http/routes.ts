@@ -12,7 +12,7 @@ import type { AdmitAnswer, HostsResponse } from '../../shared/api.ts';
 import { SUBPROTOCOLS } from '../../shared/protocol.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
-import { AuthError, mayUse, type Principal, SESSION_COOKIE } from '../gateway/auth.ts';
+import { AuthError, mayUse, type Principal, readCookie, SESSION_COOKIE } from '../gateway/auth.ts';
 import { type Gate, LockedOut } from '../gateway/limits.ts';
 import { checkLogin } from '../gateway/login.ts';
 import { checkOrigin } from '../gateway/origin.ts';
@@ -277,7 +277,9 @@ function mountLogin(app: express.Router, { config, gate, log }: AppParts): void 
     log.info({ event: 'auth.ok', ip, user: user.name }, 'login');
     res.redirect(303, config.basePath);
   });
-  app.post('/logout', (_req, res) => {
+  app.post('/logout', (req, res) => {
+    const cookie = readCookie(req, SESSION_COOKIE);
+    if (cookie !== undefined) gate.signer.revoke(cookie);
     res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, `${config.basePath}login`);
   });
 }

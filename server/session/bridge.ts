@@ -99,7 +99,12 @@ export class Bridge {
       events.end(CloseCode.TRY_AGAIN_LATER, 'server at capacity', 'fd-limit');
     } else if (kind !== 'aborted') {
       log.info(
-        { session: this.#opts.id, backend: kind, detail: (err as Error).message },
+        {
+          event: 'backend.unavailable',
+          session: this.#opts.id,
+          backend: kind,
+          detail: (err as Error).message,
+        },
         'backend unavailable',
       );
       events.end(CloseCode.BAD_GATEWAY, 'backend unavailable', `backend-${kind}`);
@@ -115,7 +120,10 @@ export class Bridge {
       events.end(CloseCode.BACKEND_CLOSED, 'host closed the connection', 'backend-end'),
     );
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      log.info({ session: this.#opts.id, detail: err.code ?? err.message }, 'backend socket error');
+      log.info(
+        { event: 'backend.error', session: this.#opts.id, detail: err.code ?? err.message },
+        'backend socket error',
+      );
       events.end(CloseCode.BAD_GATEWAY, 'backend connection lost', 'backend-error');
     });
     stream.on('close', () =>
@@ -139,7 +147,10 @@ export class Bridge {
   };
 
   #internal(err: unknown): void {
-    this.#opts.log.error({ session: this.#opts.id, err }, 'session handler threw');
+    this.#opts.log.error(
+      { event: 'session.error', session: this.#opts.id, err },
+      'session handler threw',
+    );
     this.#opts.events.end(CloseCode.INTERNAL, 'internal error', 'internal');
   }
 
@@ -222,9 +233,15 @@ export class Bridge {
       else if (ev.kind === 'send') this.#writer.write(ev.bytes);
       else if (ev.kind === 'mssp') this.#opts.onMssp?.(ev.vars);
       else if (ev.kind === 'warning')
-        log.debug({ session: this.#opts.id, detail: ev.message }, 'codec warning');
+        log.debug(
+          { event: 'codec.warning', session: this.#opts.id, detail: ev.message },
+          'codec warning',
+        );
       else if (ev.kind === 'fatal') {
-        log.warn({ session: this.#opts.id, detail: ev.message }, 'backend stream undecodable');
+        log.warn(
+          { event: 'backend.undecodable', session: this.#opts.id, detail: ev.message },
+          'backend stream undecodable',
+        );
         this.#opts.events.end(
           CloseCode.BACKEND_PROTOCOL,
           'host sent data that could not be decoded',

@@ -2,6 +2,7 @@ import { createBackendDecoder, isUtf8 } from '../codec/charset.ts';
 import { ClientEncoder } from '../codec/client-encoder.ts';
 import type { Codec, CodecEvent, CodecOptions } from '../codec/codec.ts';
 import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
+import { answerEnviron, type MnesValues } from './environ.ts';
 import { EventBuffer } from './events.ts';
 import {
   decodeGmcp,
@@ -11,7 +12,7 @@ import {
   encodeMsdp,
   isGmcpPackage,
 } from './mud.ts';
-import { OptionTable, type Side } from './options.ts';
+import { MNES_OPTIONS, MNES_REFUSED, OptionTable, type Side } from './options.ts';
 import { escapeIac } from './outbound.ts';
 import { type ParserSink, TelnetParser } from './parser.ts';
 import {
@@ -32,7 +33,7 @@ const PROMPT: CodecEvent = Object.freeze({ kind: 'prompt' });
  */
 export class TelnetEngine implements Codec {
   #options: CodecOptions;
-  #table = new OptionTable();
+  #table: OptionTable;
   #parser: TelnetParser;
   #client: ClientEncoder;
   #utf8: boolean;
@@ -53,6 +54,8 @@ export class TelnetEngine implements Codec {
   constructor(options: CodecOptions) {
     this.#options = options;
     this.#maxEvents = options.maxEventsPerCall ?? Number.POSITIVE_INFINITY;
+    this.#table =
+      options.mnes === undefined ? new OptionTable() : new OptionTable(MNES_OPTIONS, MNES_REFUSED);
     this.#out = new EventBuffer(createBackendDecoder(options.encoding));
     this.#client = new ClientEncoder(options.encoding, options.newline, escapeIac);
     this.#utf8 = isUtf8(options.encoding);
@@ -222,6 +225,9 @@ export class TelnetEngine implements Codec {
       case Opt.CHARSET:
         this.#onCharset(payload);
         return false;
+      case Opt.NEW_ENVIRON:
+        this.#onEnviron(payload);
+        return false;
       case Opt.MCCP2:
         return this.#startCompression();
       case Opt.GMCP:
@@ -237,6 +243,24 @@ export class TelnetEngine implements Codec {
       default:
         return false; // SECURITY.md D6: subnegotiations for options we refused are ignored
     }
+  }
+
+  // Only reachable on `mnes: true` hosts: elsewhere NEW-ENVIRON is never agreed (D7).
+  #onEnviron(payload: Uint8Array): void {
+    if (!this.#table.enabled('us', Opt.NEW_ENVIRON)) return;
+    const reply = answerEnviron(payload, this.#mnesValues());
+    if (reply !== undefined) this.#send(reply);
+  }
+
+  #mnesValues(): MnesValues {
+    return {
+      CHARSET: this.#utf8 ? 'UTF-8' : this.#options.encoding.toUpperCase(),
+      CLIENT_NAME: CLIENT_HELLO.client,
+      CLIENT_VERSION: CLIENT_HELLO.version,
+      IPADDRESS: this.#options.mnes?.ipAddress ?? '',
+      MTTS: String(this.#mttsBits()),
+      TERMINAL_TYPE: this.#options.terminalType.toUpperCase(),
+    };
   }
 
   #onCharset(payload: Uint8Array): void {
@@ -284,7 +308,12 @@ export class TelnetEngine implements Codec {
   }
 
   #mttsBits(): number {
-    return mttsBits(this.#utf8, this.#options.screenReader);
+    return mttsBits({
+      utf8: this.#utf8,
+      screenReader: this.#options.screenReader,
+      mnes: this.#options.mnes !== undefined,
+      tls: this.#options.tls === true,
+    });
   }
 
   #sendNaws(): void {

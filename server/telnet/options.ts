@@ -28,7 +28,9 @@ export const SUPPORTED_OPTIONS: ReadonlyMap<number, OptionPolicy> = new Map([
 
 /**
  * SECURITY.md D7 and CVE-2026-24061: user input must never become environment or login
- * data, so these stay refused whatever the table above says.
+ * data, so these stay refused whatever the table above says. The one exception is
+ * NEW-ENVIRON on a host with `mnes: true` (MNES_OPTIONS below), answered by environ.ts
+ * from values Porthole chooses.
  */
 export const ALWAYS_REFUSED: ReadonlySet<number> = new Set([
   Opt.NEW_ENVIRON,
@@ -39,6 +41,16 @@ export const ALWAYS_REFUSED: ReadonlySet<number> = new Set([
   Opt.XDISPLOC,
   Opt.TSPEED,
 ]);
+
+/** A host with `mnes: true`: the same table plus our side of NEW-ENVIRON (SECURITY.md K6). */
+export const MNES_OPTIONS: ReadonlyMap<number, OptionPolicy> = new Map([
+  ...SUPPORTED_OPTIONS,
+  [Opt.NEW_ENVIRON, { us: true, him: false }],
+]);
+
+export const MNES_REFUSED: ReadonlySet<number> = new Set(
+  [...ALWAYS_REFUSED].filter((option) => option !== Opt.NEW_ENVIRON),
+);
 
 // RFC 1143 §7: the four states plus the one-bit queue, folded into one value per side.
 type Q = 'no' | 'yes' | 'wantno' | 'wantno-opposite' | 'wantyes' | 'wantyes-opposite';
@@ -83,11 +95,16 @@ function replyVerb(side: Side, reply: Reply): Verb | undefined {
 /** Per-option state for both sides, kept by the RFC 1143 Q method. */
 export class OptionTable {
   #policy: ReadonlyMap<number, OptionPolicy>;
+  #refused: ReadonlySet<number>;
   #us: Q[] = new Array<Q>(256).fill('no');
   #him: Q[] = new Array<Q>(256).fill('no');
 
-  constructor(policy: ReadonlyMap<number, OptionPolicy> = SUPPORTED_OPTIONS) {
+  constructor(
+    policy: ReadonlyMap<number, OptionPolicy> = SUPPORTED_OPTIONS,
+    refused: ReadonlySet<number> = ALWAYS_REFUSED,
+  ) {
     this.#policy = policy;
+    this.#refused = refused;
   }
 
   /** True when the option is fully on for that side. */
@@ -97,7 +114,7 @@ export class OptionTable {
 
   /** Whether we would agree if the backend asked for this side of the option. */
   acceptable(side: Side, option: number): boolean {
-    if (ALWAYS_REFUSED.has(option)) return false;
+    if (this.#refused.has(option)) return false;
     return this.#policy.get(option)?.[side] ?? false;
   }
 

@@ -25,13 +25,23 @@ export function encodeNaws(cols: number, rows: number): Uint8Array {
   return subnegotiation(Opt.NAWS, body);
 }
 
+/** What sets the optional MTTS bits. */
+export interface MttsFlags {
+  utf8: boolean;
+  screenReader: boolean;
+  mnes: boolean;
+  tls: boolean;
+}
+
 /** The MTTS bits that are true for xterm.js behind Porthole. */
-export function mttsBits(utf8: boolean, screenReader: boolean): number {
+export function mttsBits({ utf8, screenReader, mnes, tls }: MttsFlags): number {
   let bits = Mtts.ANSI | Mtts.VT100 | Mtts.COLORS_256 | Mtts.TRUECOLOR;
   // Porthole is a proxy between the player's terminal and the MUD; MTTS asks us to say so.
   bits |= Mtts.PROXY;
   if (utf8) bits |= Mtts.UTF8;
   if (screenReader) bits |= Mtts.SCREEN_READER;
+  if (mnes) bits |= Mtts.MNES;
+  if (tls) bits |= Mtts.SSL;
   return bits;
 }
 

@@ -172,7 +172,12 @@ test('the client asks for GMCP and MSDP; the gauges move on MSDP alone and on GM
 });
 
 /** Moves to and clicks the `nth` (from the end) occurrence of `text` on screen, one cell in. */
-async function clickText(page: Page, text: string, fromEnd = 0, click = true): Promise<void> {
+async function clickText(
+  page: Page,
+  text: string,
+  fromEnd = 0,
+  click = true,
+): Promise<{ x: number; y: number }> {
   const box = await page.evaluate(
     ([t, n]) => {
       // The DOM renderer draws some spaces as no-break spaces.
@@ -203,6 +208,7 @@ async function clickText(page: Page, text: string, fromEnd = 0, click = true): P
   await page.mouse.move(box.x, box.y, { steps: 3 });
   await page.waitForTimeout(100);
   if (click) await page.mouse.click(box.x, box.y);
+  return box;
 }
 
 test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, no tag is shown', async () => {
@@ -223,6 +229,13 @@ test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, 
   await page.mouse.down();
   await page.mouse.up();
   await until(() => mud.commands.at(-1) === 'look fountain', 'the first menu command', page);
+  const at = await clickText(page, 'fountain splashes', 0, false);
+  await page.mouse.click(at.x, at.y, { button: 'right' });
+  const items = page.locator('.mud-menu:not([hidden]) [role="menuitem"]');
+  assert.deepEqual(await items.allTextContents(), ['Look at the fountain', 'Drink']);
+  await items.filter({ hasText: 'Drink' }).click();
+  await until(() => mud.commands.at(-1) === 'drink fountain', 'the menu to send drink', page);
+  assert.equal(await page.locator('.mud-menu').isHidden(), true);
   await clickText(page, 'the map');
   await page.waitForSelector('#link-dialog[open]');
   assert.equal(await page.locator('#link-url').textContent(), 'https://example.org/map');
@@ -323,6 +336,10 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
     .getByRole('button', { name: /Delete/ })
     .click();
   await dialog.locator('label.check', { hasText: 'Keep a log' }).click();
+  await dialog.getByRole('button', { name: 'Add key' }).click();
+  await dialog.getByLabel('Key', { exact: true }).press('Control+F2');
+  assert.equal(await dialog.getByLabel('Key', { exact: true }).inputValue(), 'Ctrl+F2');
+  await dialog.getByLabel('Sends').fill('score');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page
     .waitForFunction(() => document.querySelector('dialog.mud-tools[open]') === null)
@@ -339,6 +356,12 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
     page,
   );
   assert.deepEqual(mud.commands.slice(before, before + 2), ['get gold', 'count gold']);
+  await page.locator('#line-input').press('Control+F2');
+  await until(
+    () => mud.commands.at(-1) === 'score' || mud.commands.includes('score'),
+    'the key binding',
+    page,
+  );
   const screen = await screenText(page);
   assert.doesNotMatch(screen, /^You get\.$/m, 'the trigger hides its line');
 

@@ -86,11 +86,15 @@ export async function startBusyboxTelnetd(): Promise<TelnetServer> {
  * hands each accepted socket to a fresh `telnetd -h -E /bin/sh` as stdin and stdout
  * (`-E` replaces /bin/login, `-h` skips the host banner).
  */
-export async function startInetutilsTelnetd(): Promise<TelnetServer> {
+export async function startInetutilsTelnetd(
+  options: { acceptEnv?: readonly string[] } = {},
+): Promise<TelnetServer> {
   requireBinary('/usr/sbin/telnetd', 'inetutils-telnetd');
   const children = new Set<ChildProcess>();
+  // `--accept-env` (the CVE-2026-24061 fix) lets these NEW-ENVIRON variables into the shell.
+  const accept = (options.acceptEnv ?? []).map((name) => `--accept-env=${name}`);
   const server: Server = createServer((socket) => {
-    const child = spawn('/usr/sbin/telnetd', ['-h', '-E', '/bin/sh'], {
+    const child = spawn('/usr/sbin/telnetd', [...accept, '-h', '-E', '/bin/sh'], {
       stdio: [socket, socket, 'ignore'],
     });
     children.add(child);
