@@ -28,8 +28,10 @@ import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
+import { RecordingStore } from './session/recording-store.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { Session } from './session/session.ts';
+import type { SessionShare } from './session/share.ts';
 import { ShareRegistry } from './session/shares.ts';
 import { HostCatalogue, type HostEntry, type HostListChange } from './targets/catalogue.ts';
 import { startDemoServer } from './targets/demo.ts';
@@ -133,6 +135,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const hosts = new HostCatalogue(config.hosts);
   for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
   const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
+  const recordings =
+    config.recording === undefined ? undefined : new RecordingStore(config.recording, log);
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;
   let demo: { server: NetServer; port: number } | undefined;
@@ -165,6 +169,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     metrics: metrics.registry,
     isDraining: () => draining,
     explain: (req, hostId) => explain(req, hostId),
+    recordings,
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {
@@ -193,7 +198,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
-    shares: new ShareRegistry(),
+    shares: new ShareRegistry<SessionShare>(),
+    recordings,
     wss,
     gate,
     log,
@@ -271,6 +277,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     },
     async listen(port = config.listen.port, host = config.listen.host): Promise<AddressInfo> {
       if (hosts.usesDemo() && demo === undefined) demo = await startDemoServer();
+      await recordings?.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -288,6 +295,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     async close(graceMs = 5000): Promise<void> {
       draining = true;
       tls?.stopWatching();
+      recordings?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);

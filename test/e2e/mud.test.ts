@@ -468,3 +468,22 @@ test('embed mode: the embedding page gets GMCP, MSDP and panel state by postMess
   assert.ok(ours.some((m) => m.data.type === 'msdp'));
   await page.close();
 });
+
+test('a 2 MB flood through MXP and triggers arrives in full, matched line by line', async () => {
+  const page = await browser.context.newPage();
+  await open(page, {
+    triggers: [{ pattern: '^Flood line (39999) of 40000:', regex: true, send: 'seen $1' }],
+  });
+  const started = Date.now();
+  await type(page, 'flood 40000');
+  const screen = await waitForScreen(page, 'Flood line 40000 of 40000', 120_000);
+  const ms = Date.now() - started;
+  const numbers = [...screen.matchAll(/^Flood line (\d+) of 40000/gm)].map((m) => Number(m[1]));
+  assert.ok(numbers.length >= 10);
+  for (const [i, n] of numbers.entries())
+    assert.equal(n, (numbers[0] ?? 0) + i, 'no line lost or repeated');
+  await until(() => mud.commands.includes('seen 39999'), 'the trigger near the end', page);
+  // Not a speed test: recorded so that a regression shows in the log.
+  console.log(`# 2 MB MUD flood drawn in ${ms} ms`);
+  await page.close();
+});
