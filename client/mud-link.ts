@@ -96,9 +96,9 @@ export class MudLink {
     return this.#client?.link(event, uri) ?? false;
   }
 
-  /** The text to show while hovering a link (an MXP hint), or undefined for the address. */
-  linkTip(uri: string): string | undefined {
-    return this.#client?.linkTip(uri);
+  /** The pointer is over a link (undefined: it left): the tip to show (an MXP hint), or undefined for the address. */
+  linkHover(uri: string | undefined): string | undefined {
+    return this.#client?.linkHover(uri);
   }
 
   /** Esc and friends; true when the MUD client used the key. */

@@ -143,7 +143,7 @@ export class SessionView {
       link: (event, uri, viaOsc8) => {
         if (!this.#mud.link(event, uri)) confirmLink(event, uri, viaOsc8);
       },
-      linkHover: (uri) => this.#showLinkTip(uri && (this.#mud.linkTip(uri) ?? uri)),
+      linkHover: (uri) => this.#showLinkTip(this.#mud.linkHover(uri) ?? uri),
       key: (e) => this.#keys.terminalKey(e),
     });
     this.#mud = this.#mudLink();

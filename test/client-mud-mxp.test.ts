@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { safeLinkUrl } from '../client/links.ts';
 import { MxpLimits, MxpParser } from '../client/mud/mxp.ts';
+import { menuItems } from '../client/mud/send-menu.ts';
 
 const NONCE = 'n0nce';
 const BASE = `https://mxp.invalid/${NONCE}/`;
@@ -209,4 +210,19 @@ test('property: any chunking gives the same output; links are ours, safe and bal
       },
     ),
   );
+});
+
+test('send menus: hints label the commands; with one hint extra the first is the tooltip', () => {
+  assert.deepEqual(menuItems(['look', 'drink'], 'Look|Drink'), [
+    { label: 'Look', command: 'look' },
+    { label: 'Drink', command: 'drink' },
+  ]);
+  assert.deepEqual(menuItems(['buy sword', 'buy axe'], 'Buy something|Sword|Axe'), [
+    { label: 'Sword', command: 'buy sword' },
+    { label: 'Axe', command: 'buy axe' },
+  ]);
+  assert.deepEqual(menuItems(['a', 'b'], ''), [
+    { label: 'a', command: 'a' },
+    { label: 'b', command: 'b' },
+  ]);
 });

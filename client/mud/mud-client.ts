@@ -12,6 +12,7 @@ import { LineFilter } from './line-filter.ts';
 import { MudData } from './mud-data.ts';
 import { MxpParser } from './mxp.ts';
 import { loadProfile, type Profile, saveProfile } from './profile.ts';
+import { menuItems, SendMenu } from './send-menu.ts';
 import { AutoLog, LogLimits } from './session-log.ts';
 import { SplitView } from './split-view.ts';
 import './mud.css';
@@ -35,6 +36,10 @@ export class MudClient {
   #autoLog: AutoLog;
   #logTimer: ReturnType<typeof setInterval>;
   #tools: ToolsDialog;
+  #menu = new SendMenu((command) => this.#sendLink(command, false));
+  /** The terminal link under the pointer (for the right-click menu). */
+  #hovered: string | undefined;
+  #onContextMenu = (e: MouseEvent): void => this.#contextMenu(e);
   #partialTimer: ReturnType<typeof setTimeout> | undefined;
   #flushLog = (): void => void this.#autoLog.flush();
   #onKey = (e: KeyboardEvent): void => {
@@ -68,6 +73,7 @@ export class MudClient {
     });
     document.addEventListener('keydown', this.#onKey, true);
     window.addEventListener('pagehide', this.#flushLog);
+    document.getElementById('term-frame')?.addEventListener('contextmenu', this.#onContextMenu);
   }
 
   get profile(): Profile {
@@ -136,14 +142,14 @@ export class MudClient {
     const link = this.#mxp.link(uri);
     if (link === undefined) this.#notice('That link has expired.');
     else if (link.kind === 'url') this.#host.openUrl(event, link.url);
-    else {
-      const [command] = link.commands;
-      if (command === undefined) return true;
-      if (link.prompt) this.#host.prompt(command);
-      else if (this.#host.sendCommand(command)) this.#echo(command);
-      this.#host.focusInput();
-    }
+    else if (link.commands[0] !== undefined) this.#sendLink(link.commands[0], link.prompt);
     return true;
+  }
+
+  /** The pointer is over a link (or left it): what the link tip should say instead of the address. */
+  linkHover(uri: string | undefined): string | undefined {
+    this.#hovered = uri;
+    return uri === undefined ? undefined : this.linkTip(uri);
   }
 
   /** What hovering an MXP link shows: its hint, or the command or address it stands for. */
@@ -198,8 +204,24 @@ export class MudClient {
     this.#autoLog.flush();
     window.removeEventListener('pagehide', this.#flushLog);
     this.#tools.dispose();
+    this.#menu.dispose();
+    document.getElementById('term-frame')?.removeEventListener('contextmenu', this.#onContextMenu);
     this.#split?.dispose();
     document.removeEventListener('keydown', this.#onKey, true);
+  }
+
+  #sendLink(command: string, prompt: boolean): void {
+    if (prompt) this.#host.prompt(command);
+    else if (this.#host.sendCommand(command)) this.#echo(command);
+    this.#host.focusInput();
+  }
+
+  /** Right-click or long-press on a `<send>` link with several commands opens its menu. */
+  #contextMenu(e: MouseEvent): void {
+    const link = this.#hovered === undefined ? undefined : this.#mxp?.link(this.#hovered);
+    if (link?.kind !== 'send' || link.commands.length < 2) return;
+    e.preventDefault();
+    this.#menu.show(menuItems(link.commands, link.hint), e.clientX, e.clientY);
   }
 
   #needsText(): boolean {

@@ -126,7 +126,12 @@ export class Bridge {
       events.end(CloseCode.TRY_AGAIN_LATER, 'server at capacity', 'fd-limit');
     } else if (kind !== 'aborted') {
       log.info(
-        { session: this.#opts.id, backend: kind, detail: (err as Error).message },
+        {
+          event: 'backend.unavailable',
+          session: this.#opts.id,
+          backend: kind,
+          detail: (err as Error).message,
+        },
         'backend unavailable',
       );
       events.end(CloseCode.BAD_GATEWAY, 'backend unavailable', `backend-${kind}`);
@@ -142,7 +147,10 @@ export class Bridge {
       events.end(CloseCode.BACKEND_CLOSED, 'host closed the connection', 'backend-end'),
     );
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      log.info({ session: this.#opts.id, detail: err.code ?? err.message }, 'backend socket error');
+      log.info(
+        { event: 'backend.error', session: this.#opts.id, detail: err.code ?? err.message },
+        'backend socket error',
+      );
       events.end(CloseCode.BAD_GATEWAY, 'backend connection lost', 'backend-error');
     });
     stream.on('close', () =>
@@ -166,7 +174,10 @@ export class Bridge {
   };
 
   #internal(err: unknown): void {
-    this.#opts.log.error({ session: this.#opts.id, err }, 'session handler threw');
+    this.#opts.log.error(
+      { event: 'session.error', session: this.#opts.id, err },
+      'session handler threw',
+    );
     this.#opts.events.end(CloseCode.INTERNAL, 'internal error', 'internal');
   }
 
@@ -263,7 +274,7 @@ export class Bridge {
           break;
         case 'fatal':
           this.#opts.log.warn(
-            { session: this.#opts.id, detail: ev.message },
+            { event: 'backend.undecodable', session: this.#opts.id, detail: ev.message },
             'backend stream undecodable',
           );
           this.#opts.events.end(
@@ -273,7 +284,10 @@ export class Bridge {
           );
           break;
         case 'warning':
-          this.#opts.log.debug({ session: this.#opts.id, detail: ev.message }, 'codec warning');
+          this.#opts.log.debug(
+            { event: 'codec.warning', session: this.#opts.id, detail: ev.message },
+            'codec warning',
+          );
           break;
       }
     }

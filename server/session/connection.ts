@@ -92,7 +92,7 @@ export class BrowserConnection implements Viewer {
       host.lost(code, reason.toString('utf8'), 'client-close');
     });
     ws.on('error', (err: Error & { code?: string }) => {
-      log.debug({ session: host.id, err: err.message }, 'websocket error');
+      log.debug({ event: 'ws.error', session: host.id, err: err.message }, 'websocket error');
       host.lost(wsErrorCloseCode(err.code), err.message, 'client-error');
       // ws has already queued a close frame with that code and stops reading; terminating
       // now would reset the connection and lose it (the client would see 1006). Cut the
@@ -110,7 +110,10 @@ export class BrowserConnection implements Viewer {
     try {
       this.#onMessage(data, isBinary);
     } catch (err) {
-      this.#log.error({ session: this.#host.id, err }, 'session handler threw');
+      this.#log.error(
+        { event: 'session.error', session: this.#host.id, err },
+        'session handler threw',
+      );
       this.#host.close(CloseCode.INTERNAL, 'internal error', 'internal');
     }
   }
@@ -135,7 +138,12 @@ export class BrowserConnection implements Viewer {
     const msg = decodeClient(data.toString('utf8'));
     if (msg instanceof ProtocolError) {
       this.#log.warn(
-        { session: this.#host.id, ip: this.#host.clientIp, detail: msg.message },
+        {
+          event: 'session.bad-message',
+          session: this.#host.id,
+          ip: this.#host.clientIp,
+          detail: msg.message,
+        },
         'bad control message',
       );
       this.#host.close(CloseCode.POLICY, `bad control message: ${msg.message}`, 'bad-message');
@@ -252,7 +260,10 @@ export class BrowserConnection implements Viewer {
     const { heartbeatInterval, heartbeatTimeout } = this.#limits;
     // While we are not reading the browser (backpressure), its pongs cannot arrive: no verdict.
     if (this.#awaitingPong && this.#reading && now - this.#lastPing >= heartbeatTimeout) {
-      this.#log.info({ session: this.#host.id }, 'browser stopped answering pings');
+      this.#log.info(
+        { event: 'session.heartbeat-timeout', session: this.#host.id },
+        'browser stopped answering pings',
+      );
       this.#host.lost(CloseCode.ABNORMAL, 'no pong', 'heartbeat');
       this.ws.terminate();
       return false;
