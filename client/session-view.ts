@@ -166,6 +166,10 @@ export class SessionView {
     this.#keyBar = new KeyBar(
       (key, mods) => this.#keys.barKey(key, mods),
       () => this.#focusInput(),
+      {
+        copy: () => void copyText(this.#view.selectionText()),
+        paste: () => void this.#keys.pasteFromClipboard(),
+      },
     );
     this.#search = new SearchBar(this.#view);
     this.#listeners.push(
@@ -184,7 +188,10 @@ export class SessionView {
         this.#retrySoon();
       }),
     );
-    this.#view.term.onSelectionChange(() => this.#copySelectionSoon());
+    this.#view.term.onSelectionChange(() => {
+      this.#keyBar.canCopy = this.#view.term.hasSelection();
+      this.#copySelectionSoon();
+    });
     this.#view.term.onBell(() => this.#bell());
     this.#setHostName(this.#hostName);
     this.#setMode(this.#mode, false);
