@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
@@ -22,14 +22,17 @@ import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
+import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
+import { RecordingStore } from './session/recording-store.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { Session } from './session/session.ts';
+import type { SessionShare } from './session/share.ts';
 import { ShareRegistry } from './session/shares.ts';
 import { HostCatalogue, type HostEntry, type HostListChange } from './targets/catalogue.ts';
 import { startDemoServer } from './targets/demo.ts';
@@ -91,31 +94,6 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
   close(graceMs?: number): Promise<void>;
 }
 
-/**
- * Node's own refusals (408 headers too slow, 431 headers too large, 400 malformed) answered
- * as Node would, with one log line each (SECURITY.md C1–C4, F1).
- */
-function onClientError(log: Logger) {
-  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
-    const ip = (socket as Socket).remoteAddress;
-    // Like Node's default: never write into a response that has already started.
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
-      log.debug({ event: 'http.aborted', ip, code: err.code }, 'client went away mid-request');
-      socket.destroy();
-      return;
-    }
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW'
-        ? 431
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? 408
-          : 400;
-    log.info({ event: 'http.refused', status, code: err.code, ip }, 'bad HTTP request');
-    refuse(socket, status, status === 408 ? 'request timeout\n' : 'bad request\n');
-  };
-}
-
 /** The path of a request line, or '' when it is not one. */
 function pathOf(url: string | undefined): string {
   try {
@@ -133,6 +111,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const hosts = new HostCatalogue(config.hosts);
   for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
   const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
+  const recordings =
+    config.recording === undefined ? undefined : new RecordingStore(config.recording, log);
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;
   let demo: { server: NetServer; port: number } | undefined;
@@ -165,6 +145,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     metrics: metrics.registry,
     isDraining: () => draining,
     explain: (req, hostId) => explain(req, hostId),
+    recordings,
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {
@@ -193,7 +174,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
-    shares: new ShareRegistry(),
+    shares: new ShareRegistry<SessionShare>(),
+    recordings,
     wss,
     gate,
     log,
@@ -271,6 +253,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     },
     async listen(port = config.listen.port, host = config.listen.host): Promise<AddressInfo> {
       if (hosts.usesDemo() && demo === undefined) demo = await startDemoServer();
+      await recordings?.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -288,6 +271,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     async close(graceMs = 5000): Promise<void> {
       draining = true;
       tls?.stopWatching();
+      recordings?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);

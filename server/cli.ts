@@ -76,6 +76,8 @@ export type Command =
       workers: number;
       /** Reads the config file again (SIGHUP); undefined without a file. */
       reread?: () => Readonly<Config>;
+      /** The config file, when there is one (its permissions are checked at start). */
+      configPath?: string;
     };
 
 export function packageVersion(): string {
@@ -196,5 +198,5 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
       workers,
     };
   const reread = (): Readonly<Config> => loadConfigFile(path, listen, env);
-  return { kind: 'serve', config: reread(), workers, reread };
+  return { kind: 'serve', config: reread(), workers, reread, configPath: path };
 }

@@ -18,7 +18,7 @@ import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
-import { attachViewers, type ViewerContext } from './viewers.ts';
+import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
 /** What the upgrade path reports (the metrics implement it). */
@@ -173,6 +173,8 @@ function startSession(
       reconnect: hostCfg.reconnect ?? 'ask',
     },
     features: [...profile.features],
+    ...(willRecord(ctx, hostCfg, v1) ? { recording: true } : {}),
+    ...(hostCfg.share === true && v1 ? { share: true } : {}),
   };
   const session = new Session({
     id,

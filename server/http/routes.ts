@@ -17,8 +17,10 @@ import { type Gate, LockedOut } from '../gateway/limits.ts';
 import { checkLogin } from '../gateway/login.ts';
 import { checkOrigin } from '../gateway/origin.ts';
 import { VerifyBusy } from '../gateway/verify-queue.ts';
+import type { RecordingStore } from '../session/recording-store.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
 import { renderLoginPage } from './login-page.ts';
+import { mountRecordingsApi, mountViewerPages } from './recordings.ts';
 
 export interface AppParts {
   config: Readonly<Config>;
@@ -29,6 +31,8 @@ export interface AppParts {
   metrics: Registry;
   isDraining: () => boolean;
   explain: (req: IncomingMessage, hostId: string) => Promise<AdmitAnswer>;
+  /** Recording's directory (GET /api/recordings); undefined without a `recording` section. */
+  recordings?: RecordingStore | undefined;
 }
 
 type Authed = Request & { principal?: Principal };
@@ -137,7 +141,9 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
       auth: config.auth.mode,
     });
   });
+  if (parts.recordings !== undefined) mountRecordingsApi(api, parts.recordings, parts.log);
   app.use('/api', api);
+  mountViewerPages(app, clientDir, config.basePath);
   if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));
   const indexFile = join(clientDir, 'index.html');
   if (existsSync(indexFile)) {

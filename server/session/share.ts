@@ -65,7 +65,7 @@ export class SessionShare implements SessionExtension {
 
   // SessionExtension
 
-  control(msg: ClientMessage): boolean {
+  request(msg: ClientMessage): boolean {
     if (msg.type === 'share') this.#share(msg.ttl);
     else if (msg.type === 'unshare') this.#unshare('the owner stopped sharing');
     else return false;
@@ -142,9 +142,11 @@ export class SessionShare implements SessionExtension {
       log,
       gone: (s) => this.#remove(s),
     });
+    // A spectator may not share in turn: the owner's `share` flag stays with the owner.
+    const { share: _owner, ...hello } = this.#opts.hello;
     spectator.send({
       type: 'hello',
-      ...this.#opts.hello,
+      ...hello,
       session: this.session.id,
       windowBytes: limits.highWaterBytes,
       role: 'spectator',

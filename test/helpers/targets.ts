@@ -115,12 +115,3 @@ export const ZOO_TARGETS = [
   '192.0.2.1',
   '[::127.0.0.1]',
 ];
-
-/** Polls `condition` every 5 ms; fails the test after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
