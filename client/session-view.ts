@@ -3,6 +3,7 @@ import { BackendRetry, type ReconnectPolicy } from './backend-retry.ts';
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
 import { EchoState } from './echo-state.ts';
+import { fullScreen } from './fullscreen.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
@@ -51,6 +52,7 @@ export class SessionView {
   #hostRetry = new BackendRetry();
   #reconnectPolicy: ReconnectPolicy = 'ask';
   #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  #fullScreen = fullScreen(byId('btn-fullscreen', HTMLButtonElement), () => this.#mode === 'raw');
   /** The host's own default input mode (the config's `input`). */
   #hostInput: InputMode | undefined;
   #history: LineHistory;
@@ -261,6 +263,7 @@ export class SessionView {
     clearTimeout(this.#copyTimer);
     clearTimeout(this.#hostRetryTimer);
     this.#hostRetryTimer = undefined;
+    this.#fullScreen.dispose();
     for (const l of this.#listeners) l.dispose();
     this.#search.dispose();
     this.#input.dispose();
@@ -374,6 +377,7 @@ export class SessionView {
     this.#app.dataset.mode = mode;
     this.#input.visible = mode === 'line';
     this.#view.wordWrap = mode === 'line';
+    this.#fullScreen.sync();
     if (mode === 'line') this.#mud.load();
     this.#status.setMode(mode);
     this.#view.term.options.disableStdin = false;

@@ -235,6 +235,19 @@ test('S4: a slow spectator is cut with 4011; the owner gets every byte and never
   await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'viewers 0');
 });
 
+test('no cost when unused: a plain host’s session has one viewer (the owner); share adds the tail', async (t) => {
+  const proxy = await withProxy(t, { hosts: [{ id: 'plain' }, { id: 'shared', share: true }] });
+  const counts = new Map<string, number>();
+  proxy.porthole.on('session', (s) => counts.set(s.hostId, s.bridge.output.viewerCount));
+  for (const id of ['plain', 'shared']) {
+    const ws = await openSession(proxy, id);
+    ws.send(Buffer.from('x'));
+    await waitFor(() => counts.has(id), `session on ${id}`);
+  }
+  assert.equal(counts.get('plain'), 1);
+  assert.equal(counts.get('shared'), 2);
+});
+
 test('OutputTail keeps the last N bytes and starts a wrapped replay at a line start', () => {
   const tail = new OutputTail(16);
   assert.equal(tail.snapshot().length, 0);
