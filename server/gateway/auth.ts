@@ -90,11 +90,24 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
+/**
+ * The work factor of new hashes: N = 2^17, r = 8, p = 1 (OWASP's scrypt minimum), so one
+ * verification takes 128 MiB (128 * N * r bytes) and a few hundred ms of one thread.
+ */
+export const SCRYPT_N = 2 ** 17;
+/** Stored hashes beyond this are refused rather than verified (memory per check: 128 * N * r * p). */
+const MAX_SCRYPT_BYTES = 256 * 1024 * 1024;
+
 /** `scrypt$N$r$p$salt$hash`, salt and hash base64. Node's scrypt: no native add-on needed. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const N = 16384;
-  const hash = await scryptAsync(password, salt, 32, { N, r: 8, p: 1 });
+  const N = SCRYPT_N;
+  const hash = await scryptAsync(password, salt, 32, {
+    N,
+    r: 8,
+    p: 1,
+    maxmem: 128 * N * 8 + 1024 * 1024,
+  });
   return `scrypt$${N}$8$1$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
@@ -102,11 +115,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64');
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  // Memory sized for the stored parameters (2^17 needs 128 MiB), within a fixed bound.
+  const needed = 128 * N * R * P;
+  if (!(needed > 0 && needed <= MAX_SCRYPT_BYTES)) return false;
   const got = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 64 * 1024 * 1024,
+    N,
+    r: R,
+    p: P,
+    maxmem: needed + 1024 * 1024,
   });
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
