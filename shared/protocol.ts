@@ -102,6 +102,8 @@ export interface HelloInfo {
   resume?: { token: string; holdSeconds: number };
   /** Set on a resumed session: replay starts at byte `from`; `gap`: older output was lost. */
   resumed?: { from: number; gap?: true };
+  /** The owner may ask for a watch link (the host has `share: true`). */
+  share?: boolean;
 }
 
 export type ServerMessage =
