@@ -3,6 +3,7 @@ import { BackendRetry, type ReconnectPolicy } from './backend-retry.ts';
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
 import { EchoState } from './echo-state.ts';
+import { fullScreen } from './fullscreen.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
@@ -12,6 +13,7 @@ import { MudLink } from './mud-link.ts';
 import { Notice } from './notice.ts';
 import { SearchBar } from './search-bar.ts';
 import { type InputMode, loadInputMode, type Settings, saveInputMode } from './settings.ts';
+import { ShareControls } from './share-ui.ts';
 import { StatusBar } from './status.ts';
 import type { StorageLike } from './storage.ts';
 import { TerminalView } from './terminal.ts';
@@ -50,6 +52,7 @@ export class SessionView {
   #hostRetry = new BackendRetry();
   #reconnectPolicy: ReconnectPolicy = 'ask';
   #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  #fullScreen = fullScreen(byId('btn-fullscreen', HTMLButtonElement), () => this.#mode === 'raw');
   /** The host's own default input mode (the config's `input`). */
   #hostInput: InputMode | undefined;
   #history: LineHistory;
@@ -70,6 +73,12 @@ export class SessionView {
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Scripting, triggers, panels and MXP, loaded on demand. */
   #mud: MudLink;
+  /** The Share button and dialog, and the status bar's recording and viewer marks. */
+  #share = new ShareControls({
+    share: (ttl) => this.#conn.share(ttl),
+    unshare: () => this.#conn.unshare(),
+    notice: (text) => this.#view.writeLocal(`${dim(`[porthole] ${plainText(text, 300)}`)}\r\n`),
+  });
 
   constructor(opts: SessionViewOptions) {
     this.#opts = opts;
@@ -98,6 +107,7 @@ export class SessionView {
       hooks: {
         state: (s) => this.#onState(s),
         hello: (hello) => {
+          this.#share.hello(hello);
           this.#setHostName(hello.host.name);
           this.#reconnectPolicy = hello.host.reconnect === 'auto' ? 'auto' : 'ask';
           this.#hostInput = hello.host.input;
@@ -120,6 +130,7 @@ export class SessionView {
         latency: (ms) => this.#status.setLatency(ms),
         traffic: () => this.#updateBytesSoon(),
         ended: (e) => this.#onEnded(e),
+        viewers: (msg) => this.#share.message(msg),
         serverError: (_code, message) =>
           this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
       },
@@ -157,6 +168,10 @@ export class SessionView {
     this.#keyBar = new KeyBar(
       (key, mods) => this.#keys.barKey(key, mods),
       () => this.#focusInput(),
+      {
+        copy: () => void copyText(this.#view.selectionText()),
+        paste: () => void this.#keys.pasteFromClipboard(),
+      },
     );
     this.#search = new SearchBar(this.#view);
     this.#listeners.push(
@@ -175,7 +190,10 @@ export class SessionView {
         this.#retrySoon();
       }),
     );
-    this.#view.term.onSelectionChange(() => this.#copySelectionSoon());
+    this.#view.term.onSelectionChange(() => {
+      this.#keyBar.canCopy = this.#view.term.hasSelection();
+      this.#copySelectionSoon();
+    });
     this.#view.term.onBell(() => this.#bell());
     this.#setHostName(this.#hostName);
     this.#setMode(this.#mode, false);
@@ -240,10 +258,12 @@ export class SessionView {
   dispose(): void {
     this.#conn.close();
     this.#mud.dispose();
+    this.#share.dispose();
     clearTimeout(this.#bytesTimer);
     clearTimeout(this.#copyTimer);
     clearTimeout(this.#hostRetryTimer);
     this.#hostRetryTimer = undefined;
+    this.#fullScreen.dispose();
     for (const l of this.#listeners) l.dispose();
     this.#search.dispose();
     this.#input.dispose();
@@ -269,6 +289,7 @@ export class SessionView {
         this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
       this.#everConnected = true;
       this.#hostRetry.hostUp(Date.now());
+      this.#view.resetWrap();
       this.#echo.reset();
       this.#input.setMasked(false);
       this.#mud.connected();
@@ -355,6 +376,8 @@ export class SessionView {
     }
     this.#app.dataset.mode = mode;
     this.#input.visible = mode === 'line';
+    this.#view.wordWrap = mode === 'line';
+    this.#fullScreen.sync();
     if (mode === 'line') this.#mud.load();
     this.#status.setMode(mode);
     this.#view.term.options.disableStdin = false;

@@ -15,6 +15,7 @@ import {
 } from './cluster.ts';
 import { createLogger } from './common/log.ts';
 import { type Config, ConfigError } from './config/config.ts';
+import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
 import { reloadConfig } from './reload.ts';
@@ -93,12 +94,13 @@ async function main(): Promise<void> {
     runPrimary(config, workers);
     return;
   }
-  await serve(config, command.reread);
+  await serve(config, command.reread, command.configPath);
 }
 
 async function serve(
   config: Readonly<Config>,
   reread: (() => Readonly<Config>) | undefined,
+  configPath?: string,
 ): Promise<void> {
   raiseMallocTrimThreshold(process.env);
   const porthole = createPorthole({
@@ -132,6 +134,8 @@ async function serve(
       'listening beyond loopback without publicUrl or allowedHosts: any Host header is accepted',
     );
   }
+  const loose = configPath === undefined ? undefined : loosePermissionsWarning(configPath, config);
+  if (loose !== undefined) porthole.log.warn({ event: 'config.warning' }, loose);
   let running = config;
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {

@@ -12,6 +12,8 @@ import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import { cidr, listenAddress, listenSchema } from './network-schema.ts';
+import { resolveSecrets, SecretError } from './secrets.ts';
 import {
   recordingSchema,
   shareHostShape,
@@ -56,31 +58,6 @@ const hostSchema = z.strictObject({
   ...clientShape,
   ...shareHostShape,
 });
-
-const listenSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(8080),
-  /** Plain HTTP/ws on a non-loopback address must be asked for (e.g. behind an ingress). */
-  allowPlaintext: z.boolean().default(false),
-});
-
-/** `HOST:PORT`, `[v6]:PORT` or a bare port (loopback): a listener of its own. */
-const listenAddress = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(String(v).trim());
-  const port = Number(m?.[2]);
-  if (m === null || port > 65535) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not HOST:PORT or a port` });
-    return z.NEVER;
-  }
-  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
-});
-
-const cidr = z
-  .string()
-  .regex(
-    /^[0-9a-fA-F:.]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/,
-    'must be an address, a CIDR or loopback/linklocal/uniquelocal',
-  );
 
 const limitsSchema = z.strictObject({
   maxSessions: z.number().int().positive().default(9000),
@@ -258,8 +235,18 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a parsed config object; throws ConfigError naming every bad key. */
-export function resolveConfig(input: unknown): Readonly<Config> {
-  const result = schema.safeParse(input);
+export function resolveConfig(
+  input: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Readonly<Config> {
+  let withSecrets: unknown;
+  try {
+    withSecrets = resolveSecrets(input, env);
+  } catch (err) {
+    if (!(err instanceof SecretError)) throw err;
+    throw new ConfigError(`invalid configuration:\n  ${err.path}: ${err.message}`);
+  }
+  const result = schema.safeParse(withSecrets);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -272,16 +259,26 @@ export function resolveConfig(input: unknown): Readonly<Config> {
 export interface ListenOverride {
   host?: string | undefined;
   port?: number | undefined;
+  /** PORTHOLE_PUBLIC_URL */
+  publicUrl?: string | undefined;
+  /** PORTHOLE_LOG_LEVEL */
+  logLevel?: string | undefined;
 }
 
 /** Puts listen overrides into a config input, so the result is validated like the file. */
 export function withListen(input: unknown, override: ListenOverride): unknown {
-  if (override.host === undefined && override.port === undefined) return input;
   const base =
     typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const { publicUrl, logLevel } = override;
+  const extra = {
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(logLevel === undefined ? {} : { log: { ...(base.log as object), level: logLevel } }),
+  };
+  if (override.host === undefined && override.port === undefined) return { ...base, ...extra };
   const listen = typeof base.listen === 'object' && base.listen !== null ? base.listen : {};
   return {
     ...base,
+    ...extra,
     listen: {
       ...listen,
       ...(override.host === undefined ? {} : { host: override.host }),
@@ -290,7 +287,11 @@ export function withListen(input: unknown, override: ListenOverride): unknown {
   };
 }
 
-export function loadConfigFile(path: string, override: ListenOverride = {}): Readonly<Config> {
+export function loadConfigFile(
+  path: string,
+  override: ListenOverride = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): Readonly<Config> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -304,7 +305,7 @@ export function loadConfigFile(path: string, override: ListenOverride = {}): Rea
     throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
   }
   try {
-    return resolveConfig(withListen(parsed ?? {}, override));
+    return resolveConfig(withListen(parsed ?? {}, override), env);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${path}: ${err.message}`);
     throw err;

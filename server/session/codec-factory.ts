@@ -9,8 +9,16 @@ export function codecProfileFor(entry: HostEntry): CodecProfile {
   return isRaw(entry) ? RAW_PROFILE : TELNET_PROFILE;
 }
 
+/**
+ * Events one codec call may produce inside a session: a read of `IAC GA` or GMCP floods is
+ * worked through in steps of this size, one per turn of the event loop, while the backend
+ * is held (bridge.ts, Hold.CODEC).
+ */
+const MAX_EVENTS_PER_CALL = 1024;
+
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
-  return isRaw(entry) ? createRawCodec(options) : createTelnetCodec(options);
+  const bounded = { maxEventsPerCall: MAX_EVENTS_PER_CALL, ...options };
+  return isRaw(entry) ? createRawCodec(bounded) : createTelnetCodec(bounded);
 }
 
 /** `tcp://` and `tls://` are byte streams; telnet, telnets and the demo speak telnet. */

@@ -5,7 +5,7 @@
  * the backend (Hold.OWNER) while the browser is behind. Flow control follows the owner only.
  */
 import type { WebSocket } from 'ws';
-import { AckWindow } from '../../shared/flow-control.ts';
+import { AckWindow, countsInWindow } from '../../shared/flow-control.ts';
 import type { ClientMessage, ServerMessage } from '../../shared/protocol.ts';
 import {
   CloseCode,
@@ -201,15 +201,38 @@ export class BrowserConnection implements Viewer {
 
   /** Viewer: the owner's copy of the output; the hot path of the byte stream. */
   data(bytes: Uint8Array, _offset: number): void {
-    const ws = this.ws;
-    const n = bytes.length;
-    if (ws.readyState !== 1) return;
-    ws.send(bytes, SEND_BINARY, this.#onFlushed);
+    if (this.ws.readyState !== 1) return;
+    this.ws.send(bytes, SEND_BINARY, this.#onFlushed);
+    this.#account(bytes.length);
+  }
+
+  /**
+   * Viewer: control messages go only to porthole.v1 clients. Those the backend caused count
+   * like terminal bytes (window, buffer cap, hold), so a flood of them pauses the backend.
+   */
+  control(msg: ServerMessage): void {
+    if (!this.#v1 || this.ws.readyState !== 1) return;
+    const text = encode(msg);
+    if (!countsInWindow(msg.type)) {
+      this.ws.send(text);
+      return;
+    }
+    this.ws.send(text, this.#onFlushed);
+    this.#account(Buffer.byteLength(text));
+  }
+
+  /** Session messages (hello, status, pong): not counted, never held back. */
+  send(msg: ServerMessage): void {
+    if (this.#v1 && this.ws.readyState === 1) this.ws.send(encode(msg));
+  }
+
+  /** n bytes were queued for the browser: window, cap, and the owner's hold on the backend. */
+  #account(n: number): void {
     const limits = this.#limits;
     const overWindow = this.#v1 && this.#window.sent(n);
     // bufferedAmount is what this process holds for the browser; unacknowledged bytes
     // beyond it sit in kernels and the browser, not here.
-    const buffered = ws.bufferedAmount;
+    const buffered = this.ws.bufferedAmount;
     if (buffered > limits.sessionBufferCapBytes) {
       this.#host.close(
         CloseCode.POLICY,
@@ -222,15 +245,6 @@ export class BrowserConnection implements Viewer {
       this.#holding = true;
       this.#host.holdBackend(true);
     }
-  }
-
-  /** Viewer: control messages go only to porthole.v1 clients. */
-  control(msg: ServerMessage): void {
-    this.send(msg);
-  }
-
-  send(msg: ServerMessage): void {
-    if (this.#v1 && this.ws.readyState === 1) this.ws.send(encode(msg));
   }
 
   #onFlushed = (): void => {
