@@ -155,6 +155,8 @@ function rawTelnet(_ctx: AdmissionContext, a: Attempt): Outcome {
 }
 
 async function capacity(ctx: AdmissionContext, a: Attempt): Promise<Outcome> {
+  // A resume takes over a session that is already counted (a bad token never gets one).
+  if (a.url?.searchParams.has('resume') === true) return undefined;
   const { limits } = ctx.config;
   const { registry } = ctx;
   // The global and per-host caps are this process's; per address and per user are the
