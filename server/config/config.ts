@@ -13,6 +13,7 @@ import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
 import { cidr, listenAddress, listenSchema } from './network-schema.ts';
+import { resolveSecrets, SecretError } from './secrets.ts';
 import {
   recordingSchema,
   shareHostShape,
@@ -32,6 +33,8 @@ const hostId = z.string().regex(HOST_ID_PATTERN, 'must be 1–64 lowercase lette
 const limitsShape = {
   idleTimeout: duration.optional(),
   maxSessionDuration: duration.optional(),
+  /** How long the backend is held after the browser drops (0 = off); limits.resume by default. */
+  resume: duration.optional(),
 };
 
 const hostSchema = z.strictObject({
@@ -78,6 +81,10 @@ const limitsSchema = z.strictObject({
   dnsTimeout: duration.default(3000),
   idleTimeout: duration.default(0),
   maxSessionDuration: duration.default(0),
+  /** Hold a session's backend this long after an unexpected drop, for the browser to resume. */
+  resume: duration.default(120_000),
+  /** Output kept for a resume (last bytes; while detached the backend pauses when it is full). */
+  resumeBufferBytes: byteSize.default(1024 * 1024),
   heartbeatInterval: duration.default(25_000),
   heartbeatTimeout: duration.default(20_000),
   closeTimeout: duration.default(5000),
@@ -234,8 +241,18 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a parsed config object; throws ConfigError naming every bad key. */
-export function resolveConfig(input: unknown): Readonly<Config> {
-  const result = schema.safeParse(input);
+export function resolveConfig(
+  input: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Readonly<Config> {
+  let withSecrets: unknown;
+  try {
+    withSecrets = resolveSecrets(input, env);
+  } catch (err) {
+    if (!(err instanceof SecretError)) throw err;
+    throw new ConfigError(`invalid configuration:\n  ${err.path}: ${err.message}`);
+  }
+  const result = schema.safeParse(withSecrets);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -248,16 +265,26 @@ export function resolveConfig(input: unknown): Readonly<Config> {
 export interface ListenOverride {
   host?: string | undefined;
   port?: number | undefined;
+  /** PORTHOLE_PUBLIC_URL */
+  publicUrl?: string | undefined;
+  /** PORTHOLE_LOG_LEVEL */
+  logLevel?: string | undefined;
 }
 
 /** Puts listen overrides into a config input, so the result is validated like the file. */
 export function withListen(input: unknown, override: ListenOverride): unknown {
-  if (override.host === undefined && override.port === undefined) return input;
   const base =
     typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const { publicUrl, logLevel } = override;
+  const extra = {
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(logLevel === undefined ? {} : { log: { ...(base.log as object), level: logLevel } }),
+  };
+  if (override.host === undefined && override.port === undefined) return { ...base, ...extra };
   const listen = typeof base.listen === 'object' && base.listen !== null ? base.listen : {};
   return {
     ...base,
+    ...extra,
     listen: {
       ...listen,
       ...(override.host === undefined ? {} : { host: override.host }),
@@ -266,7 +293,11 @@ export function withListen(input: unknown, override: ListenOverride): unknown {
   };
 }
 
-export function loadConfigFile(path: string, override: ListenOverride = {}): Readonly<Config> {
+export function loadConfigFile(
+  path: string,
+  override: ListenOverride = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): Readonly<Config> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -280,7 +311,7 @@ export function loadConfigFile(path: string, override: ListenOverride = {}): Rea
     throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
   }
   try {
-    return resolveConfig(withListen(parsed ?? {}, override));
+    return resolveConfig(withListen(parsed ?? {}, override), env);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${path}: ${err.message}`);
     throw err;
