@@ -130,6 +130,8 @@ export class SessionView {
         latency: (ms) => this.#status.setLatency(ms),
         traffic: () => this.#updateBytesSoon(),
         ended: (e) => this.#onEnded(e),
+        gap: () =>
+          this.#view.writeLocal(`\r\n${dim('── some output was lost while disconnected ──')}\r\n`),
         viewers: (msg) => this.#share.message(msg),
         serverError: (_code, message) =>
           this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
@@ -298,6 +300,7 @@ export class SessionView {
 
   #onEnded(end: Ended): void {
     this.#updateBytes();
+    this.#status.setHeld(end.retryInMs === undefined ? undefined : end.heldUntil);
     this.#input.setMasked(false);
     if (this.#stopping) return;
     const ended = this.#hostEnd(end);
