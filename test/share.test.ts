@@ -268,6 +268,41 @@ test('under a basePath the link and the watch endpoint live under it too', async
   assert.match(await page.text(), /<base href="\/terminal\/" \/>[\s\S]*watch/);
 });
 
+test('spectators stay while the owner is away; a resumed owner gets its link and the count again', async (t) => {
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', share: true }],
+    limits: { resume: '1m' },
+  });
+  const owner = await openSession(proxy, 'echo');
+  const mine = collect(owner);
+  owner.send(Buffer.from('before\r\n'));
+  await waitFor(() => mine.bytes().toString().includes('before'), 'echo');
+  const token = await share(owner, mine);
+  const resume = mine.control.find((m) => m.type === 'hello')?.resume as { token: string };
+  const { got } = await watch(proxy, token);
+  await waitFor(() => lastOf(mine, 'viewers')?.count === 1, 'viewers 1');
+  const received = mine.bytes().length;
+  // The owner's network goes: no close frame, the session is held.
+  owner.terminate();
+  await waitFor(() => proxy.porthole.sessions.detachedCount === 1, 'detached');
+  await watch(proxy, token);
+  const back = await openSession(proxy, 'echo', {
+    query: `resume=${resume.token}&from=${received}`,
+  });
+  const again = collect(back);
+  await waitFor(() => again.control.some((m) => m.type === 'shared'), 'the link again');
+  assert.equal(lastOf(again, 'shared')?.url, lastOf(mine, 'shared')?.url);
+  await waitFor(
+    () => lastOf(again, 'viewers')?.count === 2,
+    'the count, with the one who joined meanwhile',
+  );
+  back.send(Buffer.from('after\r\n'));
+  await waitFor(
+    () => got.bytes().toString().includes('after'),
+    'the first spectator still watching',
+  );
+});
+
 test('OutputTail keeps the last N bytes and starts a wrapped replay at a line start', () => {
   const tail = new OutputTail(16);
   assert.equal(tail.snapshot().length, 0);

@@ -79,6 +79,17 @@ export class SessionShare implements SessionExtension {
     for (const s of this.#spectators) s.send({ type: 'size', cols, rows });
   }
 
+  /** The owner came back (resume): the link it holds still works; the count may have changed. */
+  resumed(): void {
+    if (this.#token !== undefined)
+      this.session.sendOwner({
+        type: 'shared',
+        url: `${this.#opts.watchBase}${this.#token}`,
+        expiresAt: this.#expiresAt,
+      });
+    this.#sendCount();
+  }
+
   closed(): void {
     this.#ended = true;
     this.#revokeToken();

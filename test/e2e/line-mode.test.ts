@@ -4,31 +4,49 @@
  * masks the line only at a real password prompt.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startBackend } from '../helpers/backends.ts';
-import { startBusyboxTelnetd } from '../helpers/telnet-servers.ts';
+import { type FakeBackend, startBackend } from '../helpers/backends.ts';
+import {
+  startBusyboxTelnetd,
+  startInetutilsTelnetd,
+  type TelnetServer,
+} from '../helpers/telnet-servers.ts';
 import { onLines } from './backends.ts';
-import { e2eSuite, screenshot, screenText, waitForScreen, waitForState } from './helpers.ts';
+import {
+  launchBrowser,
+  screenshot,
+  screenText,
+  startServer,
+  type TestBrowser,
+  type TestServer,
+  waitForScreen,
+  waitForState,
+} from './helpers.ts';
 
+let server: TestServer;
+let browser: TestBrowser;
+let busybox: TelnetServer;
+let inetutils: TelnetServer;
+let mud: FakeBackend;
 /** Each line the line-mode MUD received, with when it arrived. */
 const lines: { text: string; at: number }[] = [];
 
-const suite = e2eSuite(async (keep) => {
-  const busybox = keep(await startBusyboxTelnetd());
-  const mud = keep(
-    await startBackend((socket) => {
-      socket.write('Welcome\r\n> ');
-      onLines(socket, (text) => {
-        lines.push({ text, at: Date.now() });
-        socket.write(`ok ${text}\r\n> `);
-      });
-    }),
-  );
-  return {
+before(async () => {
+  busybox = await startBusyboxTelnetd();
+  inetutils = await startInetutilsTelnetd();
+  mud = await startBackend((socket) => {
+    socket.write('Welcome\r\n> ');
+    onLines(socket, (text) => {
+      lines.push({ text, at: Date.now() });
+      socket.write(`ok ${text}\r\n> `);
+    });
+  });
+  server = await startServer({
     hosts: [
       { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'line' },
       { id: 'bb', name: 'BusyBox', target: busybox.target, input: 'line' },
+      { id: 'gnu', name: 'inetutils', target: inetutils.target, input: 'line' },
       {
         id: 'mud',
         name: 'MUD',
@@ -37,7 +55,16 @@ const suite = e2eSuite(async (keep) => {
         noHistory: ['^login\\s'],
       },
     ],
-  };
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await busybox?.close();
+  await inetutils?.close();
+  await mud?.close();
 });
 
 const count = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
@@ -48,8 +75,8 @@ async function send(page: Page, line: string): Promise<void> {
 }
 
 test('the demo in line mode: a plain input line, each command shown once, history kept', async () => {
-  const page = await suite.browser.context.newPage();
-  await page.goto(`${suite.server.url}/?host=demo`);
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=demo`);
   await waitForScreen(page, 'Welcome to the Porthole demo host');
   await page.waitForTimeout(500);
   const input = page.locator('#line-input');
@@ -71,40 +98,49 @@ test('the demo in line mode: a plain input line, each command shown once, histor
   await page.close();
 });
 
-test('BusyBox telnetd in line mode: masked only at the password prompt, never stored', async () => {
-  const page = await suite.browser.context.newPage();
-  await page.goto(`${suite.server.url}/?host=bb`);
-  await waitForState(page, 'connected');
-  await waitForScreen(page, /^[#$]$/m, 10_000);
-  const input = page.locator('#line-input');
-  assert.equal(await input.getAttribute('type'), 'text', 'a shell prompt is not a password prompt');
-  await send(page, 'echo ready-$((6*7))');
-  const shown = await waitForScreen(page, 'ready-42');
-  assert.equal(count(shown, 'echo ready-$((6*7))'), 1, 'the shell echoes; the client does not');
-  await send(
-    page,
-    // `&&`, not `;`: the MUD client splits lines at `;` (n;e;s).
-    "stty -echo && printf 'Password: ' && read pw && stty echo && echo && echo got-$pw",
-  );
-  await waitForScreen(page, 'Password:');
-  await page.locator('#line-input[type="password"]').waitFor({ timeout: 5000 });
-  assert.equal(await page.locator('#input-badge').isVisible(), true);
-  await page.keyboard.type('hunter2');
-  await page.keyboard.press('Enter');
-  await waitForScreen(page, 'got-hunter2');
-  await page.locator('#line-input[type="text"]').waitFor({ timeout: 5000 });
-  const screen = await screenText(page);
-  assert.equal(count(screen, 'hunter2'), 1, 'only the shell’s own line shows it');
-  const stored = await page.evaluate(() => localStorage.getItem('porthole.history.bb'));
-  assert.ok(stored !== null && !stored.includes('hunter2'), stored ?? 'null');
-  assert.ok(stored.includes('ready-'), 'ordinary commands are kept');
-  await page.close();
-});
+for (const [id, name] of [
+  ['bb', 'BusyBox'],
+  ['gnu', 'GNU inetutils'],
+] as const) {
+  test(`${name} telnetd in line mode: masked only at the password prompt, never stored`, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/?host=${id}`);
+    await waitForState(page, 'connected');
+    await waitForScreen(page, /^[#$]$/m, 10_000);
+    const input = page.locator('#line-input');
+    assert.equal(
+      await input.getAttribute('type'),
+      'text',
+      'a shell prompt is not a password prompt',
+    );
+    await send(page, 'echo ready-$((6*7))');
+    const shown = await waitForScreen(page, 'ready-42');
+    assert.equal(count(shown, 'echo ready-$((6*7))'), 1, 'the shell echoes; the client does not');
+    await send(
+      page,
+      // `&&`, not `;`: the MUD client splits lines at `;` (n;e;s).
+      "stty -echo && printf 'Password: ' && read pw && stty echo && echo && echo got-$pw",
+    );
+    await waitForScreen(page, 'Password:');
+    await page.locator('#line-input[type="password"]').waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('#input-badge').isVisible(), true);
+    await page.keyboard.type('hunter2');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, 'got-hunter2');
+    await page.locator('#line-input[type="text"]').waitFor({ timeout: 5000 });
+    const screen = await screenText(page);
+    assert.equal(count(screen, 'hunter2'), 1, 'only the shell’s own line shows it');
+    const stored = await page.evaluate((h) => localStorage.getItem(`porthole.history.${h}`), id);
+    assert.ok(stored !== null && !stored.includes('hunter2'), stored ?? 'null');
+    assert.ok(stored.includes('ready-'), 'ordinary commands are kept');
+    await page.close();
+  });
+}
 
 test('a paste of 200 lines in line mode asks first, then arrives as 200 paced commands', async () => {
-  await suite.browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const page = await suite.browser.context.newPage();
-  await page.goto(`${suite.server.url}/?host=mud`);
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
   await waitForScreen(page, 'Welcome');
   const text = Array.from({ length: 200 }, (_, i) => `say line ${i + 1}`).join('\n');
   await page.evaluate((t) => navigator.clipboard.writeText(t), text);
@@ -149,8 +185,8 @@ test('a paste of 200 lines in line mode asks first, then arrives as 200 paced co
 });
 
 test('logins with a password stay out of history: MUSH connect/create and the host’s own pattern', async () => {
-  const page = await suite.browser.context.newPage();
-  await page.goto(`${suite.server.url}/?host=mud`);
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
   await waitForScreen(page, 'Welcome');
   for (const line of ['connect Gandalf mellon', 'login frodo ring', 'look']) {
     await send(page, line);
@@ -169,8 +205,8 @@ test('logins with a password stay out of history: MUSH connect/create and the ho
 });
 
 test('a line-mode host switched to raw: typed keys are shown while it does not echo', async () => {
-  const page = await suite.browser.context.newPage();
-  await page.goto(`${suite.server.url}/?host=mud`);
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/?host=mud`);
   await waitForScreen(page, 'Welcome');
   await page.locator('#btn-mode').click();
   await page.locator('#line-input').waitFor({ state: 'hidden' });

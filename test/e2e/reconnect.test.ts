@@ -20,6 +20,8 @@ function rebootingMud(): Promise<FakeBackend> {
     onLines(socket, (line) => {
       if (line === 'reboot') {
         socket.end('Rebooting, back in a moment...\r\n');
+      } else if (line === 'quit') {
+        socket.end('Goodbye.\r\n');
       } else if (line === 'crash') socket.resetAndDestroy();
       else socket.write(`ok ${line}\r\n> `);
     });
@@ -68,14 +70,25 @@ test('reconnect: ask (the default): a Reconnect button, and nothing happens by i
   await page.locator('#line-input').fill('reboot');
   await page.locator('#line-input').press('Enter');
   await waitForState(page, 'closed');
-  assert.equal(
-    await page.locator('#notice-text').textContent(),
-    'The host closed the connection. It may be restarting.',
-  );
+  assert.equal(await page.locator('#notice-text').textContent(), 'The host closed the connection.');
   assert.equal(await page.locator('#btn-reconnect').textContent(), 'Reconnect');
   await page.waitForTimeout(4000);
   assert.equal(boots, first, 'no reconnect on its own');
   await page.locator('#btn-reconnect').click();
   await waitForScreen(page, `Welcome (connection ${first + 1})`);
+  await page.close();
+});
+
+test('reconnect: auto, but the user typed quit: the end is theirs, no reconnect', async () => {
+  const page = await suite.browser.context.newPage();
+  const first = boots + 1;
+  await page.goto(`${suite.server.url}/?host=auto`);
+  await waitForScreen(page, `Welcome (connection ${first})`);
+  await page.locator('#line-input').fill('quit');
+  await page.locator('#line-input').press('Enter');
+  await waitForState(page, 'closed');
+  assert.equal(await page.locator('#notice-text').textContent(), 'The host closed the connection.');
+  await page.waitForTimeout(4000);
+  assert.equal(boots, first, 'no reconnect on its own');
   await page.close();
 });
