@@ -110,11 +110,19 @@ test('S1: unshare closes every spectator with 4010 and the link is dead (404)', 
   const a = await watch(proxy, token);
   const b = await watch(proxy, token);
   await waitFor(() => lastOf(mine, 'viewers')?.count === 2, 'viewers 2');
+  const metric = async (name: string): Promise<string | undefined> => {
+    const text = await (await fetch(`${proxy.origin}/metrics`)).text();
+    return new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1];
+  };
+  assert.equal(await metric('porthole_spectators'), '2');
+  assert.equal(await metric('porthole_watch_links'), '1');
   owner.send(JSON.stringify({ type: 'unshare' }));
   assert.equal((await a.got.closed).code, 4010);
   assert.equal((await b.got.closed).code, 4010);
   await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'viewers 0');
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 404);
+  assert.equal(await metric('porthole_spectators'), '0');
+  assert.equal(await metric('porthole_watch_links'), '0');
   // The owner's session is untouched.
   owner.send(Buffer.from('still here\r\n'));
   await waitFor(() => mine.bytes().toString().includes('still here'), 'owner goes on');
