@@ -21,12 +21,14 @@ import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
+import { acceptRoutedResumes } from './gateway/resume-route.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
+import { registerViewerMetrics } from './http/viewer-metrics.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
 import { RecordingStore } from './session/recording-store.ts';
@@ -135,6 +137,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions, hosts);
+  const shares = new ShareRegistry<SessionShare>();
+  registerViewerMetrics(metrics.registry, shares, recordings);
   const gate = createGate(config, log, options.cookieKey);
   const { state } = gate;
   const app = createExpressApp({
@@ -175,7 +179,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
-    shares: new ShareRegistry<SessionShare>(),
+    shares,
     recordings,
     wss,
     gate,
@@ -209,6 +213,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(upgradeContext, req, socket, head),
   );
+  // --workers: resumes for a session this worker holds, handed over by another (resume-route.ts).
+  acceptRoutedResumes((req, socket, head) => handleUpgrade(upgradeContext, req, socket, head));
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     if (!wsPaths.has(pathOf(req.url))) return false;
     handleUpgrade(upgradeContext, req, socket, head);
