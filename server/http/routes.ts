@@ -16,6 +16,7 @@ import { AuthError, mayUse, type Principal, readCookie, SESSION_COOKIE } from '.
 import { type Gate, LockedOut } from '../gateway/limits.ts';
 import { checkLogin } from '../gateway/login.ts';
 import { checkOrigin } from '../gateway/origin.ts';
+import { StoreUnavailable } from '../gateway/shared-state.ts';
 import { VerifyBusy } from '../gateway/verify-queue.ts';
 import type { RecordingStore } from '../session/recording-store.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
@@ -221,7 +222,7 @@ function requireAuth({ gate, log, config }: AppParts) {
           // Relative to the page's <base href> (basePath), where the client resolves it.
           const login = config.auth.mode === 'password' ? { login: 'login' } : {};
           res.status(err.status).json({ error: 'auth-required', ...login });
-        } else if (err instanceof VerifyBusy) {
+        } else if (err instanceof VerifyBusy || err instanceof StoreUnavailable) {
           res.status(503).set('Retry-After', '5').json({ error: 'busy' });
         } else next(err);
       },
