@@ -311,6 +311,35 @@ test('spectators stay while the owner is away; a resumed owner gets its link and
   );
 });
 
+test('S1: a link revoked while a spectator was being admitted: it is closed at once (4010)', async (t) => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const proxy = await withProxy(
+    t,
+    { hosts: [{ id: 'echo', share: true }] },
+    {
+      // Sign-in that takes a while for spectators: the owner acts meanwhile.
+      authenticate: async (req) => {
+        if (req.url?.includes('watch=') === true) await held;
+        return { user: 'someone', groups: [] };
+      },
+    },
+  );
+  const owner = await openSession(proxy, 'echo');
+  const mine = collect(owner);
+  const token = await share(owner, mine);
+  const ws = new WebSocket(`${proxy.url}/ws?watch=${token}`, SUBPROTOCOL, { origin: proxy.origin });
+  const got = collect(ws);
+  await new Promise((r) => setTimeout(r, 100));
+  owner.send(JSON.stringify({ type: 'unshare' }));
+  await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'unshared');
+  release();
+  assert.equal((await got.closed).code, 4010);
+  assert.equal(got.binary.length, 0, 'not one byte of the session');
+});
+
 test('OutputTail keeps the last N bytes and starts a wrapped replay at a line start', () => {
   const tail = new OutputTail(16);
   assert.equal(tail.snapshot().length, 0);
@@ -340,6 +369,10 @@ test('S2: config: bad sharing keys name the key', () => {
     /hosts\[0\]\.watchers: a list of users or groups needs auth\.mode/,
   );
   assert.match(bad({ sharing: { maxSpectators: 0 } }), /sharing\.maxSpectators/);
+  assert.match(
+    bad({ sharing: { replayBytes: '1MiB', spectatorBufferBytes: '256KiB' } }),
+    /sharing\.replayBytes: must not exceed sharing\.spectatorBufferBytes/,
+  );
   assert.match(bad({ sharing: { spectatorBufferBytes: 'lots' } }), /sharing\.spectatorBufferBytes/);
   assert.match(
     bad({ hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1', share: 'yes' }] }),
