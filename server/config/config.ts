@@ -20,6 +20,7 @@ import {
   shareKeyProblems,
   sharingSchema,
 } from './share-schema.ts';
+import { storeSchema } from './store-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
 import { servingKeyProblems, servingShape } from './websockify-schema.ts';
@@ -122,6 +123,8 @@ const schema = z
     hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
+    /** Shared limits for several instances (Redis); without it they are per process. */
+    store: storeSchema,
     ...servingShape,
     /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
     sharing: sharingSchema,
