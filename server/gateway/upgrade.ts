@@ -191,6 +191,12 @@ function startSession(
             lookup: ctx.lookup,
             client: { address: ip, port: clientPort },
             demoPort: ctx.demoPort(),
+            ssh: {
+              principal: principal.user,
+              terminalType: profile.terminalType,
+              log,
+              session: id,
+            },
           }),
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,

@@ -6,12 +6,23 @@ import { createTelnetCodec, TELNET_PROFILE } from '../telnet/index.ts';
 
 /** What the host's codec offers the client (hello's `features`) and answers as terminal type. */
 export function codecProfileFor(entry: HostEntry): CodecProfile {
+  if (entry.protocol === 'ssh') return SSH_PROFILE;
   return isRaw(entry) ? RAW_PROFILE : TELNET_PROFILE;
 }
 
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
+  // A PTY takes Enter as the terminal's own CR (as over telnet BINARY); the size goes to the
+  // SSH stream itself (BackendStream.resize), so the byte codec is enough.
+  if (entry.protocol === 'ssh')
+    return createRawCodec({
+      ...options,
+      newline: options.newline === 'auto' ? 'cr' : options.newline,
+    });
   return isRaw(entry) ? createRawCodec(options) : createTelnetCodec(options);
 }
+
+/** SSH: the PTY's terminal type; flow control as for every host. */
+const SSH_PROFILE: CodecProfile = { features: ['flow-control'], terminalType: 'xterm-256color' };
 
 /** `tcp://` and `tls://` are byte streams; telnet, telnets and the demo speak telnet. */
 function isRaw(entry: HostEntry): boolean {
