@@ -3,7 +3,7 @@
  * for flow control (docs/ARCHITECTURE.md), latency probes, and reconnecting after unexpected drops.
  * DOM-free: the socket, the terminal and the clock are injected, so it runs under node:test.
  */
-import { AckBatcher } from '../shared/flow-control.ts';
+import { AckBatcher, countsInWindow, utf8Length } from '../shared/flow-control.ts';
 import {
   type ClientMessage,
   CloseCode,
@@ -36,6 +36,8 @@ export * from './connection-types.ts';
 const MAX_FRAME_BYTES = 64 * 1024;
 /** A drop after this long connected starts the backoff from the first step again. */
 const STABLE_AFTER_MS = 10_000;
+/** Control messages are acknowledged at most this often when no terminal bytes carry the ack. */
+const CONTROL_ACK_DELAY_MS = 100;
 /** Pings unanswered for this many intervals mean the network is gone even if the socket says open. */
 const STALL_INTERVALS = 3;
 
@@ -69,6 +71,9 @@ export class Connection {
   #connectedAt: number | undefined;
   #cancelRetry: (() => void) | undefined;
   #cancelPing: (() => void) | undefined;
+  #cancelAckFlush: (() => void) | undefined;
+  /** Keystrokes sent after the first in the current task (see send). */
+  #burst: Uint8Array<ArrayBuffer>[] | undefined;
   #lastPongAt = 0;
   #size: { cols: number; rows: number } | undefined;
   #hello: HelloInfo | undefined;
@@ -129,13 +134,42 @@ export class Connection {
   /** Keystrokes or a line for the host. Dropped unless the socket is open. */
   send(bytes: Uint8Array<ArrayBuffer>): boolean {
     if (this.#transport === undefined || !this.#opened || bytes.length === 0) return false;
-    // A big paste goes as several frames: the server caps one message (1 MiB by default).
-    for (let at = 0; at < bytes.length; at += MAX_FRAME_BYTES) {
-      this.#transport.send(bytes.subarray(at, at + MAX_FRAME_BYTES));
-    }
     this.#bytesUp += bytes.length;
     this.#hooks.traffic?.();
+    // The first keystroke of a task goes at once; the rest of the same task (xterm answering
+    // 400 cursor-position queries in one go) joins one frame, so the browser's own replies
+    // never trip the server's message rate.
+    if (this.#burst !== undefined) {
+      this.#burst.push(bytes);
+      return true;
+    }
+    this.#sendFrames(bytes);
+    this.#burst = [];
+    const gen = this.#generation;
+    queueMicrotask(() => this.#endBurst(gen));
     return true;
+  }
+
+  #endBurst(gen: number): void {
+    const parts = this.#burst ?? [];
+    this.#burst = undefined;
+    if (gen !== this.#generation || parts.length === 0) return;
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    this.#sendFrames(joined);
+  }
+
+  /** A big paste goes as several frames: the server caps one message (1 MiB by default). */
+  #sendFrames(bytes: Uint8Array<ArrayBuffer>): void {
+    const transport = this.#transport;
+    if (transport === undefined || !this.#opened) return;
+    for (let at = 0; at < bytes.length; at += MAX_FRAME_BYTES) {
+      transport.send(bytes.subarray(at, at + MAX_FRAME_BYTES));
+    }
   }
 
   resize(cols: number, rows: number): void {
@@ -190,6 +224,28 @@ export class Connection {
     // A malformed control frame from our own server is a bug there, not a reason to drop the session.
     if (msg instanceof ProtocolError) return;
     this.#onControl(msg);
+    if (countsInWindow(msg.type)) this.#ackControl(utf8Length(text));
+  }
+
+  /**
+   * The server counts backend-caused control messages in its window: acknowledge them like
+   * terminal bytes, batched. A stream of GMCP alone gets one ack per 100 ms at most, so a
+   * chatty MUD never makes us exceed the server's message rate.
+   */
+  #ackControl(n: number): void {
+    const bytes = this.#acks.processed(n);
+    if (bytes > 0) {
+      this.#control({ type: 'ack', bytes });
+      return;
+    }
+    if (this.#cancelAckFlush !== undefined) return;
+    const gen = this.#generation;
+    this.#cancelAckFlush = this.#clock.schedule(() => {
+      this.#cancelAckFlush = undefined;
+      if (gen !== this.#generation || this.#writesInFlight > 0) return;
+      const pending = this.#acks.flush();
+      if (pending > 0) this.#control({ type: 'ack', bytes: pending });
+    }, CONTROL_ACK_DELAY_MS);
   }
 
   #onControl(msg: ServerMessage): void {
@@ -270,6 +326,8 @@ export class Connection {
     this.#generation++;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
+    this.#cancelAckFlush?.();
+    this.#cancelAckFlush = undefined;
     const transport = this.#transport;
     this.#transport = undefined;
     this.#opened = false;
@@ -286,6 +344,8 @@ export class Connection {
     const wasOpen = this.#opened;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
+    this.#cancelAckFlush?.();
+    this.#cancelAckFlush = undefined;
     this.#transport = undefined;
     this.#opened = false;
     if (!wasOpen && code === CloseCode.ABNORMAL && reason === '') {

@@ -269,6 +269,7 @@ export class SessionView {
         this.#view.writeLocal(`${dim(`── Reconnected to ${this.#hostName} ──`)}\r\n`);
       this.#everConnected = true;
       this.#hostRetry.hostUp(Date.now());
+      this.#view.resetWrap();
       this.#echo.reset();
       this.#input.setMasked(false);
       this.#mud.connected();
@@ -355,6 +356,7 @@ export class SessionView {
     }
     this.#app.dataset.mode = mode;
     this.#input.visible = mode === 'line';
+    this.#view.wordWrap = mode === 'line';
     if (mode === 'line') this.#mud.load();
     this.#status.setMode(mode);
     this.#view.term.options.disableStdin = false;

@@ -10,6 +10,7 @@ import { type IDisposable, type ILinkHandler, type ITheme, Terminal } from '@xte
 import '@xterm/xterm/css/xterm.css';
 import type { Settings } from './settings.ts';
 import { TERMINAL_THEMES } from './themes.ts';
+import { WordWrap } from './word-wrap.ts';
 
 export interface TerminalViewHooks {
   /** Keystrokes, pastes and the terminal's own (numeric) reports. */
@@ -58,6 +59,10 @@ export class TerminalView {
   #renderer: RendererName = 'dom';
   #observer: ResizeObserver;
   #fitQueued = false;
+  /** Line mode: words are not cut at the right edge (word-wrap.ts). */
+  #wrap = new WordWrap();
+  #wrapOn = false;
+  #decoder = new TextDecoder();
 
   constructor(container: HTMLElement, settings: Settings, hooks: TerminalViewHooks) {
     this.#container = container;
@@ -99,7 +104,10 @@ export class TerminalView {
     this.#disposables.push(
       term.onData((d) => hooks.data(d)),
       term.onBinary((d) => hooks.binary(d)),
-      term.onResize(({ cols, rows }) => hooks.resize(cols, rows)),
+      term.onResize(({ cols, rows }) => {
+        this.#wrap.width = cols;
+        hooks.resize(cols, rows);
+      }),
       term.onTitleChange((t) => hooks.title(t)),
     );
     term.attachCustomKeyEventHandler((event) => hooks.key(event));
@@ -125,9 +133,28 @@ export class TerminalView {
     return this.#renderer;
   }
 
-  /** Host bytes; `done` fires once xterm has parsed them (the flow-control acknowledgement). */
-  write(bytes: Uint8Array, done: () => void): void {
-    this.term.write(bytes, done);
+  /** Word wrap for line-mode hosts: on from the next byte; off passes bytes through untouched. */
+  set wordWrap(on: boolean) {
+    if (on && !this.#wrapOn) {
+      this.#wrap.width = this.term.cols;
+      this.#decoder = new TextDecoder();
+    }
+    this.#wrapOn = on;
+  }
+
+  /** A new connection: the host starts at column 0, and cursor addressing is forgiven. */
+  resetWrap(): void {
+    this.#wrap.reset();
+  }
+
+  /** Host output (UTF-8 bytes or text); `done` fires once xterm has parsed it (the flow-control ack). */
+  write(data: Uint8Array | string, done: () => void): void {
+    if (!this.#wrapOn) {
+      this.term.write(data, done);
+      return;
+    }
+    const text = typeof data === 'string' ? data : this.#decoder.decode(data, { stream: true });
+    this.term.write(this.#wrap.push(text), done);
   }
 
   /**
@@ -171,7 +198,8 @@ export class TerminalView {
 
   /** Text that did not come from the host (notices, local echo). */
   writeLocal(text: string): void {
-    this.term.write(text);
+    // Through the wrap too, so its idea of the cursor column stays true.
+    this.term.write(this.#wrapOn ? this.#wrap.push(text) : text);
   }
 
   fit(): void {

@@ -8,16 +8,18 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
+import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
 import { addressKey } from './common/address.ts';
 import { createLogger, type Logger } from './common/log.ts';
-import type { Config } from './config/config.ts';
+import type { Config, HostConfig } from './config/config.ts';
 import { webSocketPaths } from './config/websockify-schema.ts';
 import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
+import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -26,10 +28,12 @@ import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
+import { RecordingStore } from './session/recording-store.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { Session } from './session/session.ts';
+import type { SessionShare } from './session/share.ts';
 import { ShareRegistry } from './session/shares.ts';
-import { HostCatalogue, type HostEntry } from './targets/catalogue.ts';
+import { HostCatalogue, type HostEntry, type HostListChange } from './targets/catalogue.ts';
 import { startDemoServer } from './targets/demo.ts';
 import type { Lookup } from './targets/dial.ts';
 
@@ -66,6 +70,8 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
   readonly sessions: SessionRegistry;
   readonly hosts: HostCatalogue;
   readonly log: Logger;
+  /** The Prometheus registry behind /metrics. */
+  readonly metrics: Registry;
   /** The `metrics.listen` address once listening, if configured here. */
   readonly metricsAddress: () => AddressInfo | undefined;
   /** Starts the demo host (if configured) and listens; resolves with the bound address. */
@@ -76,6 +82,11 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
    * left untouched for the app's other `upgrade` listeners, and it returns false.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * Replaces the host list (SIGHUP): new sessions see the new list, live sessions keep the
+   * host they started with (a removed host ends no session). Resolves with what changed.
+   */
+  reloadHosts(hosts: readonly HostConfig[]): Promise<HostListChange>;
   /** Re-reads the TLS certificate and key (also done when the files change). */
   reloadTls(): boolean;
   /** Stops accepting, closes sessions with 1001 and shuts down within graceMs. */
@@ -124,6 +135,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const hosts = new HostCatalogue(config.hosts);
   for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
   const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
+  const recordings =
+    config.recording === undefined ? undefined : new RecordingStore(config.recording, log);
   const emitter = new EventEmitter<PortholeEvents>();
   let draining = false;
   let demo: { server: NetServer; port: number } | undefined;
@@ -145,7 +158,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     );
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
-  const metrics = createMetrics(sessions);
+  const metrics = createMetrics(sessions, hosts);
   const gate = createGate(config, options.cookieKey);
   const app = createExpressApp({
     config,
@@ -156,6 +169,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     metrics: metrics.registry,
     isDraining: () => draining,
     explain: (req, hostId) => explain(req, hostId),
+    recordings,
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {
@@ -170,6 +184,12 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const server: Server = tls?.server ?? createServer(serverOptions, app);
   server.maxHeadersCount = 100;
   server.on('clientError', onClientError(log));
+  capConnectionsPerAddress(server, {
+    max: config.limits.maxConnectionsPerIp ?? config.limits.maxSessionsPerIp + 32,
+    keyOf: (ip) => addressKey(ip, config.limits.ipv6Prefix),
+    trusted: gate.isTrustedPeer,
+    log,
+  });
   // One context for every upgrade: each live session keeps it (through its callbacks), so a
   // fresh object and closures per upgrade would cost every held session about 700 bytes.
   const wsPaths = webSocketPaths(config.basePath, config.websockify);
@@ -178,7 +198,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
-    shares: new ShareRegistry(),
+    shares: new ShareRegistry<SessionShare>(),
+    recordings,
     wss,
     gate,
     log,
@@ -186,8 +207,15 @@ export function createPorthole(options: PortholeOptions): Porthole {
     draining: () => draining,
     createCodec: options.createCodec ?? createCodecFor,
     lookup: options.lookup,
-    onSession: (s) => emitter.emit('session', s),
-    onSessionClose: (s) => emitter.emit('close', s),
+    observer: metrics,
+    onSession: (s) => {
+      metrics.opened(s);
+      emitter.emit('session', s);
+    },
+    onSessionClose: (s) => {
+      metrics.closed(s);
+      emitter.emit('close', s);
+    },
     ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
   };
   // GET /api/admit: the same admission list as the upgrade, as a probe (no rate token taken).
@@ -234,14 +262,22 @@ export function createPorthole(options: PortholeOptions): Porthole {
   return Object.assign(emitter, {
     app,
     metricsAddress: () => metricsAddress,
+    metrics: metrics.registry,
     server,
     sessions,
     hosts,
     log,
     handleUpgrade: upgrade,
     reloadTls: () => tls?.reload() ?? false,
+    async reloadHosts(list: readonly HostConfig[]): Promise<HostListChange> {
+      const change = hosts.replace(list);
+      if (hosts.usesDemo() && demo === undefined && server.listening)
+        demo = await startDemoServer();
+      return change;
+    },
     async listen(port = config.listen.port, host = config.listen.host): Promise<AddressInfo> {
       if (hosts.usesDemo() && demo === undefined) demo = await startDemoServer();
+      await recordings?.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -259,6 +295,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     async close(graceMs = 5000): Promise<void> {
       draining = true;
       tls?.stopWatching();
+      recordings?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);

@@ -70,7 +70,15 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'hash-password' }
-  | { kind: 'serve'; config: Readonly<Config>; workers: number };
+  | {
+      kind: 'serve';
+      config: Readonly<Config>;
+      workers: number;
+      /** Reads the config file again (SIGHUP); undefined without a file. */
+      reread?: () => Readonly<Config>;
+      /** The config file, when there is one (its permissions are checked at start). */
+      configPath?: string;
+    };
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -181,9 +189,12 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
   }
   const path = v.config ?? env.PORTHOLE_CONFIG;
   // Overrides go in before validation: --host 0.0.0.0 without TLS fails like the file would.
-  const config =
-    path === undefined || path === ''
-      ? resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen))
-      : loadConfigFile(path, listen);
-  return { kind: 'serve', config, workers };
+  if (path === undefined || path === '')
+    return {
+      kind: 'serve',
+      config: resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen)),
+      workers,
+    };
+  const reread = (): Readonly<Config> => loadConfigFile(path, listen);
+  return { kind: 'serve', config: reread(), workers, reread, configPath: path };
 }

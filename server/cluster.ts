@@ -9,8 +9,11 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from './common/log.ts';
+import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 
 const MAX_WORKERS = 64;
 const RESPAWN_DELAY_MS = 1000;
@@ -46,6 +49,8 @@ export function isClusterWorker(): boolean {
 export interface ClusterPrimary {
   /** Sends `signal` to every worker (they drain); `done` resolves once all have exited. */
   stop(signal: NodeJS.Signals): void;
+  /** Passes a signal on to every live worker (SIGHUP: each reloads; nothing stops). */
+  forward(signal: NodeJS.Signals): void;
   /** The process exit code: 0 after a requested stop, 2 if a worker could not start. */
   readonly done: Promise<number>;
 }
@@ -97,7 +102,37 @@ export function startCluster(workers: number, log: Logger): ClusterPrimary {
     setTimeout(fork, RESPAWN_DELAY_MS);
   });
 
+  const forward = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    log.info({ event: 'cluster.signal', signal, workers: live.size }, 'signal passed to workers');
+    for (const w of live) w.process.kill(signal);
+  };
+
   for (let i = 0; i < workers; i++) fork();
   log.info({ event: 'cluster.start', workers }, 'cluster started');
-  return { stop, done };
+  return { stop, forward, done };
+}
+
+/**
+ * The primary's `metrics.listen`: one scrape answers for every worker (prom-client asks each
+ * worker over IPC and sums their series). Create it before forking.
+ */
+export function startClusterMetrics(
+  listen: { host: string; port: number },
+  log: Logger,
+): { ready: Promise<AddressInfo>; server: MetricsServer } {
+  const aggregator = new AggregatorRegistry();
+  const server = createMetricsServer(
+    { contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() },
+    log,
+  );
+  return { server, ready: server.listen(listen.host, listen.port) };
+}
+
+/** In a worker: answer the primary's metrics requests from this registry. */
+export function shareWorkerMetrics(registry: Registry): void {
+  if (!cluster.isWorker) return;
+  // Constructing one is what makes prom-client answer the primary's requests in a worker.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
 }

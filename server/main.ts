@@ -6,11 +6,19 @@
 import { raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
 import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
-import { isClusterWorker, startCluster, takeClusterCookieKey } from './cluster.ts';
+import {
+  isClusterWorker,
+  shareWorkerMetrics,
+  startCluster,
+  startClusterMetrics,
+  takeClusterCookieKey,
+} from './cluster.ts';
 import { createLogger } from './common/log.ts';
 import { type Config, ConfigError } from './config/config.ts';
+import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
+import { reloadConfig } from './reload.ts';
 
 const FORCE_EXIT_MS = 20_000;
 
@@ -40,12 +48,30 @@ function readCommandLine(): ReturnType<typeof parseCommandLine> {
 /** The cluster primary: it forks the workers, forwards signals and serves nothing itself. */
 function runPrimary(config: Readonly<Config>, workers: number): void {
   const log = createLogger(config.log.level);
+  const listen = config.metrics.listen;
+  const metrics = listen === undefined ? undefined : startClusterMetrics(listen, log);
   const primary = startCluster(workers, log);
+  let metricsFailed = false;
+  metrics?.ready.then(
+    (a) => {
+      log.info(
+        { event: 'metrics.listening', address: a.address, port: a.port },
+        'metrics listening',
+      );
+    },
+    (err: unknown) => {
+      log.error({ event: 'metrics.listen-failed', err }, 'cannot open metrics.listen');
+      metricsFailed = true;
+      primary.stop('SIGTERM');
+    },
+  );
+  // Each worker reloads on SIGHUP; without a handler here it would end the primary.
+  process.on('SIGHUP', () => primary.forward('SIGHUP'));
   process.on('SIGTERM', () => primary.stop('SIGTERM'));
   process.on('SIGINT', () => primary.stop('SIGINT'));
   void primary.done.then((code) => {
     log.flush();
-    process.exit(code);
+    process.exit(metricsFailed ? 2 : code);
   });
 }
 
@@ -68,16 +94,21 @@ async function main(): Promise<void> {
     runPrimary(config, workers);
     return;
   }
-  await serve(config);
+  await serve(config, command.reread, command.configPath);
 }
 
-async function serve(config: Readonly<Config>): Promise<void> {
+async function serve(
+  config: Readonly<Config>,
+  reread: (() => Readonly<Config>) | undefined,
+  configPath?: string,
+): Promise<void> {
   raiseMallocTrimThreshold(process.env);
   const porthole = createPorthole({
     config,
     metricsListener: !isClusterWorker(),
     cookieKey: takeClusterCookieKey(),
   });
+  shareWorkerMetrics(porthole.metrics);
   let address: Awaited<ReturnType<typeof porthole.listen>>;
   try {
     address = await porthole.listen();
@@ -89,6 +120,12 @@ async function serve(config: Readonly<Config>): Promise<void> {
     { event: 'listening', address: address.address, port: address.port },
     'listening',
   );
+  const metricsAt = porthole.metricsAddress();
+  if (metricsAt !== undefined)
+    porthole.log.info(
+      { event: 'metrics.listening', address: metricsAt.address, port: metricsAt.port },
+      'metrics listening',
+    );
   const scheme = config.tls === undefined ? 'http' : 'https';
   process.stderr.write(`Porthole is running at ${scheme}://${shown}:${address.port}/\n`);
   if (createHostRule(config).acceptsAny) {
@@ -97,7 +134,16 @@ async function serve(config: Readonly<Config>): Promise<void> {
       'listening beyond loopback without publicUrl or allowedHosts: any Host header is accepted',
     );
   }
-  process.on('SIGHUP', () => porthole.reloadTls());
+  const loose = configPath === undefined ? undefined : loosePermissionsWarning(configPath, config);
+  if (loose !== undefined) porthole.log.warn({ event: 'config.warning' }, loose);
+  let running = config;
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    // One reload at a time, in signal order.
+    reloading = reloading.then(async () => {
+      running = await reloadConfig(porthole, running, reread, porthole.log);
+    });
+  });
 
   let stopping = false;
   const stop = (signal: string): void => {

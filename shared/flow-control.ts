@@ -70,3 +70,32 @@ export class AckBatcher {
     return this.#pending;
   }
 }
+
+/**
+ * Control messages the backend caused (echo, prompt, gmcp, msdp, mxp) count in the ack
+ * window like terminal bytes, by the UTF-8 length of their frame: the server stops reading
+ * the backend when they pile up, and the client acknowledges them. Session messages
+ * (hello, status, pong, error) do not count.
+ */
+export function countsInWindow(type: string): boolean {
+  return (
+    type === 'prompt' || type === 'echo' || type === 'gmcp' || type === 'msdp' || type === 'mxp'
+  );
+}
+
+/** UTF-8 length of a string without encoding it (the client acks text frames by it). */
+export function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) {
+      n += 1;
+      continue;
+    }
+    n += 2; // 3 bytes for one code unit, or 4 for a surrogate pair's two
+    const next = text.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+  }
+  return n;
+}

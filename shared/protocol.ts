@@ -30,7 +30,30 @@ export const Limits = {
   maxRows: 200,
   /** GMCP package names: `Char.Vitals`, `Core.Hello`, ... */
   maxPackageChars: 128,
+  /** Deepest JSON nesting accepted in GMCP data either way (deeper breaks JSON.stringify). */
+  maxJsonDepth: 64,
 } as const;
+
+/**
+ * True when JSON text nests arrays/objects deeper than `max`. A flat scan (no recursion,
+ * no allocation), run before JSON.parse so a hostile peer cannot make the server recurse.
+ */
+export function jsonTooDeep(text: string, max: number = Limits.maxJsonDepth): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 export type SessionState = 'connecting' | 'connected' | 'closed';
 
@@ -131,6 +154,9 @@ function textTooBig(text: string): boolean {
 /** Decodes and validates a client→server control frame. */
 export function decodeClient(text: string): ClientMessage | ProtocolError {
   if (textTooBig(text)) return new ProtocolError('control message too large');
+  if (jsonTooDeep(text, Limits.maxJsonDepth + 1)) {
+    return new ProtocolError('control message nested too deeply');
+  }
   const v = parseJson(text);
   if (!isRecord(v)) return new ProtocolError('control message is not a JSON object');
   switch (v.type) {

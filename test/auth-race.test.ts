@@ -27,6 +27,8 @@ test('H3: of 400 parallel guesses from one address at most authFailures are veri
   const passwordHash = await hashPassword(PASSWORD);
   const proxy = await withProxy(t, {
     auth: { mode: 'password', users: [{ name: 'alice', passwordHash }] },
+    // The connection cap (H9) would refuse most of the burst first; here the lockout must hold.
+    limits: { maxConnectionsPerIp: 1000 },
   });
   const guesses = Array.from({ length: 400 }, (_, i) => (i === 200 ? PASSWORD : `wrong ${i}`));
   const answers = await Promise.all(guesses.map((pw) => login(proxy.port, pw)));

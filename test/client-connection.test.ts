@@ -378,3 +378,41 @@ test('refusal reasons from /api/admit: sign-in and too-many are final, capacity 
     assert.equal(s.conn.state, retry ? 'waiting' : 'closed', probe);
   }
 });
+
+test('control messages the backend caused are acknowledged by their UTF-8 length, batched', () => {
+  const s = setup({ ackEveryBytes: 64 * 1024 });
+  s.conn.connect();
+  s.openAndConnect();
+  const acks = (): unknown[] =>
+    s
+      .last()
+      .control()
+      .filter((m) => m.type === 'ack');
+  // Session messages (hello, status, pong) are not counted by the server, so never acked.
+  s.serverSays({ type: 'pong', t: s.clock.t });
+  const gmcp = { type: 'gmcp', package: 'Char.Vitals', data: { name: 'Zoë' } } as const;
+  for (let i = 0; i < 50; i++) s.serverSays(gmcp);
+  s.serverSays({ type: 'prompt' });
+  assert.deepEqual(acks(), [], 'batched, not one ack per message');
+  s.clock.advance(100);
+  const bytes =
+    50 * new TextEncoder().encode(encode(gmcp)).length + encode({ type: 'prompt' }).length;
+  assert.deepEqual(acks(), [{ type: 'ack', bytes }]);
+  s.clock.advance(1000);
+  assert.equal(acks().length, 1, 'nothing more to acknowledge');
+});
+
+test("the terminal's replies in one task (400 cursor reports) go as one frame after the first", async () => {
+  const s = setup();
+  s.conn.connect();
+  s.openAndConnect();
+  const before = s.last().sent.length;
+  const report = new TextEncoder().encode('\x1b[24;80R');
+  for (let i = 0; i < 400; i++) assert.equal(s.conn.send(report), true);
+  await Promise.resolve();
+  const frames = s.last().sent.slice(before) as Uint8Array[];
+  assert.equal(frames.length, 2);
+  assert.equal(frames[0]?.length, report.length);
+  assert.equal(frames[1]?.length, 399 * report.length);
+  assert.equal(s.conn.stats.bytesUp, 400 * report.length);
+});

@@ -3,14 +3,16 @@
  * every worker and ends with exit code 0. A worker that cannot start stops the cluster with 2.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { WebSocket } from 'ws';
 import { parseWorkers } from '../server/cluster.ts';
+import { echoBackend } from './helpers/backends.ts';
 
 const MAIN = new URL('../server/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'porthole-cluster-'));
@@ -102,4 +104,84 @@ test('--workers 0 is refused with a message naming the flag', async () => {
   const proc = start(['--workers', '0']);
   assert.equal(await exited(proc.child), 2);
   assert.match(proc.err(), /--workers must be a whole number 1–64 or "auto"/);
+});
+
+/** Every JSON log line of a child so far. */
+function logLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('M1 --workers 2: SIGHUP reloads the host list in every worker and keeps serving; one scrape of metrics.listen answers for both workers (promtool)', async (t) => {
+  const backend = await echoBackend();
+  t.after(() => backend.close());
+  const path = join(dir, 'hup.json');
+  const write = (hosts: { id: string; name: string; target: string }[]): void =>
+    writeFileSync(
+      path,
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        metrics: { listen: '127.0.0.1:0' },
+        hosts,
+      }),
+    );
+  write([{ id: 'echo', name: 'Echo', target: backend.target }]);
+  const proc = start(['--workers', '2', '--config', path]);
+  t.after(() => proc.child.kill('SIGKILL'));
+  const port = (): string | undefined =>
+    /running at http:\/\/127\.0\.0\.1:(\d+)\//.exec(proc.err())?.[1];
+  const metricsPort = (): unknown =>
+    logLines(proc.out()).find((l) => l.event === 'metrics.listening')?.port;
+  await until('two workers and the metrics listener', () => {
+    const running = proc.err().match(/running at/g) ?? [];
+    return running.length >= 2 && metricsPort() !== undefined;
+  });
+  const url = `ws://127.0.0.1:${port()}/ws?host=echo`;
+  const ws = new WebSocket(url, 'binary', { origin: `http://127.0.0.1:${port()}` });
+  const got: Buffer[] = [];
+  ws.on('message', (d: Buffer) => got.push(d));
+  await new Promise((r) => ws.once('open', r));
+  ws.send('before');
+  await until('echo before', () => Buffer.concat(got).toString() === 'before');
+
+  write([
+    { id: 'echo', name: 'Echo', target: backend.target },
+    { id: 'added', name: 'Added', target: backend.target },
+  ]);
+  proc.child.kill('SIGHUP');
+  await until(
+    'both workers reloaded',
+    () => logLines(proc.out()).filter((l) => l.event === 'config.reload').length === 2,
+  );
+  for (const l of logLines(proc.out()).filter((x) => x.event === 'config.reload'))
+    assert.deepEqual([l.added, l.changed, l.removed], [['added'], [], []]);
+  ws.send(' after');
+  await until(
+    'the session outlived SIGHUP',
+    () => Buffer.concat(got).toString() === 'before after',
+  );
+  for (let i = 0; i < 4; i++) {
+    // Round-robin: both workers serve the new list.
+    const list = (await (await fetch(`http://127.0.0.1:${port()}/api/hosts`)).json()) as {
+      hosts: { id: string }[];
+    };
+    assert.deepEqual(
+      list.hosts.map((h) => h.id),
+      ['echo', 'added'],
+    );
+  }
+  assert.equal(proc.child.exitCode, null, 'the primary is alive');
+  assert.ok(!logLines(proc.out()).some((l) => l.event === 'cluster.worker-died'));
+
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort()}/metrics`)).text();
+  assert.match(text, /^porthole_sessions_opened_total\{host="echo"\} 1$/m);
+  assert.match(text, /^porthole_sessions\{host="echo"\} 1$/m, 'summed over both workers');
+  assert.match(text, /^porthole_sessions\{host="added"\} 0$/m);
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
+  ws.close();
+  proc.child.kill('SIGTERM');
+  assert.equal(await exited(proc.child), 0);
 });

@@ -12,9 +12,9 @@ import type { Codec } from '../server/codec/codec.ts';
 import { READ_BUFFER_BYTES } from '../server/targets/dial.ts';
 import { floodBackend, noReadBackend } from './helpers/backends.ts';
 import { collect, openSession, waitFor, withProxy } from './helpers/proxy.ts';
+import { sleep } from './helpers/security.ts';
 
 const KiB = 1024;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('C15: porthole.v1: the backend is paused once the unacknowledged window is full, and resumes on ack', async (t) => {
   const proxy = await withProxy(t, {

@@ -38,3 +38,27 @@ test('host rule: a public listener naming nothing accepts any Host, and says so 
   assert.equal(plain.acceptsAny, true);
   assert.equal(plain.allows('anything.example'), true);
 });
+
+test('H7: a Host with userinfo, a path or a non-numeric port is refused, whatever comes first', () => {
+  const loopback = createHostRule(config({}));
+  const open = createHostRule(
+    config({ listen: { host: '0.0.0.0', port: 8080, allowPlaintext: true } }),
+  );
+  for (const bad of [
+    '127.0.0.1:1@evil',
+    '127.0.0.1@evil',
+    'evil@127.0.0.1',
+    '127.0.0.1:80/x',
+    '127.0.0.1:8080:80',
+    '127.0.0.1:',
+    '[::1]x',
+    '[::1]:80@evil',
+    '127.0.0.1 ',
+    '',
+  ]) {
+    assert.equal(loopback.allows(bad), false, bad);
+    assert.equal(open.allows(bad), false, `${bad} (public listener)`);
+  }
+  assert.equal(loopback.allows('127.0.0.1:1'), true);
+  assert.equal(open.allows('play.example.org:8443'), true);
+});

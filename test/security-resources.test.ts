@@ -85,7 +85,10 @@ async function sendUntilClosed(
 }
 
 test('C1: slowloris headers are cut at headersTimeout; legitimate clients still connect', async (t) => {
-  const { proxy } = await setup(t, { limits: { headersTimeout: '1s' } });
+  const { proxy } = await setup(t, {
+    // 300 sockets from one address: the per-address cap (H9) is lifted to test the timeout.
+    limits: { headersTimeout: '1s', maxConnectionsPerIp: 1000 },
+  });
   const canary = await openCanary(proxy, 'echo');
   const baseline = fdCount();
   const request = upgradeRequest(proxy.port);
@@ -118,7 +121,10 @@ test('C1: slowloris headers are cut at headersTimeout; legitimate clients still 
 });
 
 test('C2: idle connections that never send a byte are closed; fds recover', async (t) => {
-  const { proxy } = await setup(t, { limits: { headersTimeout: '1s' } });
+  const { proxy } = await setup(t, {
+    // 300 sockets from one address: the per-address cap (H9) is lifted to test the timeout.
+    limits: { headersTimeout: '1s', maxConnectionsPerIp: 1000 },
+  });
   const canary = await openCanary(proxy, 'echo');
   const baseline = fdCount();
   const sockets: Socket[] = [];
@@ -138,7 +144,10 @@ test('C2: over TLS, sockets that never start the handshake are closed as fast', 
   const dir = mkdtempSync(join(tmpdir(), 'porthole-c2-'));
   const { cert, key } = makeCert(dir, 'c2');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = await withProxy(t, { tls: { cert, key }, limits: { headersTimeout: '1s' } });
+  const proxy = await withProxy(t, {
+    tls: { cert, key },
+    limits: { headersTimeout: '1s', maxConnectionsPerIp: 1000 },
+  });
   const canary = await openCanary(proxy, 'echo');
   const baseline = fdCount();
   const sockets: Socket[] = [];

@@ -5,6 +5,7 @@ import { classify } from '../server/common/address.ts';
 import { dialPinned, type LookupFn, TargetError } from '../server/targets/custom.ts';
 import { BackendError, type DialOptions, dial } from '../server/targets/dial.ts';
 import { responderLookup, startDnsResponder } from './helpers/dns-responder.ts';
+import { waitFor } from './helpers/proxy.ts';
 import {
   accepted,
   dialOptions,
@@ -17,7 +18,6 @@ import {
   policy,
   refused,
   scripted,
-  waitFor,
   ZOO_TARGETS,
 } from './helpers/targets.ts';
 
@@ -42,7 +42,7 @@ test('B3: an allowAddresses entry admits exactly that address, in any spelling',
     });
     socket.destroy();
   }
-  await waitFor(() => backend.sockets.length === loopbacks.length);
+  await waitFor(() => backend.sockets.length === loopbacks.length, 'one connection per address');
   for (const host of ZOO_TARGETS.filter(
     (h) => classify(h.replace(/\.$/, ''))?.canonical !== '127.0.0.1',
   ))
@@ -106,7 +106,7 @@ test('B4: rebinding through a loopback DNS responder: only the checked address c
   assert.equal(socket.remoteAddress, '127.0.0.2');
   await assert.rejects(p.resolve(target, options(lookup)), { code: 'address' });
   assert.equal(dns.queries.filter((q) => q.type === 'A').length, 2, 'one A query per connection');
-  await waitFor(() => checked.sockets.length === 1);
+  await waitFor(() => checked.sockets.length === 1, 'the checked address dialled');
   assert.equal(good.sockets.length, 0, '127.0.0.1 never saw a SYN');
 });
 
@@ -124,7 +124,10 @@ test('B4: a peer address that differs from the pinned one is destroyed with Back
   assert.equal(err.kind, 'unreachable');
   assert.match(err.message, /127\.0\.0\.1.*expected 127\.0\.0\.2/);
   // The proxy side was destroyed, so the backend sees its connection close.
-  await waitFor(() => backend.sockets.length === 1 && backend.sockets.every((s) => s.closed));
+  await waitFor(
+    () => backend.sockets.length === 1 && backend.sockets.every((s) => s.closed),
+    'the one connection closed',
+  );
 });
 
 test('B5: an AAAA answer ::ffff:127.0.0.1 is IPv4 loopback, dialled only when allowed', async (t) => {

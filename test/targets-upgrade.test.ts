@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
 import { type FakeBackend, startBackend } from './helpers/backends.ts';
-import { type TestProxy, upgradeResponse, withProxy } from './helpers/proxy.ts';
-import { waitFor } from './helpers/targets.ts';
+import { type TestProxy, upgradeResponse, waitFor, withProxy } from './helpers/proxy.ts';
 
 async function setup(
   t: test.TestContext,
@@ -73,6 +72,6 @@ test('B1/B3: enabled, only the allowed address and port connect; everything else
     open.push(ws);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   }
-  await waitFor(() => backend0.sockets.length === 3);
+  await waitFor(() => backend0.sockets.length === 3, 'three connections');
   assert.equal(backend.sockets.length, 0);
 });

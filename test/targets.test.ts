@@ -10,8 +10,11 @@ import {
   never,
   options,
   PUBLIC_V4,
+  PUBLIC_V6,
   policy,
   refused,
+  scripted,
+  TEST_PORTS,
   ZOO_TARGETS,
 } from './helpers/targets.ts';
 
@@ -37,11 +40,7 @@ test('config: defaults, port ranges, canonical allowAddresses, errors that name 
     { address: 'fd00::', family: 6, prefix: 8 },
   ]);
   const d = customTargetsSchema.parse({});
-  assert.deepEqual(d.ports, [
-    [23, 23],
-    [2323, 2323],
-    [4000, 9999],
-  ]);
+  assert.deepEqual(d.ports, [], 'no default ports: nothing is reachable until listed');
   assert.deepEqual(d.allowHosts, ['*']);
   for (const [input, path] of [
     [{ ports: ['9-1'] }, 'ports.0'],
@@ -50,6 +49,7 @@ test('config: defaults, port ranges, canonical allowAddresses, errors that name 
     [{ allowAddresses: ['10.0.0.0/33'] }, 'allowAddresses.0'],
     [{ allowHosts: ['mud example'] }, 'allowHosts.0'],
     [{ hosts: [] }, ''],
+    [{ enabled: true }, 'ports'],
   ] as const) {
     const r = customTargetsSchema.safeParse(input);
     assert.equal(r.success, false, JSON.stringify(input));
@@ -231,7 +231,12 @@ test('B1: chooseTarget refuses any target/port/hostname parameter with 400 while
 });
 
 test('chooseTarget: one target and nothing beside it; the entry is named by the pinned form', () => {
-  const on = customTargetsSchema.parse({ enabled: true, protocol: 'tcp', encoding: 'cp437' });
+  const on = customTargetsSchema.parse({
+    enabled: true,
+    ports: TEST_PORTS,
+    protocol: 'tcp',
+    encoding: 'cp437',
+  });
   for (const q of [
     'target=a.example.com:23&target=b.example.com:23',
     'target=a.example.com:23&host=lab',
@@ -252,12 +257,38 @@ test('chooseTarget: one target and nothing beside it; the entry is named by the 
 });
 
 test('B1: well-known service ports inside the allowed range are refused by default (denyPorts)', () => {
-  const policy = new TargetPolicy(customTargetsSchema.parse({ enabled: true }));
+  const policy = new TargetPolicy(customTargetsSchema.parse({ enabled: true, ports: TEST_PORTS }));
   for (const port of [5432, 6379, 8080, 9200]) {
     const r = policy.parse(`mud.example.org:${port}`);
     assert.ok(r instanceof TargetError && r.code === 'port', String(port));
   }
   assert.ok(!(policy.parse('mud.example.org:6789') instanceof TargetError));
-  const open = new TargetPolicy(customTargetsSchema.parse({ enabled: true, denyPorts: [] }));
+  const open = new TargetPolicy(
+    customTargetsSchema.parse({ enabled: true, ports: TEST_PORTS, denyPorts: [] }),
+  );
   assert.ok(!(open.parse('mud.example.org:6379') instanceof TargetError));
+});
+
+test("H11: this machine's own addresses are refused like internal ones, even when public; allowAddresses still wins", async () => {
+  const own = policy({}, () => [PUBLIC_V4, PUBLIC_V6]);
+  assert.equal(refused(own, `${PUBLIC_V4}:4000`).code, 'address');
+  assert.equal(refused(own, `[${PUBLIC_V6}]:4000`).code, 'address');
+  // By name: the resolved answer is checked too.
+  await assert.rejects(
+    own.resolve(accepted(own, 'mud.example.com:4000'), options(scripted([PUBLIC_V4]))),
+    (err: unknown) => err instanceof TargetError && err.code === 'address',
+  );
+  accepted(
+    policy({}, () => []),
+    `${PUBLIC_V4}:4000`,
+  );
+  accepted(
+    policy({ allowAddresses: [PUBLIC_V4] }, () => [PUBLIC_V4]),
+    `${PUBLIC_V4}:4000`,
+  );
+  // The real interface list is consulted by default: loopback is among them.
+  const real = new TargetPolicy(
+    customTargetsSchema.parse({ enabled: true, ports: [4000], allowAddresses: [] }),
+  );
+  assert.equal(refused(real, '127.0.0.1:4000').code, 'address');
 });

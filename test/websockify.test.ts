@@ -47,7 +47,7 @@ test('token lines split as websockify splits them', () => {
   assert.equal(parseTokenLine('x: h:70000'), undefined, 'port out of range');
 });
 
-test('token file: ?token= on /websockify and on / (noVNC path=?token=X), edits apply to the next connection', async (t) => {
+test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edits apply to the next connection', async (t) => {
   const one = await echoBackend();
   const two = await echoBackend();
   const dir = mkdtempSync(join(tmpdir(), 'porthole-tokens-'));

@@ -100,7 +100,7 @@ export class MudClient {
       // <VERSION>/<SUPPORT>: answered as a line, as zMUD and Mudlet do; not echoed.
       for (const reply of this.#mxp.takeReplies()) this.#host.sendCommand(reply);
     }
-    this.#host.view.term.write(this.#filter.push(text), done);
+    this.#host.view.write(this.#filter.push(text), done);
     this.#schedulePartial();
   }
 

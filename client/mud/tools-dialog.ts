@@ -7,6 +7,7 @@
 import type { Terminal } from '@xterm/xterm';
 import { h } from '../dom.ts';
 import { bufferLines } from './cells.ts';
+import { bindingName } from './keypad.ts';
 import {
   type Alias,
   exportProfile,
@@ -27,7 +28,7 @@ export interface ToolsHost {
   apply(profile: Profile): void;
 }
 
-type Kind = 'text' | 'check' | 'color';
+type Kind = 'text' | 'check' | 'color' | 'key';
 interface Field<T> {
   key: keyof T & string;
   label: string;
@@ -52,7 +53,7 @@ const TRIGGER_FIELDS: Field<Trigger>[] = [
   { key: 'enabled', label: 'On', kind: 'check' },
 ];
 const KEY_FIELDS: Field<KeyBinding>[] = [
-  { key: 'key', label: 'Key', kind: 'text', placeholder: 'F1  or  Ctrl+KeyK' },
+  { key: 'key', label: 'Key', kind: 'key', placeholder: 'Press a key here' },
   { key: 'command', label: 'Sends', kind: 'text', placeholder: 'cast heal' },
 ];
 
@@ -95,7 +96,25 @@ function control<T>(item: T, f: Field<T>): HTMLElement {
   input.value = String(rec[f.key] ?? '');
   input.setAttribute('aria-label', f.label);
   input.addEventListener('input', () => (rec[f.key] = input.value));
+  if (f.kind === 'key') input.addEventListener('keydown', (e) => recordKey(e, input, rec, f.key));
   return h('label', { className: 'mud-cell mud-text' }, [h('span', { text: f.label }), input]);
+}
+
+const MODIFIERS = new Set(['Control', 'Alt', 'Shift', 'Meta']);
+
+/** A key field records the key pressed in it (Tab still moves on, Backspace clears). */
+function recordKey(
+  e: KeyboardEvent,
+  input: HTMLInputElement,
+  rec: Record<string, unknown>,
+  key: string,
+): void {
+  if ((e.key === 'Tab' && !e.ctrlKey && !e.altKey) || e.key === 'Escape' || MODIFIERS.has(e.key))
+    return;
+  e.preventDefault();
+  const name = e.key === 'Backspace' || e.key === 'Delete' ? '' : bindingName(e);
+  input.value = name;
+  rec[key] = name;
 }
 
 function listEditor<T>(

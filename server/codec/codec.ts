@@ -46,6 +46,11 @@ export interface CodecOptions {
   terminalType: string;
   /** Whether the client runs a screen reader (an MTTS bit). */
   screenReader: boolean;
+  /**
+   * Events one `fromBackend`/`more` call may produce before the codec stops and keeps the
+   * rest for `more` (a session sets it so one flood cannot hold the event loop). Default: no limit.
+   */
+  maxEventsPerCall?: number;
   /** Set on `mnes: true` hosts: answer NEW-ENVIRON with the MNES variables (issue 15). */
   mnes?: { ipAddress: string } | undefined;
   /** The backend connection is TLS (`telnets://`): the MTTS "SSL" bit. */
@@ -63,8 +68,16 @@ export interface CodecProfile {
 export interface Codec {
   /** Events to act on as soon as the backend is connected (e.g. our initial offers). */
   start(): CodecEvent[];
-  /** Backend bytes in → events out. Must cope with any chunk boundary. */
+  /**
+   * Backend bytes in → events out. Must cope with any chunk boundary. A codec may stop early
+   * to bound its work per call (then `backlog` is true and `more` goes on); the caller stops
+   * reading the backend meanwhile and calls `more` on a later turn of the event loop.
+   */
   fromBackend(chunk: Uint8Array): CodecEvent[];
+  /** True while input from earlier calls is waiting for `more`. */
+  readonly backlog?: boolean;
+  /** Goes on with the backlog (another bounded step). */
+  more?(): CodecEvent[];
   /** Terminal bytes (UTF-8 from xterm.js) → bytes for the backend. */
   fromClient(bytes: Uint8Array): Uint8Array;
   /** The browser's terminal changed size. */

@@ -85,6 +85,8 @@ const cidr = z
 const limitsSchema = z.strictObject({
   maxSessions: z.number().int().positive().default(9000),
   maxSessionsPerIp: z.number().int().positive().default(20),
+  /** TCP connections per address (pages, API, sessions); default maxSessionsPerIp + 32. */
+  maxConnectionsPerIp: z.number().int().positive().optional(),
   maxSessionsPerUser: z.number().int().positive().default(20),
   upgradesPerIpPerMinute: z.number().int().positive().default(60),
   upgradeBurst: z.number().int().positive().default(20),
@@ -201,6 +203,14 @@ const schema = z
         code: 'custom',
         path: ['websockify', 'tokenSource'],
         message: 'cannot be combined with auth.mode token: both read ?token=',
+      });
+    }
+    const conns = c.limits.maxConnectionsPerIp;
+    if (conns !== undefined && conns <= c.limits.maxSessionsPerIp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'maxConnectionsPerIp'],
+        message: 'must be above limits.maxSessionsPerIp (each session is a connection)',
       });
     }
     for (const [path, message] of shareKeyProblems(c))

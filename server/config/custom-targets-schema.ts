@@ -35,7 +35,8 @@ const addressEntry = z.string().transform((v, ctx) => {
 export const customTargetsSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
-    ports: z.array(portEntry).min(1).prefault([23, 2323, '4000-9999']),
+    /** No default: an operator who turns this on names the ports (no accidental telnet relay). */
+    ports: z.array(portEntry).min(1).optional(),
     /** Ports refused even inside `ports`: common databases, brokers and admin UIs (no open relay to them). */
     denyPorts: z
       .array(portEntry)
@@ -52,6 +53,15 @@ export const customTargetsSchema = z
     encoding: encodingSchema,
     newline: newlineSchema,
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((c, ctx) => {
+    if (c.enabled && c.ports === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ports'],
+        message: 'must list the ports players may reach, e.g. [4000-9999] (there is no default)',
+      });
+  })
+  .transform((c) => ({ ...c, ports: c.ports ?? [] }));
 
 export type CustomTargetsConfig = z.output<typeof customTargetsSchema>;

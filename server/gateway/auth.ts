@@ -124,11 +124,27 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
+const MAX_REVOKED = 100_000;
+
 /** Signs `user|groups|expiresAt` with HMAC-SHA256 for the password mode's cookie. */
 export class CookieSigner {
   readonly #key: Buffer;
+  /** Logged-out cookies (by MAC) until they would have expired anyway; bounded. */
+  #revoked = new Map<string, number>();
   constructor(secret: string | undefined) {
     this.#key = secret === undefined ? randomBytes(32) : sha256(secret);
+  }
+
+  /** Refuses this cookie from now on (logout). In this process only: see SECURITY.md H8. */
+  revoke(value: string, now = Date.now()): void {
+    const p = this.verify(value, now);
+    if (p?.expiresAt === undefined) return;
+    for (const [mac, until] of this.#revoked) if (until <= now) this.#revoked.delete(mac);
+    if (this.#revoked.size >= MAX_REVOKED) {
+      const oldest = this.#revoked.keys().next();
+      if (oldest.done !== true) this.#revoked.delete(oldest.value);
+    }
+    this.#revoked.set(value.slice(value.lastIndexOf('.') + 1), p.expiresAt);
   }
   sign(p: Required<Principal>): string {
     const body = Buffer.from(JSON.stringify([p.user, p.groups, p.expiresAt])).toString('base64url');
@@ -141,6 +157,7 @@ export class CookieSigner {
     const mac = Buffer.from(value.slice(dot + 1), 'base64url');
     const want = createHmac('sha256', this.#key).update(body).digest();
     if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined;
+    if (this.#revoked.has(value.slice(dot + 1))) return undefined;
     const parsed: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     if (!Array.isArray(parsed)) return undefined;
     const [user, groups, expiresAt] = parsed as [unknown, unknown, unknown];
@@ -178,7 +195,11 @@ export function createAuthenticator(config: AuthConfig, signer: CookieSigner): A
           const cookie = readCookie(req, SESSION_COOKIE);
           const p = cookie === undefined ? undefined : signer.verify(cookie);
           if (p === undefined) throw new AuthError(401, 'login required', cookie !== undefined);
-          return p;
+          // A user removed from the config (and restarted) is out, even with a cookie that a
+          // shared cookieSecret keeps valid; groups are the config's, not the cookie's.
+          const user = config.users.find((u) => u.name === p.user);
+          if (user === undefined) throw new AuthError(401, 'unknown user', false);
+          return { ...p, groups: user.groups };
         },
       };
     case 'jwt':
@@ -188,24 +209,31 @@ export function createAuthenticator(config: AuthConfig, signer: CookieSigner): A
         mode: 'trusted-header',
         async authenticate(req, trustedProxy) {
           if (!trustedProxy) throw new AuthError(401, 'not from a trusted proxy');
-          const user = req.headers[config.userHeader.toLowerCase()];
-          if (typeof user !== 'string' || user === '')
-            throw new AuthError(401, 'no user header', false);
+          const user = singleHeader(req, config.userHeader);
+          if (user === null) throw new AuthError(401, 'repeated user header');
+          if (user === undefined || user === '') throw new AuthError(401, 'no user header', false);
           const g =
-            config.groupsHeader === undefined
-              ? undefined
-              : req.headers[config.groupsHeader.toLowerCase()];
-          const groups =
-            typeof g === 'string'
-              ? g
-                  .split(',')
-                  .map((s) => s.trim())
-                  .filter((s) => s !== '')
-              : [];
+            config.groupsHeader === undefined ? undefined : singleHeader(req, config.groupsHeader);
+          if (g === null) throw new AuthError(401, 'repeated groups header');
+          const groups = (g ?? '')
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
           return { user: user.slice(0, 200), groups };
         },
       };
   }
+}
+
+/**
+ * One header's value; null when it came more than once. Node joins repeats with ", ", so a
+ * client-sent copy that the proxy appended to (instead of replacing) could add a group or
+ * change the user: a repeated identity header is refused instead.
+ */
+function singleHeader(req: IncomingMessage, name: string): string | undefined | null {
+  const values = req.headersDistinct[name.toLowerCase()];
+  if (values === undefined) return undefined;
+  return values.length === 1 ? values[0] : null;
 }
 
 type VerifyOptions = Parameters<typeof jwtVerify>[2];

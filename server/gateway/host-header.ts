@@ -11,11 +11,12 @@ export interface HostRule {
   readonly acceptsAny: boolean;
 }
 
-function hostName(header: string): string {
-  // `[::1]:8080` → `[::1]`; `example.org:443` → `example.org`.
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  const colon = header.lastIndexOf(':');
-  return colon < 0 ? header : header.slice(0, colon);
+/** RFC 9110 Host: a name, IPv4 or bracketed IPv6, then at most a numeric port. */
+const HOST_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$/;
+
+/** `[::1]:8080` → `[::1]`; `example.org:443` → `example.org`; `127.0.0.1:1@evil` → none. */
+function hostName(header: string): string | undefined {
+  return HOST_RE.exec(header)?.[1];
 }
 
 export function createHostRule(config: Readonly<Config>): HostRule {
@@ -25,9 +26,16 @@ export function createHostRule(config: Readonly<Config>): HostRule {
     for (const n of ['localhost', '127.0.0.1', '[::1]']) names.add(n);
   }
   // Listening on a public address with nothing configured: any Host (warned about at start).
-  if (names.size === 0) return { allows: () => true, acceptsAny: true };
+  if (names.size === 0)
+    return {
+      allows: (header) => header !== undefined && hostName(header) !== undefined,
+      acceptsAny: true,
+    };
   return {
-    allows: (header) => header !== undefined && names.has(hostName(header).toLowerCase()),
+    allows: (header) => {
+      const name = header === undefined ? undefined : hostName(header);
+      return name !== undefined && names.has(name.toLowerCase());
+    },
     acceptsAny: false,
   };
 }

@@ -47,6 +47,8 @@ export interface Gate {
   clientIp(req: IncomingMessage): string;
   /** Whether the direct peer is a configured trusted proxy. */
   fromTrustedProxy(req: IncomingMessage): boolean;
+  /** Whether a peer address is a configured trusted proxy. */
+  isTrustedPeer(ip: string): boolean;
   /** Host header allowlist (DNS rebinding defence, SECURITY.md A5). */
   hostAllowed(req: IncomingMessage): boolean;
   /** Authenticates with lockout bookkeeping; throws AuthError or LockedOut. */
@@ -84,9 +86,11 @@ export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
     allowMissing: config.allowMissingOrigin,
     secure: config.tls !== undefined,
   });
+  const isTrustedPeer = (peer: string): boolean =>
+    config.trustedProxies.length > 0 && trust(peer, 0);
   const fromTrustedProxy = (req: IncomingMessage): boolean => {
     const peer = req.socket.remoteAddress;
-    return peer !== undefined && config.trustedProxies.length > 0 && trust(peer, 0);
+    return peer !== undefined && isTrustedPeer(peer);
   };
   const clientIp = (req: IncomingMessage): string =>
     config.trustedProxies.length === 0
@@ -121,6 +125,7 @@ export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
     foreign,
     clientIp,
     fromTrustedProxy,
+    isTrustedPeer,
     hostAllowed: (req) => hostRule.allows(req.headers.host),
     authenticate(req) {
       if (authenticator.mode !== 'none' && foreign(req))

@@ -18,10 +18,18 @@ import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
-import { attachViewers, type ViewerContext } from './viewers.ts';
+import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
+/** What the upgrade path reports (the metrics implement it). */
+export interface UpgradeObserver {
+  refused(status: number): void;
+  /** Times a dial and counts its failure by reason; settles as `dial` does. */
+  observeDial<T>(hostId: string, dial: Promise<T>): Promise<T>;
+}
+
 export interface UpgradeContext extends AdmissionContext, ViewerContext {
+  observer?: UpgradeObserver;
   wss: WebSocketServer;
   log: Logger;
   /** Where `builtin:demo` listens, once started. */
@@ -96,6 +104,7 @@ export function handleUpgrade(
       },
       'upgrade refused',
     );
+    ctx.observer?.refused(r.status);
     refuse(socket, r.status, `${r.reason}\n`, r.headers);
   };
   if (isWatchRequest(req.url)) {
@@ -121,7 +130,7 @@ export function handleUpgrade(
         ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip, req));
     },
     (err: unknown) => {
-      ctx.log.error({ err, ip }, 'upgrade handler failed');
+      ctx.log.error({ event: 'upgrade.error', err, ip }, 'upgrade handler failed');
       deny({ status: 503, reason: 'internal error' });
     },
   );
@@ -164,6 +173,7 @@ function startSession(
       reconnect: hostCfg.reconnect ?? 'ask',
     },
     features: [...profile.features],
+    ...(willRecord(ctx, hostCfg, v1) ? { recording: true } : {}),
   };
   const session = new Session({
     id,
@@ -177,27 +187,30 @@ function startSession(
     idleTimeoutMs: hostCfg.idleTimeout ?? config.limits.idleTimeout,
     maxSessionMs: hostCfg.maxSessionDuration ?? config.limits.maxSessionDuration,
     log,
-    dial: (signal) =>
-      custom !== undefined
-        ? dialCustom(config.customTargets, custom, {
-            connectTimeoutMs: config.limits.connectTimeout,
-            dnsTimeoutMs: config.limits.dnsTimeout,
-            signal,
-          })
-        : dialHost(entry, {
-            connectTimeoutMs: config.limits.connectTimeout,
-            dnsTimeoutMs: config.limits.dnsTimeout,
-            signal,
-            lookup: ctx.lookup,
-            client: { address: ip, port: clientPort },
-            demoPort: ctx.demoPort(),
-            ssh: {
-              principal: principal.user,
-              terminalType: profile.terminalType,
-              log,
-              session: id,
-            },
-          }),
+    dial: (signal) => {
+      const dialling =
+        custom !== undefined
+          ? dialCustom(config.customTargets, custom, {
+              connectTimeoutMs: config.limits.connectTimeout,
+              dnsTimeoutMs: config.limits.dnsTimeout,
+              signal,
+            })
+          : dialHost(entry, {
+              connectTimeoutMs: config.limits.connectTimeout,
+              dnsTimeoutMs: config.limits.dnsTimeout,
+              signal,
+              lookup: ctx.lookup,
+              client: { address: ip, port: clientPort },
+              demoPort: ctx.demoPort(),
+              ssh: {
+                principal: principal.user,
+                terminalType: profile.terminalType,
+                log,
+                session: id,
+              },
+            });
+      return ctx.observer === undefined ? dialling : ctx.observer.observeDial(hostCfg.id, dialling);
+    },
     // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
     createCodec: v1 ? codecFor : undefined,
     onClose: (s) => {

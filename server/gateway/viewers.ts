@@ -6,6 +6,8 @@
 import type { HelloInfo } from '../../shared/protocol.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config, HostConfig } from '../config/config.ts';
+import { Recorder } from '../session/recorder.ts';
+import type { RecordingStore } from '../session/recording-store.ts';
 import type { Session } from '../session/session.ts';
 import { SessionShare } from '../session/share.ts';
 import type { ShareRegistry } from '../session/shares.ts';
@@ -14,6 +16,14 @@ export interface ViewerContext {
   config: Readonly<Config>;
   log: Logger;
   shares: ShareRegistry<SessionShare>;
+  /** Undefined without a `recording` section. */
+  recordings: RecordingStore | undefined;
+}
+
+/** Whether this session will be recorded (its hello says so, before the first byte). */
+export function willRecord(ctx: ViewerContext, host: HostConfig, v1: boolean): boolean {
+  // A websockify-style byte bridge (VNC, ...) is not a terminal: asciicast does not fit it.
+  return ctx.recordings !== undefined && host.record === true && v1;
 }
 
 /** Where watch links point: `/watch/` under basePath, absolute when publicUrl is set. */
@@ -43,4 +53,26 @@ export function attachViewers(
       }),
     );
   }
+  if (willRecord(ctx, host, v1) && ctx.recordings !== undefined)
+    record(ctx.recordings, ctx.log, session, host);
+}
+
+function record(store: RecordingStore, log: Logger, session: Session, host: HostConfig): void {
+  const { id, path } = store.create(host.id, session.id);
+  const recorder: Recorder = new Recorder({
+    session: session.id,
+    path,
+    title: `${host.name} (${session.user})`,
+    maxBytes: store.config.maxBytesPerSession,
+    recordInput: host.recordInput === true,
+    log,
+    stopped: (detail) => {
+      session.bridge.output.detach(recorder);
+      session.sendOwner({ type: 'recording', active: false, detail });
+    },
+    done: (file) => store.finished(file),
+  });
+  session.bridge.output.attach(recorder);
+  session.extend(recorder);
+  log.info({ event: 'recording.start', session: session.id, recording: id }, 'session recorded');
 }

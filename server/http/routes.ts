@@ -12,13 +12,15 @@ import type { AdmitAnswer, HostsResponse } from '../../shared/api.ts';
 import { SUBPROTOCOLS } from '../../shared/protocol.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
-import { AuthError, mayUse, type Principal, SESSION_COOKIE } from '../gateway/auth.ts';
+import { AuthError, mayUse, type Principal, readCookie, SESSION_COOKIE } from '../gateway/auth.ts';
 import { type Gate, LockedOut } from '../gateway/limits.ts';
 import { checkLogin } from '../gateway/login.ts';
 import { checkOrigin } from '../gateway/origin.ts';
 import { VerifyBusy } from '../gateway/verify-queue.ts';
+import type { RecordingStore } from '../session/recording-store.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
 import { renderLoginPage } from './login-page.ts';
+import { mountRecordingsApi, mountViewerPages } from './recordings.ts';
 
 export interface AppParts {
   config: Readonly<Config>;
@@ -29,6 +31,8 @@ export interface AppParts {
   metrics: Registry;
   isDraining: () => boolean;
   explain: (req: IncomingMessage, hostId: string) => Promise<AdmitAnswer>;
+  /** Recording's directory (GET /api/recordings); undefined without a `recording` section. */
+  recordings?: RecordingStore | undefined;
 }
 
 type Authed = Request & { principal?: Principal };
@@ -137,7 +141,9 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
       auth: config.auth.mode,
     });
   });
+  if (parts.recordings !== undefined) mountRecordingsApi(api, parts.recordings, parts.log);
   app.use('/api', api);
+  mountViewerPages(app, clientDir);
   if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));
   const indexFile = join(clientDir, 'index.html');
   if (existsSync(indexFile)) {
@@ -277,7 +283,9 @@ function mountLogin(app: express.Router, { config, gate, log }: AppParts): void 
     log.info({ event: 'auth.ok', ip, user: user.name }, 'login');
     res.redirect(303, config.basePath);
   });
-  app.post('/logout', (_req, res) => {
+  app.post('/logout', (req, res) => {
+    const cookie = readCookie(req, SESSION_COOKIE);
+    if (cookie !== undefined) gate.signer.revoke(cookie);
     res.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(303, `${config.basePath}login`);
   });
 }

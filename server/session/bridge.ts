@@ -4,53 +4,24 @@
  * session's OutputStream, and enforces idle, lifetime and credential expiry. It outlives any
  * one browser connection and knows nothing of WebSockets.
  */
-import type { ServerMessage } from '../../shared/protocol.ts';
 import { CloseCode } from '../../shared/protocol.ts';
 import type { Codec, CodecEvent } from '../codec/codec.ts';
-import type { Logger } from '../common/log.ts';
 import { BackendError } from '../targets/dial.ts';
 import type { BackendStream } from './backend-stream.ts';
 import { BackendWriter } from './backend-writer.ts';
+import {
+  type BridgeOptions,
+  type BridgeState,
+  type BridgeStats,
+  CODEC_EVENTS_PER_SECOND,
+  CONTROL_MESSAGES_PER_SECOND,
+  Hold,
+  RESIZE_INTERVAL_MS,
+} from './bridge-types.ts';
+import { controlMessage } from './codec-events.ts';
 import { OutputStream } from './output.ts';
 
-export interface BridgeOptions {
-  id: string;
-  log: Logger;
-  /** Largest backend write queue before the session is ended as a slow consumer. */
-  bufferCapBytes: number;
-  closeTimeoutMs: number;
-  /** Credential expiry (ms since epoch), idle and lifetime limits (0 = off). */
-  expiresAt: number | undefined;
-  idleTimeoutMs: number;
-  maxSessionMs: number;
-  /** Connects to the backend; rejects with BackendError. */
-  dial: (signal: AbortSignal) => Promise<BackendStream>;
-  /** Called once the backend is connected, with the latest terminal size; undefined = raw byte bridge. */
-  createCodec: ((cols: number, rows: number) => Codec | undefined) | undefined;
-  onMssp: ((vars: Record<string, string[]>) => void) | undefined;
-  /** The session's side: told when the backend is up, when input must wait, and when to end. */
-  events: BridgeEvents;
-}
-
-export interface BridgeEvents {
-  connected(): void;
-  /** false: stop reading the browser (the backend is not draining); true: read again. */
-  inputFlow(open: boolean): void;
-  end(code: number, reason: string, cause: string): void;
-}
-
-export interface BridgeStats {
-  bytesDown: number;
-  bytesUp: number;
-}
-
-/** At most 10 resizes a second reach the backend (SECURITY.md D8); the last one always does. */
-const RESIZE_INTERVAL_MS = 100;
-
-type BridgeState = 'connecting' | 'open' | 'closed';
-
-/** Why the backend is paused: a bit each, the backend reads only when none is set. */
-export const Hold = { OWNER: 1 } as const;
+export { type BridgeEvents, type BridgeOptions, type BridgeStats, Hold } from './bridge-types.ts';
 
 export class Bridge {
   readonly output = new OutputStream();
@@ -63,6 +34,8 @@ export class Bridge {
   #dialAbort = new AbortController();
   #writer: BackendWriter;
   #holds = 0;
+  #moreScheduled = false;
+  #eventsThisSecond = 0;
   #active = false;
   #lastActivity = Date.now();
   /** 0 × 0 until the browser sends its size: the telnet engine's NAWS waits for it (issue 11). */
@@ -126,7 +99,12 @@ export class Bridge {
       events.end(CloseCode.TRY_AGAIN_LATER, 'server at capacity', 'fd-limit');
     } else if (kind !== 'aborted') {
       log.info(
-        { session: this.#opts.id, backend: kind, detail: (err as Error).message },
+        {
+          event: 'backend.unavailable',
+          session: this.#opts.id,
+          backend: kind,
+          detail: (err as Error).message,
+        },
         'backend unavailable',
       );
       events.end(CloseCode.BAD_GATEWAY, 'backend unavailable', `backend-${kind}`);
@@ -142,7 +120,10 @@ export class Bridge {
       events.end(CloseCode.BACKEND_CLOSED, 'host closed the connection', 'backend-end'),
     );
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      log.info({ session: this.#opts.id, detail: err.code ?? err.message }, 'backend socket error');
+      log.info(
+        { event: 'backend.error', session: this.#opts.id, detail: err.code ?? err.message },
+        'backend socket error',
+      );
       events.end(CloseCode.BAD_GATEWAY, 'backend connection lost', 'backend-error');
     });
     stream.on('close', () =>
@@ -167,7 +148,10 @@ export class Bridge {
   };
 
   #internal(err: unknown): void {
-    this.#opts.log.error({ session: this.#opts.id, err }, 'session handler threw');
+    this.#opts.log.error(
+      { event: 'session.error', session: this.#opts.id, err },
+      'session handler threw',
+    );
     this.#opts.events.end(CloseCode.INTERNAL, 'internal error', 'internal');
   }
 
@@ -202,10 +186,21 @@ export class Bridge {
   /** Sets or clears one reason to pause the backend (Hold.*); it reads only when none is set. */
   hold(reason: number, on: boolean): void {
     const before = this.#holds;
-    this.#holds = on ? before | reason : before & ~reason;
-    if ((before === 0) === (this.#holds === 0)) return;
-    if (this.#holds !== 0) this.#backend?.pause();
-    else this.#backend?.resume();
+    const holds = on ? before | reason : before & ~reason;
+    if (holds === before) return;
+    this.#holds = holds;
+    if ((before === 0) !== (holds === 0)) {
+      if (holds !== 0) this.#backend?.pause();
+      else this.#backend?.resume();
+    }
+    this.#scheduleCodec();
+  }
+
+  /** Only the codec's own hold left: work through its backlog on a later turn of the loop. */
+  #scheduleCodec(): void {
+    if (this.#holds !== Hold.CODEC || this.#moreScheduled) return;
+    this.#moreScheduled = true;
+    setImmediate(this.#continueCodec);
   }
 
   /** A client that never sends a size still gets NAWS (80 × 24) after a couple of ticks. */
@@ -231,55 +226,64 @@ export class Bridge {
     this.output.write(bytes);
   }
 
-  #control(msg: ServerMessage): void {
-    this.output.control(msg);
-  }
-
   #handle(events: CodecEvent[]): void {
+    const log = this.#opts.log;
+    this.#eventsThisSecond += events.length;
     for (const ev of events) {
       if (this.#state === 'closed') return;
-      switch (ev.kind) {
-        case 'data':
-          this.#emit(ev.bytes);
-          break;
-        case 'send':
-          this.#writer.write(ev.bytes);
-          break;
-        case 'echo':
-          this.#control({ type: 'echo', local: ev.local });
-          break;
-        case 'prompt':
-          this.#control({ type: 'prompt' });
-          break;
-        case 'gmcp':
-          this.#control({ type: 'gmcp', package: ev.package, data: ev.data });
-          break;
-        case 'msdp':
-          this.#control({ type: 'msdp', data: ev.data });
-          break;
-        case 'mxp':
-          this.#control({ type: 'mxp', enabled: ev.enabled });
-          break;
-        case 'mssp':
-          this.#opts.onMssp?.(ev.vars);
-          break;
-        case 'fatal':
-          this.#opts.log.warn(
-            { session: this.#opts.id, detail: ev.message },
-            'backend stream undecodable',
-          );
-          this.#opts.events.end(
-            CloseCode.BACKEND_PROTOCOL,
-            'host sent data that could not be decoded',
-            'backend-protocol',
-          );
-          break;
-        case 'warning':
-          this.#opts.log.debug({ session: this.#opts.id, detail: ev.message }, 'codec warning');
-          break;
-      }
+      if (ev.kind === 'data') this.#emit(ev.bytes);
+      else if (ev.kind === 'send') this.#writer.write(ev.bytes);
+      else if (ev.kind === 'mssp') this.#opts.onMssp?.(ev.vars);
+      else if (ev.kind === 'warning')
+        log.debug(
+          { event: 'codec.warning', session: this.#opts.id, detail: ev.message },
+          'codec warning',
+        );
+      else if (ev.kind === 'fatal') {
+        log.warn(
+          { event: 'backend.undecodable', session: this.#opts.id, detail: ev.message },
+          'backend stream undecodable',
+        );
+        this.#opts.events.end(
+          CloseCode.BACKEND_PROTOCOL,
+          'host sent data that could not be decoded',
+          'backend-protocol',
+        );
+      } else this.output.control(controlMessage(ev));
     }
+    this.#afterBatch();
   }
+
+  /**
+   * After each batch of codec events: echo/MXP states go out, and the backend is held while
+   * the session is over its control-message budget for this second (Hold.RATE) or the codec
+   * still has input from the last read (Hold.CODEC, continued on a later turn of the loop).
+   */
+  #afterBatch(): void {
+    const output = this.output;
+    const backlog = this.#codec?.backlog === true;
+    // Echo/MXP states go out once the read is worked through (or with the next data).
+    if (!backlog) output.flush();
+    if (
+      output.controlCount > CONTROL_MESSAGES_PER_SECOND ||
+      this.#eventsThisSecond > CODEC_EVENTS_PER_SECOND
+    )
+      this.hold(Hold.RATE, true);
+    this.hold(Hold.CODEC, backlog);
+    this.#scheduleCodec();
+  }
+
+  #continueCodec = (): void => {
+    this.#moreScheduled = false;
+    const codec = this.#codec;
+    if (this.#state !== 'open' || codec?.more === undefined || !codec.backlog) return;
+    if ((this.#holds & ~Hold.CODEC) !== 0) return; // hold() schedules us again on release
+    try {
+      this.#handle(codec.more());
+    } catch (err) {
+      this.#internal(err);
+    }
+  };
 
   /** Credential expiry, then the pending resize and activity; false once the session ended. */
   tickStart(now: number): boolean {
@@ -287,6 +291,9 @@ export class Bridge {
       this.#opts.events.end(CloseCode.POLICY, 'session expired', 'credential-expired');
       return false;
     }
+    this.output.controlCount = 0;
+    this.#eventsThisSecond = 0;
+    this.hold(Hold.RATE, false);
     if (this.#resizePending && this.#state === 'open') this.#applyResize();
     this.#defaultSizeIfSilent();
     if (this.#active) {

@@ -10,15 +10,23 @@ export function codecProfileFor(entry: HostEntry): CodecProfile {
   return isRaw(entry) ? RAW_PROFILE : TELNET_PROFILE;
 }
 
+/**
+ * Events one codec call may produce inside a session: a read of `IAC GA` or GMCP floods is
+ * worked through in steps of this size, one per turn of the event loop, while the backend
+ * is held (bridge.ts, Hold.CODEC).
+ */
+const MAX_EVENTS_PER_CALL = 1024;
+
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
+  const bounded = { maxEventsPerCall: MAX_EVENTS_PER_CALL, ...options };
   // A PTY takes Enter as the terminal's own CR (as over telnet BINARY); the size goes to the
   // SSH stream itself (BackendStream.resize), so the byte codec is enough.
   if (entry.protocol === 'ssh')
     return createRawCodec({
-      ...options,
+      ...bounded,
       newline: options.newline === 'auto' ? 'cr' : options.newline,
     });
-  return isRaw(entry) ? createRawCodec(options) : createTelnetCodec(options);
+  return isRaw(entry) ? createRawCodec(bounded) : createTelnetCodec(bounded);
 }
 
 /** SSH: the PTY's terminal type; flow control as for every host. */

@@ -5,7 +5,7 @@
  * the backend (Hold.OWNER) while the browser is behind. Flow control follows the owner only.
  */
 import type { WebSocket } from 'ws';
-import { AckWindow } from '../../shared/flow-control.ts';
+import { AckWindow, countsInWindow } from '../../shared/flow-control.ts';
 import type { ClientMessage, ServerMessage } from '../../shared/protocol.ts';
 import {
   CloseCode,
@@ -92,7 +92,7 @@ export class BrowserConnection implements Viewer {
       host.lost(code, reason.toString('utf8'), 'client-close');
     });
     ws.on('error', (err: Error & { code?: string }) => {
-      log.debug({ session: host.id, err: err.message }, 'websocket error');
+      log.debug({ event: 'ws.error', session: host.id, err: err.message }, 'websocket error');
       host.lost(wsErrorCloseCode(err.code), err.message, 'client-error');
       // ws has already queued a close frame with that code and stops reading; terminating
       // now would reset the connection and lose it (the client would see 1006). Cut the
@@ -110,7 +110,10 @@ export class BrowserConnection implements Viewer {
     try {
       this.#onMessage(data, isBinary);
     } catch (err) {
-      this.#log.error({ session: this.#host.id, err }, 'session handler threw');
+      this.#log.error(
+        { event: 'session.error', session: this.#host.id, err },
+        'session handler threw',
+      );
       this.#host.close(CloseCode.INTERNAL, 'internal error', 'internal');
     }
   }
@@ -135,7 +138,12 @@ export class BrowserConnection implements Viewer {
     const msg = decodeClient(data.toString('utf8'));
     if (msg instanceof ProtocolError) {
       this.#log.warn(
-        { session: this.#host.id, ip: this.#host.clientIp, detail: msg.message },
+        {
+          event: 'session.bad-message',
+          session: this.#host.id,
+          ip: this.#host.clientIp,
+          detail: msg.message,
+        },
         'bad control message',
       );
       this.#host.close(CloseCode.POLICY, `bad control message: ${msg.message}`, 'bad-message');
@@ -193,15 +201,38 @@ export class BrowserConnection implements Viewer {
 
   /** Viewer: the owner's copy of the output; the hot path of the byte stream. */
   data(bytes: Uint8Array, _offset: number): void {
-    const ws = this.ws;
-    const n = bytes.length;
-    if (ws.readyState !== 1) return;
-    ws.send(bytes, SEND_BINARY, this.#onFlushed);
+    if (this.ws.readyState !== 1) return;
+    this.ws.send(bytes, SEND_BINARY, this.#onFlushed);
+    this.#account(bytes.length);
+  }
+
+  /**
+   * Viewer: control messages go only to porthole.v1 clients. Those the backend caused count
+   * like terminal bytes (window, buffer cap, hold), so a flood of them pauses the backend.
+   */
+  control(msg: ServerMessage): void {
+    if (!this.#v1 || this.ws.readyState !== 1) return;
+    const text = encode(msg);
+    if (!countsInWindow(msg.type)) {
+      this.ws.send(text);
+      return;
+    }
+    this.ws.send(text, this.#onFlushed);
+    this.#account(Buffer.byteLength(text));
+  }
+
+  /** Session messages (hello, status, pong): not counted, never held back. */
+  send(msg: ServerMessage): void {
+    if (this.#v1 && this.ws.readyState === 1) this.ws.send(encode(msg));
+  }
+
+  /** n bytes were queued for the browser: window, cap, and the owner's hold on the backend. */
+  #account(n: number): void {
     const limits = this.#limits;
     const overWindow = this.#v1 && this.#window.sent(n);
     // bufferedAmount is what this process holds for the browser; unacknowledged bytes
     // beyond it sit in kernels and the browser, not here.
-    const buffered = ws.bufferedAmount;
+    const buffered = this.ws.bufferedAmount;
     if (buffered > limits.sessionBufferCapBytes) {
       this.#host.close(
         CloseCode.POLICY,
@@ -214,15 +245,6 @@ export class BrowserConnection implements Viewer {
       this.#holding = true;
       this.#host.holdBackend(true);
     }
-  }
-
-  /** Viewer: control messages go only to porthole.v1 clients. */
-  control(msg: ServerMessage): void {
-    this.send(msg);
-  }
-
-  send(msg: ServerMessage): void {
-    if (this.#v1 && this.ws.readyState === 1) this.ws.send(encode(msg));
   }
 
   #onFlushed = (): void => {
@@ -252,7 +274,10 @@ export class BrowserConnection implements Viewer {
     const { heartbeatInterval, heartbeatTimeout } = this.#limits;
     // While we are not reading the browser (backpressure), its pongs cannot arrive: no verdict.
     if (this.#awaitingPong && this.#reading && now - this.#lastPing >= heartbeatTimeout) {
-      this.#log.info({ session: this.#host.id }, 'browser stopped answering pings');
+      this.#log.info(
+        { event: 'session.heartbeat-timeout', session: this.#host.id },
+        'browser stopped answering pings',
+      );
       this.#host.lost(CloseCode.ABNORMAL, 'no pong', 'heartbeat');
       this.ws.terminate();
       return false;

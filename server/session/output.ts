@@ -22,6 +22,13 @@ export class OutputStream {
   #offset = 0;
   /** Replaced, never mutated: a viewer detaching during a fan-out does not disturb the loop. */
   #viewers: readonly Viewer[] = NO_VIEWERS;
+  /** A prompt was the last thing sent: another one before any data says nothing new. */
+  #afterPrompt = false;
+  /** Echo and MXP are states: within one batch only the last value is sent (see flush). */
+  #echo: boolean | undefined;
+  #mxp: boolean | undefined;
+  /** Control messages fanned out since the bridge last reset it (its per-second budget). */
+  controlCount = 0;
 
   /** Bytes produced so far: the offset the next byte will have. */
   get offset(): number {
@@ -44,13 +51,45 @@ export class OutputStream {
   write(bytes: Uint8Array): void {
     const n = bytes.length;
     if (n === 0) return;
+    if (this.#echo !== undefined || this.#mxp !== undefined) this.flush();
+    this.#afterPrompt = false;
     const at = this.#offset;
     this.#offset = at + n;
     const viewers = this.#viewers;
     for (let i = 0; i < viewers.length; i++) viewers[i]?.data(bytes, at);
   }
 
+  /**
+   * A control message. Coalesced (SECURITY.md C25): repeated prompts with no data between
+   * become one, and echo/MXP changes wait for the next data or the end of the batch (flush),
+   * so a thousand `IAC GA` or `WILL/WONT ECHO` in one read are one frame, not a thousand.
+   */
   control(msg: ServerMessage): void {
+    if (msg.type === 'echo') this.#echo = msg.local;
+    else if (msg.type === 'mxp') this.#mxp = msg.enabled;
+    else if (msg.type === 'prompt') {
+      if (this.#afterPrompt) return;
+      this.flush();
+      this.#afterPrompt = true;
+      this.#fanOut(msg);
+    } else {
+      this.flush();
+      this.#fanOut(msg);
+    }
+  }
+
+  /** End of a batch: sends the echo and MXP states that changed in it. */
+  flush(): void {
+    const echo = this.#echo;
+    const mxp = this.#mxp;
+    this.#echo = undefined;
+    this.#mxp = undefined;
+    if (echo !== undefined) this.#fanOut({ type: 'echo', local: echo });
+    if (mxp !== undefined) this.#fanOut({ type: 'mxp', enabled: mxp });
+  }
+
+  #fanOut(msg: ServerMessage): void {
+    this.controlCount++;
     const viewers = this.#viewers;
     for (let i = 0; i < viewers.length; i++) viewers[i]?.control(msg);
   }

@@ -75,6 +75,22 @@ export class SessionRegistry {
     for (const s of this.#sessions) s.tick(now);
   }
 
+  /** Live sessions per host id (for metrics). */
+  hostCounts(): ReadonlyMap<string, number> {
+    return this.#perHost;
+  }
+
+  /** Bytes the live sessions have moved so far, each way (for metrics). */
+  liveBytes(): { down: number; up: number } {
+    let down = 0;
+    let up = 0;
+    for (const s of this.#sessions) {
+      down += s.stats.bytesDown;
+      up += s.stats.bytesUp;
+    }
+    return { down, up };
+  }
+
   /** Bytes held in memory across all sessions. */
   bufferedBytes(): number {
     let total = 0;

@@ -47,12 +47,12 @@ export interface SessionOptions {
  * owner's requests the session does not handle itself, its size, its input, and the end.
  */
 export interface SessionExtension {
-  /** An owner's control message other than resize/gmcp/msdp; true when taken. */
-  control?(msg: ClientMessage): boolean;
+  /** An owner's control message other than resize/gmcp/msdp (share, unshare); true when taken. */
+  request?(msg: ClientMessage): boolean;
   /** The owner's terminal size. */
   resize?(cols: number, rows: number): void;
   /** The owner's keystrokes (only extensions that ask, e.g. a recorder with recordInput). */
-  input?(data: Uint8Array): void;
+  input?: ((data: Uint8Array) => void) | undefined;
   /** The session ended (called once, after the owner's close). */
   closed(code: number, reason: string): void;
 }
@@ -152,7 +152,7 @@ export class Session implements ConnectionHost {
       for (const ext of this.#extensions) ext.resize?.(msg.cols, msg.rows);
     } else if (msg.type === 'gmcp') this.bridge.gmcp(msg.package, msg.data);
     else if (msg.type === 'msdp') this.bridge.msdp(msg.data);
-    else if (!this.#extensions.some((ext) => ext.control?.(msg) === true)) this.#unhandled(msg);
+    else if (!this.#extensions.some((ext) => ext.request?.(msg) === true)) this.#unhandled(msg);
   }
 
   /** A valid message this host does not offer (e.g. `share` without `share: true`). */

@@ -65,7 +65,7 @@ export class SessionShare implements SessionExtension {
 
   // SessionExtension
 
-  control(msg: ClientMessage): boolean {
+  request(msg: ClientMessage): boolean {
     if (msg.type === 'share') this.#share(msg.ttl);
     else if (msg.type === 'unshare') this.#unshare('the owner stopped sharing');
     else return false;

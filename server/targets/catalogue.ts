@@ -20,23 +20,53 @@ export interface HostEntry {
   ssh?: SshHostSettings;
 }
 
+/** What a reload changed, by host id. */
+export interface HostListChange {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+function entryFor(config: HostConfig): HostEntry {
+  const target = parseTarget(config.target);
+  const protocol = target.kind;
+  // An input line unless the host says otherwise: MUDs and line protocols (IRC, SMTP)
+  // do not echo, so keystroke mode would have players typing blind. Shells and BBSes
+  // (which echo and use hotkeys) set `input: raw`; the demo does. An SSH shell is one.
+  const input = config.input ?? (protocol === 'ssh' ? 'raw' : 'line');
+  const entry: HostEntry = { config, target, protocol, input, mssp: undefined };
+  if (protocol === 'telnets' || protocol === 'tls')
+    entry.tls = tlsSettings(config.tls, target.host);
+  if (protocol === 'ssh') entry.ssh = sshSettings(config);
+  return entry;
+}
+
 export class HostCatalogue {
   #hosts = new Map<string, HostEntry>();
 
   constructor(hosts: readonly HostConfig[]) {
+    for (const config of hosts) this.#hosts.set(config.id, entryFor(config));
+  }
+
+  /**
+   * Swaps in a new host list (SIGHUP). Live sessions keep the entry they started with; new
+   * sessions see the new list. An unchanged host keeps its entry (and its MSSP figures).
+   */
+  replace(hosts: readonly HostConfig[]): HostListChange {
+    const change: HostListChange = { added: [], changed: [], removed: [] };
+    const next = new Map<string, HostEntry>();
     for (const config of hosts) {
-      const target = parseTarget(config.target);
-      const protocol = target.kind;
-      // An input line unless the host says otherwise: MUDs and line protocols (IRC, SMTP)
-      // do not echo, so keystroke mode would have players typing blind. Shells and BBSes
-      // (which echo and use hotkeys) set `input: raw`; the demo does. An SSH shell is one.
-      const input = config.input ?? (protocol === 'ssh' ? 'raw' : 'line');
-      const entry: HostEntry = { config, target, protocol, input, mssp: undefined };
-      if (protocol === 'telnets' || protocol === 'tls')
-        entry.tls = tlsSettings(config.tls, target.host);
-      if (protocol === 'ssh') entry.ssh = sshSettings(config);
-      this.#hosts.set(config.id, entry);
+      const old = this.#hosts.get(config.id);
+      if (old !== undefined && JSON.stringify(old.config) === JSON.stringify(config)) {
+        next.set(config.id, old);
+        continue;
+      }
+      (old === undefined ? change.added : change.changed).push(config.id);
+      next.set(config.id, entryFor(config));
     }
+    for (const id of this.#hosts.keys()) if (!next.has(id)) change.removed.push(id);
+    this.#hosts = next;
+    return change;
   }
 
   get(id: string): HostEntry | undefined {

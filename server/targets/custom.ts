@@ -6,6 +6,7 @@
 import { ADDRCONFIG, type LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { type Classification, classify, endsInNumber, sameAddress } from '../common/address.ts';
 import type { CustomTargetsConfig } from '../config/custom-targets-schema.ts';
 import { BackendError, type DialOptions, dial } from './dial.ts';
@@ -91,13 +92,30 @@ function isHostName(name: string): boolean {
   return name.length <= 253 && labels.length >= 2 && labels.every((l) => LABEL.test(l));
 }
 
+/** Every address on this machine's interfaces, canonical (read on each check: DHCP moves them). */
+function interfaceAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) {
+      const c = classify(a.address);
+      if (c !== undefined) out.push(c.canonical);
+    }
+  return out;
+}
+
 /** The `customTargets` policy built from config; one per process. */
 export class TargetPolicy {
   #config: CustomTargetsConfig;
   #allowed = new BlockList();
+  readonly #ownAddresses: () => readonly string[];
 
-  constructor(config: CustomTargetsConfig) {
+  /** `ownAddresses` lists this machine's addresses (tests inject them). */
+  constructor(
+    config: CustomTargetsConfig,
+    ownAddresses: () => readonly string[] = interfaceAddresses,
+  ) {
     this.#config = config;
+    this.#ownAddresses = ownAddresses;
     for (const e of config.allowAddresses)
       this.#allowed.addSubnet(e.address, e.prefix, e.family === 4 ? 'ipv4' : 'ipv6');
   }
@@ -106,11 +124,13 @@ export class TargetPolicy {
     return this.#config.enabled;
   }
 
-  /** True when the address is public, or internal but listed in `allowAddresses`. */
+  /**
+   * True when the address is public and not this machine's own (its public address would
+   * reach services bound to all interfaces), or is listed in `allowAddresses`.
+   */
   permits(c: Classification): boolean {
-    return (
-      c.kind === 'public' || this.#allowed.check(c.canonical, c.family === 4 ? 'ipv4' : 'ipv6')
-    );
+    if (this.#allowed.check(c.canonical, c.family === 4 ? 'ipv4' : 'ipv6')) return true;
+    return c.kind === 'public' && !this.#ownAddresses().includes(c.canonical);
   }
 
   /** Parses and vets a `?target=host:port` value. Peer input: returns, never throws. */

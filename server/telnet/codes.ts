@@ -100,6 +100,9 @@ export const TelnetLimits = {
   maxMudSubnegotiationBytes: 32 * 1024,
   /** Decompression-bomb guard: inflated bytes from one backend read. */
   maxInflatedBytesPerChunk: 4 * 1024 * 1024,
+  /** Inflated bytes parsed between checks of the event budget (like one plain read). */
+  inflateStepBytes: 64 * 1024,
+
   /** GMCP messages the browser may queue before the backend has agreed to GMCP. */
   maxQueuedGmcp: 16,
   /** MSDP requests the browser may queue before the backend has agreed to MSDP. */

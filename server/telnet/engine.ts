@@ -4,7 +4,6 @@ import type { Codec, CodecEvent, CodecOptions } from '../codec/codec.ts';
 import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
 import { answerEnviron, mnesValues } from './environ.ts';
 import { EventBuffer } from './events.ts';
-import { Inflater } from './mccp.ts';
 import {
   decodeGmcp,
   decodeMsdp,
@@ -24,7 +23,10 @@ import {
   mttsBits,
   TtypeCycle,
 } from './terminal.ts';
+import { WireInput } from './wire-input.ts';
 
+/** Shared: a flood of GA must not allocate an event each. */
+const PROMPT: CodecEvent = Object.freeze({ kind: 'prompt' });
 /**
  * The telnet engine: backend bytes in, events out. No sockets, no timers;
  * every reply it wants written to the backend comes back as a `send` event.
@@ -39,10 +41,11 @@ export class TelnetEngine implements Codec {
   #cols: number;
   #rows: number;
   #sentSize = '';
+  #input: WireInput;
   /** False until the browser has told a size (CodecOptions 0 × 0): NAWS waits for it. */
   #sizeKnown: boolean;
-  #inflater: Inflater | undefined;
   #fatal = false;
+  #maxEvents: number;
   #gmcpQueue: Uint8Array[] = [];
   #msdpQueue: Uint8Array[] = [];
   #helloSent = false;
@@ -50,6 +53,7 @@ export class TelnetEngine implements Codec {
 
   constructor(options: CodecOptions) {
     this.#options = options;
+    this.#maxEvents = options.maxEventsPerCall ?? Number.POSITIVE_INFINITY;
     this.#table =
       options.mnes === undefined ? new OptionTable() : new OptionTable(MNES_OPTIONS, MNES_REFUSED);
     this.#out = new EventBuffer(createBackendDecoder(options.encoding));
@@ -61,6 +65,10 @@ export class TelnetEngine implements Codec {
     this.#cols = size.cols;
     this.#rows = size.rows;
     this.#parser = new TelnetParser(this.#sink(), (option) => this.#subnegotiationLimit(option));
+    this.#input = new WireInput(this.#parser, {
+      spent: () => this.#out.size >= this.#maxEvents,
+      failed: (message, tooBig) => this.#failInflate(message, tooBig),
+    });
   }
 
   /** Bytes held for an unfinished subnegotiation; SECURITY.md C17 bounds it. */
@@ -86,7 +94,17 @@ export class TelnetEngine implements Codec {
 
   fromBackend(chunk: Uint8Array): CodecEvent[] {
     if (this.#fatal) return [];
-    this.#consume(chunk);
+    this.#input.read(chunk);
+    return this.#out.take();
+  }
+
+  get backlog(): boolean {
+    return this.#input.backlog;
+  }
+
+  more(): CodecEvent[] {
+    if (this.#fatal) return [];
+    this.#input.more();
     return this.#out.take();
   }
 
@@ -123,49 +141,36 @@ export class TelnetEngine implements Codec {
     return [];
   }
 
-  #consume(chunk: Uint8Array): void {
-    let input = chunk;
-    let inflated = 0;
-    while (input.length > 0 && !this.#fatal) {
-      const inflater = this.#inflater;
-      if (inflater === undefined) {
-        input = input.subarray(this.#parser.feed(input));
-        continue;
-      }
-      const result = inflater.push(input, TelnetLimits.maxInflatedBytesPerChunk - inflated);
-      for (const block of result.output) {
-        inflated += block.length;
-        this.#parser.feed(block);
-      }
-      if (result.kind === 'error') {
-        this.#fail(`MCCP2 stream cannot be decompressed: ${result.message}`);
-        return;
-      }
-      if (result.rest === undefined) return;
-      this.#inflater = undefined; // Z_STREAM_END: the server ended compression cleanly
-      input = result.rest;
-    }
-  }
-
   #sink(): ParserSink {
     return {
       data: (bytes) => this.#out.data(bytes),
       command: (code) => this.#onCommand(code),
       negotiate: (verb, option) => this.#onNegotiate(verb, option),
-      subnegotiation: (option, payload) => this.#onSubnegotiation(option, payload),
+      // The parser takes a subnegotiation's answer as its halt flag: fold the budget in.
+      subnegotiation: (option, payload) =>
+        this.#onSubnegotiation(option, payload) || this.#budget(),
       warning: (message) => this.#emit({ kind: 'warning', message }),
     };
   }
 
+  /** Plain input stops at the event budget (inflated input: between steps, wire-input.ts). */
+  #budget(): boolean {
+    const spent = !this.#input.compressing && this.#out.size >= this.#maxEvents;
+    if (spent) this.#parser.stop();
+    return spent;
+  }
+
   #onCommand(code: number): void {
     // EOR (RFC 885) and GA (RFC 854) end a prompt; MUDs send GA even after SGA.
-    if (code === Cmd.GA || code === Cmd.EOR) this.#emit({ kind: 'prompt' });
+    if (code === Cmd.GA || code === Cmd.EOR) this.#emit(PROMPT);
+    this.#budget();
   }
 
   #onNegotiate(verb: Verb, option: number): void {
     const outcome = this.#table.receive(verb, option);
     if (outcome.reply !== undefined) this.#send(Uint8Array.of(Cmd.IAC, outcome.reply, option));
     if (outcome.changed !== undefined) this.#onChange(outcome.side, option, outcome.changed);
+    this.#budget();
   }
 
   #onChange(side: Side, option: number, enabled: boolean): void {
@@ -265,15 +270,14 @@ export class TelnetEngine implements Codec {
     this.#utf8 = true;
   }
 
-  // MCCP2: everything after `IAC SB MCCP2 IAC SE`, starting with the very next byte of the
-  // same read, is one zlib stream.
+  // MCCP2: see wire-input.ts. The parser stops right after `IAC SE`.
   #startCompression(): boolean {
-    if (this.#inflater !== undefined) return false;
+    if (this.#input.compressing) return false;
     if (!this.#table.enabled('him', Opt.MCCP2)) {
       this.#emit({ kind: 'warning', message: 'MCCP2 start without negotiation ignored' });
       return false;
     }
-    this.#inflater = new Inflater();
+    this.#input.startCompression();
     return true;
   }
 
@@ -322,9 +326,17 @@ export class TelnetEngine implements Codec {
     this.#out.emit(event);
   }
 
+  #failInflate(message: string, tooBig: boolean): void {
+    const limit = TelnetLimits.maxInflatedBytesPerChunk;
+    // A decompression bomb's output is not shown: the read is refused as a whole.
+    if (tooBig) this.#out.discardData();
+    const why = tooBig ? `inflated output exceeds ${limit} bytes for one read` : message;
+    this.#fail(`MCCP2 stream cannot be decompressed: ${why}`);
+  }
+
   #fail(message: string): void {
     this.#fatal = true;
-    this.#inflater = undefined;
+    this.#input.stop();
     this.#out.emit({ kind: 'fatal', message });
   }
 }

@@ -51,6 +51,16 @@ export class EventBuffer {
     this.#events.push(event);
   }
 
+  /** Events collected so far in this call. */
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** Forgets data not yet flushed (a decompression bomb's output is never shown). */
+  discardData(): void {
+    this.#pending = [];
+  }
+
   flush(): void {
     const pending = this.#pending;
     if (pending.length === 0) return;

@@ -13,8 +13,10 @@ import {
 export type InflateResult =
   /** `rest` is set when the zlib stream ended: those bytes are plain telnet again. */
   | { kind: 'ok'; output: Uint8Array[]; rest: Uint8Array | undefined }
-  /** `output` holds what inflated cleanly before the error. */
-  | { kind: 'error'; message: string; output: Uint8Array[] };
+  /** The step's output size was reached: push `rest` (possibly empty) again to go on. */
+  | { kind: 'more'; output: Uint8Array[]; rest: Uint8Array }
+  /** `output` holds what inflated cleanly before the error; `tooBig`: maxOutputBytes was passed. */
+  | { kind: 'error'; message: string; output: Uint8Array[]; tooBig?: true };
 
 // Small output blocks: MUD packets are tiny, and each block is shared by later pushes
 // until full, so a chatty session does not allocate a block per packet.
@@ -35,8 +37,15 @@ export class Inflater {
     if (status !== Z_OK) throw new Error(`zlib inflateInit failed (${status})`);
   }
 
-  /** Inflates `input`; fails once one call would produce more than `maxOutputBytes`. */
-  push(input: Uint8Array, maxOutputBytes: number): InflateResult {
+  /**
+   * Inflates `input`; fails once one call would produce more than `maxOutputBytes`, and
+   * stops (kind `more`) once it has produced `stepBytes` and could go on.
+   */
+  push(
+    input: Uint8Array,
+    maxOutputBytes: number,
+    stepBytes = Number.POSITIVE_INFINITY,
+  ): InflateResult {
     if (this.#ended) {
       return { kind: 'error', message: 'compressed stream already ended', output: [] };
     }
@@ -55,7 +64,8 @@ export class Inflater {
         this.#mark = strm.next_out;
       }
       if (total > maxOutputBytes) {
-        return this.#fail(`inflated output exceeds ${maxOutputBytes} bytes for one read`, []);
+        this.#end();
+        return { kind: 'error', message: 'inflated output too big', output: [], tooBig: true };
       }
       if (status === Z_STREAM_END) {
         this.#end();
@@ -64,7 +74,10 @@ export class Inflater {
       if (status !== Z_OK && status !== Z_BUF_ERROR) {
         return this.#fail(strm.msg || `zlib error ${status}`, output);
       }
-      if (strm.avail_out === 0) continue;
+      if (strm.avail_out === 0) {
+        if (total >= stepBytes) return { kind: 'more', output, rest: input.subarray(strm.next_in) };
+        continue;
+      }
       if (strm.avail_in === 0) return { kind: 'ok', output, rest: undefined };
       // Input left, room left, yet no progress: zlib cannot go on with this stream.
       return this.#fail(strm.msg || 'zlib made no progress', output);

@@ -1,4 +1,4 @@
-import { Limits } from '../../shared/protocol.ts';
+import { jsonTooDeep, Limits } from '../../shared/protocol.ts';
 import { Cmd, Msdp, Opt, TelnetLimits } from './codes.ts';
 import { escapeIac } from './outbound.ts';
 
@@ -43,6 +43,10 @@ export function decodeGmcp(payload: Uint8Array): GmcpResult {
   }
   const body = space === -1 ? '' : text.slice(space + 1).trim();
   if (body === '') return { kind: 'gmcp', package: name, data: undefined };
+  // Deeper nesting than any MUD uses would overflow the stack when re-encoded for the browser.
+  if (jsonTooDeep(body)) {
+    return { kind: 'error', message: `GMCP ${name} nested deeper than ${Limits.maxJsonDepth}` };
+  }
   try {
     return { kind: 'gmcp', package: name, data: JSON.parse(body) };
   } catch {

@@ -67,6 +67,11 @@ export class TelnetParser {
     return this.#sbBuffer?.length ?? 0;
   }
 
+  /** Asks `feed` to return after the current element (the caller's work budget is spent). */
+  stop(): void {
+    this.#halt = true;
+  }
+
   /** Parses `chunk`; returns how many bytes were consumed (less than all only after a halt). */
   feed(chunk: Uint8Array): number {
     this.#nulAt = -1;

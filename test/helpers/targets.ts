@@ -17,8 +17,17 @@ import { BackendError, type DialOptions } from '../../server/targets/dial.ts';
 export const PUBLIC_V4 = '93.184.215.14';
 export const PUBLIC_V6 = '2606:2800:21f:cb07:6820:80da:af6b:8b2c';
 
-export function policy(overrides: Record<string, unknown> = {}): TargetPolicy {
-  return new TargetPolicy(customTargetsSchema.parse({ enabled: true, ...overrides }));
+/** The ports the tests' policies allow unless told otherwise (the schema has no default). */
+export const TEST_PORTS = [23, 2323, '4000-9999'];
+
+export function policy(
+  overrides: Record<string, unknown> = {},
+  ownAddresses: () => readonly string[] = () => [],
+): TargetPolicy {
+  return new TargetPolicy(
+    customTargetsSchema.parse({ enabled: true, ports: TEST_PORTS, ...overrides }),
+    ownAddresses,
+  );
 }
 
 export function accepted(p: TargetPolicy, raw: string): CustomTarget {
@@ -106,12 +115,3 @@ export const ZOO_TARGETS = [
   '192.0.2.1',
   '[::127.0.0.1]',
 ];
-
-/** Polls `condition` every 5 ms; fails the test after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

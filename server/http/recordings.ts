@@ -1,0 +1,68 @@
+/**
+ * Recordings over HTTP, for users in `recording.admins`: `GET /api/recordings` (the list),
+ * `GET /api/recordings/ID` (the .cast file; `?download=1` as an attachment), and the pages
+ * that need no data of their own: `/replay/ID` (the player) and `/watch/TOKEN` (spectators).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type express from 'express';
+import type { Request, Response } from 'express';
+import type { Logger } from '../common/log.ts';
+import { mayUse, type Principal } from '../gateway/auth.ts';
+import type { RecordingStore } from '../session/recording-store.ts';
+
+type Authed = Request & { principal?: Principal };
+
+/** Mounts the recordings API on the authenticated `api` router (when recording is configured). */
+export function mountRecordingsApi(api: express.Router, store: RecordingStore, log: Logger): void {
+  const admin = (req: Authed, res: Response): boolean => {
+    if (req.principal !== undefined && mayUse(req.principal, store.config.admins)) return true;
+    log.info(
+      { event: 'recording.refused', user: req.principal?.user, url: req.originalUrl },
+      'recordings: not an admin',
+    );
+    res.status(403).json({ error: 'forbidden', message: 'Recordings are for admins.' });
+    return false;
+  };
+  api.get('/recordings', (req: Authed, res, next) => {
+    if (!admin(req, res)) return;
+    store.list().then((recordings) => {
+      res.set('Cache-Control', 'no-store').json({ recordings });
+    }, next);
+  });
+  api.get('/recordings/:id', (req: Authed, res) => {
+    if (!admin(req, res)) return;
+    const id = String(req.params.id);
+    const path = store.pathOf(id);
+    if (path === undefined || !existsSync(path)) {
+      res.status(404).json({ error: 'not-found', message: 'No such recording.' });
+      return;
+    }
+    log.info({ event: 'recording.read', user: req.principal?.user, id }, 'recording read');
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (req.query.download === '1')
+      headers['Content-Disposition'] = `attachment; filename="${id}.cast"`;
+    res.type('application/x-asciicast');
+    res.sendFile(path, { headers, dotfiles: 'deny' }, (err) => {
+      if (err !== undefined && !res.headersSent) res.status(404).end();
+    });
+  });
+}
+
+/** `/replay/ID` and `/watch/TOKEN`: static pages of the client build; they fetch what they need. */
+export function mountViewerPages(app: express.Router, clientDir: string): void {
+  for (const [route, page] of [
+    ['/replay/:id', 'replay.html'],
+    ['/watch/:token', 'watch.html'],
+  ] as const) {
+    const file = join(clientDir, page);
+    app.get(route, (_req, res) => {
+      if (existsSync(file)) res.sendFile(file, { headers: { 'Cache-Control': 'no-cache' } });
+      else
+        res
+          .status(503)
+          .type('text/plain')
+          .send('The client is not built yet: run `npm run build`.\n');
+    });
+  }
+}
