@@ -3,7 +3,7 @@
  * given, the states it reports and how it tells a session ended. DOM-free.
  */
 import { type AdmitVerdict, isAdmitVerdict } from '../shared/api.ts';
-import type { HelloInfo } from '../shared/protocol.ts';
+import type { HelloInfo, ServerMessage } from '../shared/protocol.ts';
 
 /** The few things Connection needs from a WebSocket. */
 export interface Transport {
@@ -95,7 +95,14 @@ export interface ConnectionHooks {
   serverError?(code: string, message: string): void;
   /** Bytes moved (either way): for a throttled byte counter. */
   traffic?(): void;
+  /** Sharing and recording news: the watch link, the viewer count, the owner's size, recording stopped. */
+  viewers?(msg: ViewersMessage): void;
 }
+
+export type ViewersMessage = Extract<
+  ServerMessage,
+  { type: 'shared' | 'viewers' | 'size' | 'recording' }
+>;
 
 export interface ConnectionOptions {
   url: string;

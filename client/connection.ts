@@ -185,6 +185,16 @@ export class Connection {
     );
   }
 
+  /** Asks for a read-only watch link valid for `ttl` seconds (hosts with `share: true`). */
+  share(ttl: number): void {
+    this.#control({ type: 'share', ttl });
+  }
+
+  /** Revokes the watch link; every spectator is disconnected. */
+  unshare(): void {
+    this.#control({ type: 'unshare' });
+  }
+
   /** MSDP for the host (`LIST`, `REPORT`, …); the server queues it until MSDP is agreed. */
   msdp(data: Record<string, unknown>): void {
     this.#control({ type: 'msdp', data });
@@ -284,6 +294,12 @@ export class Connection {
         return;
       case 'error':
         this.#hooks.serverError?.(msg.code, msg.message);
+        return;
+      case 'shared':
+      case 'viewers':
+      case 'size':
+      case 'recording':
+        this.#hooks.viewers?.(msg);
         return;
     }
   }

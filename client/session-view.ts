@@ -12,6 +12,7 @@ import { MudLink } from './mud-link.ts';
 import { Notice } from './notice.ts';
 import { SearchBar } from './search-bar.ts';
 import { type InputMode, loadInputMode, type Settings, saveInputMode } from './settings.ts';
+import { ShareControls } from './share-ui.ts';
 import { StatusBar } from './status.ts';
 import type { StorageLike } from './storage.ts';
 import { TerminalView } from './terminal.ts';
@@ -70,6 +71,12 @@ export class SessionView {
   #copyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Scripting, triggers, panels and MXP, loaded on demand. */
   #mud: MudLink;
+  /** The Share button and dialog, and the status bar's recording and viewer marks. */
+  #share = new ShareControls({
+    share: (ttl) => this.#conn.share(ttl),
+    unshare: () => this.#conn.unshare(),
+    notice: (text) => this.#view.writeLocal(`${dim(`[porthole] ${plainText(text, 300)}`)}\r\n`),
+  });
 
   constructor(opts: SessionViewOptions) {
     this.#opts = opts;
@@ -98,6 +105,7 @@ export class SessionView {
       hooks: {
         state: (s) => this.#onState(s),
         hello: (hello) => {
+          this.#share.hello(hello);
           this.#setHostName(hello.host.name);
           this.#reconnectPolicy = hello.host.reconnect === 'auto' ? 'auto' : 'ask';
           this.#hostInput = hello.host.input;
@@ -120,6 +128,7 @@ export class SessionView {
         latency: (ms) => this.#status.setLatency(ms),
         traffic: () => this.#updateBytesSoon(),
         ended: (e) => this.#onEnded(e),
+        viewers: (msg) => this.#share.message(msg),
         serverError: (_code, message) =>
           this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
       },
@@ -240,6 +249,7 @@ export class SessionView {
   dispose(): void {
     this.#conn.close();
     this.#mud.dispose();
+    this.#share.dispose();
     clearTimeout(this.#bytesTimer);
     clearTimeout(this.#copyTimer);
     clearTimeout(this.#hostRetryTimer);

@@ -15,5 +15,9 @@ export default defineConfig({
     target: 'es2022',
     // The WebGL addon is loaded on demand (real GPUs only); the main chunk is xterm itself.
     chunkSizeWarningLimit: 600,
+    // Three pages: the client, a spectator's read-only view (/watch/TOKEN), the replay (/replay/ID).
+    rollupOptions: {
+      input: { main: at('index.html'), watch: at('watch.html'), replay: at('replay.html') },
+    },
   },
 });

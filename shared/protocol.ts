@@ -93,6 +93,8 @@ export interface HelloInfo {
   size?: { cols: number; rows: number };
   /** This session is being recorded (the client says so before the first byte). */
   recording?: boolean;
+  /** The owner may ask for a watch link (the host has `share: true`). */
+  share?: boolean;
 }
 
 export type ServerMessage =

@@ -174,6 +174,7 @@ function startSession(
     },
     features: [...profile.features],
     ...(willRecord(ctx, hostCfg, v1) ? { recording: true } : {}),
+    ...(hostCfg.share === true && v1 ? { share: true } : {}),
   };
   const session = new Session({
     id,

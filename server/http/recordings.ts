@@ -3,7 +3,7 @@
  * `GET /api/recordings/ID` (the .cast file; `?download=1` as an attachment), and the pages
  * that need no data of their own: `/replay/ID` (the player) and `/watch/TOKEN` (spectators).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type express from 'express';
 import type { Request, Response } from 'express';
@@ -49,20 +49,23 @@ export function mountRecordingsApi(api: express.Router, store: RecordingStore, l
   });
 }
 
-/** `/replay/ID` and `/watch/TOKEN`: static pages of the client build; they fetch what they need. */
-export function mountViewerPages(app: express.Router, clientDir: string): void {
-  for (const [route, page] of [
+/**
+ * `/replay/ID` and `/watch/TOKEN`: pages of the client build, with `<base href>` = basePath
+ * like index.html (their URLs are relative to it); they fetch what they need themselves.
+ */
+export function mountViewerPages(app: express.Router, clientDir: string, basePath: string): void {
+  for (const [route, name] of [
     ['/replay/:id', 'replay.html'],
     ['/watch/:token', 'watch.html'],
   ] as const) {
-    const file = join(clientDir, page);
+    const file = join(clientDir, name);
+    if (!existsSync(file)) continue;
+    const page = readFileSync(file, 'utf8').replace(
+      /<head>/i,
+      `<head>\n    <base href="${basePath}" />`,
+    );
     app.get(route, (_req, res) => {
-      if (existsSync(file)) res.sendFile(file, { headers: { 'Cache-Control': 'no-cache' } });
-      else
-        res
-          .status(503)
-          .type('text/plain')
-          .send('The client is not built yet: run `npm run build`.\n');
+      res.set('Cache-Control', 'no-cache').type('html').send(page);
     });
   }
 }

@@ -143,7 +143,7 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
   });
   if (parts.recordings !== undefined) mountRecordingsApi(api, parts.recordings, parts.log);
   app.use('/api', api);
-  mountViewerPages(app, clientDir);
+  mountViewerPages(app, clientDir, config.basePath);
   if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));
   const indexFile = join(clientDir, 'index.html');
   if (existsSync(indexFile)) {

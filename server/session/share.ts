@@ -142,9 +142,11 @@ export class SessionShare implements SessionExtension {
       log,
       gone: (s) => this.#remove(s),
     });
+    // A spectator may not share in turn: the owner's `share` flag stays with the owner.
+    const { share: _owner, ...hello } = this.#opts.hello;
     spectator.send({
       type: 'hello',
-      ...this.#opts.hello,
+      ...hello,
       session: this.session.id,
       windowBytes: limits.highWaterBytes,
       role: 'spectator',

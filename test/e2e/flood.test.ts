@@ -4,35 +4,16 @@
  * memory stays bounded, and a keystroke still gets through to the backend.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { type FakeBackend, floodBackend } from '../helpers/backends.ts';
 import { e2eSuite, waitForState } from './helpers.ts';
 
-let typed = '';
+let flood: FakeBackend;
 
 const suite = e2eSuite(async (keep) => {
   const line = Buffer.from(`${'\x1b[1;32mflood\x1b[0m '.repeat(8)}\r\n`.repeat(512));
-  const flood = keep(
-    createServer((s: Socket) => {
-      s.on('error', () => {});
-      s.on('data', (d: Buffer) => {
-        typed += d.toString('latin1');
-      });
-      const pump = (): void => {
-        while (!s.destroyed && s.write(line)) {}
-      };
-      s.on('drain', pump);
-      pump();
-    }),
-  );
-  await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
-  const address = flood.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    hosts: [
-      { id: 'flood', name: 'Flood', target: `tcp://127.0.0.1:${address.port}`, input: 'raw' },
-    ],
-  };
+  flood = keep(await floodBackend(line));
+  return { hosts: [{ id: 'flood', name: 'Flood', target: flood.target, input: 'raw' }] };
 });
 
 test('a flooding backend: bounded server buffers and page heap, and keystrokes still get through', async () => {
@@ -49,8 +30,11 @@ test('a flooding backend: bounded server buffers and page heap, and keystrokes s
   }
   await page.keyboard.type('q');
   const typedBy = Date.now() + 5000;
-  while (!typed.includes('q') && Date.now() < typedBy) await page.waitForTimeout(50);
-  assert.ok(typed.includes('q'), 'the keystroke reached the backend during the flood');
+  while (!flood.receivedText().includes('q') && Date.now() < typedBy) await page.waitForTimeout(50);
+  assert.ok(
+    flood.receivedText().includes('q'),
+    'the keystroke reached the backend during the flood',
+  );
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = (await cdp.send('Runtime.getHeapUsage')) as {
     usedSize: number;

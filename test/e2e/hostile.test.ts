@@ -46,8 +46,6 @@ const suite = e2eSuite(
   },
 );
 
-const received = (b: FakeBackend): string => Buffer.concat(b.received.flat()).toString('latin1');
-
 /** The centre of the first on-screen occurrence of `text` in the terminal rows. */
 async function textCenter(page: Page, text: string): Promise<{ x: number; y: number }> {
   const point = await page.evaluate((needle) => {
@@ -89,7 +87,7 @@ test('hostile output changes nothing, opens nothing and sends nothing back', asy
   // E1/E2: the clipboard is untouched; E4: no report of any kind went back to the host.
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'sentinel');
   await page.waitForTimeout(300);
-  assert.equal(received(hostile), '');
+  assert.equal(hostile.receivedText(), '');
 
   // E5: the title is text, never markup.
   assert.equal(await page.title(), `${HTML_TITLE} · Hostile`);
@@ -130,7 +128,7 @@ test('hostile output changes nothing, opens nothing and sends nothing back', asy
 
   assert.deepEqual(popups, [], 'no window was opened');
   assert.deepEqual(problems, []);
-  assert.equal(received(hostile), '', 'still nothing sent back');
+  assert.equal(hostile.receivedText(), '', 'still nothing sent back');
   await page.close();
 });
 
@@ -139,8 +137,8 @@ test('a cursor position request gets only the numeric report', async () => {
   await page.goto(`${suite.server.url}/?host=cpr`);
   await waitForScreen(page, 'where am I?');
   const deadline = Date.now() + 3000;
-  while (received(cpr) === '' && Date.now() < deadline) await page.waitForTimeout(25);
+  while (cpr.receivedText() === '' && Date.now() < deadline) await page.waitForTimeout(25);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a cursor position report starts with ESC.
-  assert.match(received(cpr), /^\x1b\[\d+;\d+R$/);
+  assert.match(cpr.receivedText(), /^\x1b\[\d+;\d+R$/);
   await page.close();
 });

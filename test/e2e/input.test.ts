@@ -37,8 +37,6 @@ const suite = e2eSuite(async (keep) => {
   };
 });
 
-const received = (b: FakeBackend): string => Buffer.concat(b.received.flat()).toString('latin1');
-
 async function until(
   check: () => boolean,
   what: string,
@@ -62,9 +60,9 @@ test('raw mode: keystrokes, Enter, Ctrl+C and arrows reach the host as bytes', a
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+c');
   await page.keyboard.press('ArrowUp');
-  await until(() => received(recorder).includes('\x1b[A'), 'the arrow key', page);
+  await until(() => recorder.receivedText().includes('\x1b[A'), 'the arrow key', page);
   // The raw codec turns Enter (CR) into the host's newline, CR LF by default.
-  assert.equal(received(recorder), 'ls -l\r\n\x03\x1b[A');
+  assert.equal(recorder.receivedText(), 'ls -l\r\n\x03\x1b[A');
   await page.close();
 });
 
@@ -72,7 +70,7 @@ test('switching to line mode is remembered for the host', async () => {
   const page = await suite.browser.context.newPage();
   await page.goto(`${suite.server.url}/?host=rec`);
   await waitForState(page, 'connected');
-  const before = received(recorder).length;
+  const before = recorder.receivedText().length;
   await page.locator('#btn-mode').click();
   await page.locator('#line-input').waitFor();
   assert.equal(
@@ -81,12 +79,12 @@ test('switching to line mode is remembered for the host', async () => {
   );
   await page.keyboard.type('say hi');
   await page.keyboard.press('Enter');
-  await until(() => received(recorder).slice(before).includes('say hi\r\n'), 'the line', page);
+  await until(() => recorder.receivedText().slice(before).includes('say hi\r\n'), 'the line', page);
   // Keys typed while the terminal has focus land in the input line, not on the wire.
   await page.locator('#terminal').click();
   await page.keyboard.type('xyz');
   assert.equal(await page.locator('#line-input').inputValue(), 'xyz');
-  assert.equal(received(recorder).includes('xyz'), false);
+  assert.equal(recorder.receivedText().includes('xyz'), false);
   await page.locator('#line-input').fill('');
   await page.reload();
   await waitForState(page, 'connected');
@@ -119,7 +117,7 @@ test('line mode: the password is masked while the host echoes, and never enters 
   const screen = await screenText(page);
   assert.ok(screen.includes('> look'), 'sent lines are shown after the prompt');
   assert.ok(!screen.includes('mellon'), 'the password is never shown');
-  assert.ok(received(mud).includes('mellon\r\n'), 'but it did reach the host');
+  assert.ok(mud.receivedText().includes('mellon\r\n'), 'but it did reach the host');
   const recall: string[] = [];
   for (let i = 0; i < 4; i++) {
     await input.press('ArrowUp');

@@ -20,8 +20,6 @@ const suite = e2eSuite(
   { browser: { viewport: { width: 390, height: 760 }, touch: true } },
 );
 
-const received = (): string => Buffer.concat(recorder.received.flat()).toString('latin1');
-
 test('the picker and a session fit a phone screen', async () => {
   const page = await suite.browser.context.newPage();
   await page.goto(suite.server.url);
@@ -62,8 +60,9 @@ test('key bar keys and a latched Ctrl reach the host', async () => {
   await key('ArrowLeft').tap();
   const expected = '\x1b\t\x1b[A\x1b[6~\x03\x1b[1;3D';
   const deadline = Date.now() + 3000;
-  while (received() !== expected && Date.now() < deadline) await page.waitForTimeout(25);
-  assert.equal(received(), expected);
+  while (recorder.receivedText() !== expected && Date.now() < deadline)
+    await page.waitForTimeout(25);
+  assert.equal(recorder.receivedText(), expected);
   await page.close();
 });
 

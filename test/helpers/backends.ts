@@ -11,6 +11,8 @@ export interface FakeBackend {
   sockets: Socket[];
   /** Bytes received, per accepted socket, in order. */
   received: Buffer[][];
+  /** Everything received on every socket so far, as latin1 text. */
+  receivedText(): string;
   /** Resolves when the next connection is accepted. */
   nextConnection(): Promise<Socket>;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startBackend(
     target: `tcp://127.0.0.1:${address.port}`,
     sockets,
     received,
+    receivedText: () => Buffer.concat(received.flat()).toString('latin1'),
     nextConnection: () => new Promise((resolve) => waiters.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
@@ -50,12 +53,12 @@ export async function startBackend(
 
 export const echoBackend = (): Promise<FakeBackend> => startBackend((s) => s.pipe(s));
 
-/** Writes `chunk` as fast as the socket drains, forever (like `yes`). */
-export function floodBackend(chunkBytes = 64 * 1024): Promise<FakeBackend> {
-  const chunk = Buffer.alloc(chunkBytes, 'y\n');
+/** Writes a chunk (`y\n` repeated to `chunk` bytes, or the given bytes) as fast as the socket drains, forever (like `yes`). */
+export function floodBackend(chunk: number | Buffer = 64 * 1024): Promise<FakeBackend> {
+  const bytes = typeof chunk === 'number' ? Buffer.alloc(chunk, 'y\n') : chunk;
   return startBackend((s) => {
     const pump = (): void => {
-      while (!s.destroyed && s.write(chunk)) {}
+      while (!s.destroyed && s.write(bytes)) {}
     };
     s.on('drain', pump);
     pump();
