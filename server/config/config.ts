@@ -12,6 +12,7 @@ import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
+import { cidr, listenAddress, listenSchema } from './network-schema.ts';
 import {
   recordingSchema,
   shareHostShape,
@@ -56,31 +57,6 @@ const hostSchema = z.strictObject({
   ...clientShape,
   ...shareHostShape,
 });
-
-const listenSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.number().int().min(0).max(65535).default(8080),
-  /** Plain HTTP/ws on a non-loopback address must be asked for (e.g. behind an ingress). */
-  allowPlaintext: z.boolean().default(false),
-});
-
-/** `HOST:PORT`, `[v6]:PORT` or a bare port (loopback): a listener of its own. */
-const listenAddress = z.union([z.number().int(), z.string()]).transform((v, ctx) => {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(String(v).trim());
-  const port = Number(m?.[2]);
-  if (m === null || port > 65535) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not HOST:PORT or a port` });
-    return z.NEVER;
-  }
-  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
-});
-
-const cidr = z
-  .string()
-  .regex(
-    /^[0-9a-fA-F:.]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/,
-    'must be an address, a CIDR or loopback/linklocal/uniquelocal',
-  );
 
 const limitsSchema = z.strictObject({
   maxSessions: z.number().int().positive().default(9000),
