@@ -3,7 +3,7 @@ import { byId, type Disposable, listen } from './dom.ts';
 import type { LineHistory } from './line-history.ts';
 import { PasteLimits, PasteQueue, pasteLines } from './paste-queue.ts';
 
-const PLACEHOLDER = 'Type a command and press Enter';
+const PLACEHOLDER = 'Type a command';
 
 export interface InputLineHooks {
   /** A line to send; `secret` lines were typed while the host had echo (passwords). False = not sent. */

@@ -1,20 +1,35 @@
-/** The touch key bar: keys a phone keyboard lacks. Ctrl and Alt latch for the next key. */
+/**
+ * The touch key bar: keys a phone keyboard lacks, and Copy/Paste (a phone has no Ctrl+Shift+C
+ * and no middle click). Ctrl and Alt latch for the next key.
+ */
 import { byId, type Disposable, listen } from './dom.ts';
 import { BAR_KEYS, type BarKey, type Modifiers } from './keys.ts';
+
+export interface KeyBarActions {
+  copy(): void;
+  paste(): void;
+}
 
 export class KeyBar {
   #bar = byId('key-bar', HTMLDivElement);
   #mods: Modifiers = { ctrl: false, alt: false };
   #listeners: Disposable[];
 
-  constructor(onKey: (key: BarKey, mods: Modifiers) => void, keepFocus: () => void) {
+  constructor(
+    onKey: (key: BarKey, mods: Modifiers) => void,
+    keepFocus: () => void,
+    actions: KeyBarActions,
+  ) {
     this.#listeners = [
       // Keep the on-screen keyboard up: a tap on the bar must not take focus from the input.
       listen(this.#bar, 'pointerdown', (e) => e.preventDefault()),
       listen(this.#bar, 'click', (e) => {
-        const btn = e.target instanceof Element ? e.target.closest('button[data-key]') : null;
+        const btn = e.target instanceof Element ? e.target.closest('button') : null;
         const key = btn?.getAttribute('data-key');
-        if (key === 'Control' || key === 'Alt') {
+        const action = btn?.getAttribute('data-action');
+        if (action === 'copy') actions.copy();
+        else if (action === 'paste') actions.paste();
+        else if (key === 'Control' || key === 'Alt') {
           this.#toggle(key === 'Control' ? 'ctrl' : 'alt');
         } else {
           const barKey = BAR_KEYS.find((k) => k === key);
@@ -27,6 +42,12 @@ export class KeyBar {
 
   set visible(on: boolean) {
     this.#bar.hidden = !on;
+  }
+
+  /** Copy is offered while something is selected. */
+  set canCopy(on: boolean) {
+    const btn = this.#bar.querySelector('button[data-action="copy"]');
+    if (btn instanceof HTMLButtonElement) btn.hidden = !on;
   }
 
   get latched(): boolean {

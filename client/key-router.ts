@@ -92,7 +92,7 @@ export class KeyRouter {
     if (e.ctrlKey && e.shiftKey && !e.altKey) {
       if (k === 'f') this.#search.show();
       else if (k === 'c') void copyText(this.#view.selectionText());
-      else if (k === 'v') void this.#pasteFromClipboard();
+      else if (k === 'v') void this.pasteFromClipboard();
       else return this.#mode === 'raw';
       e.preventDefault();
       return false;
@@ -111,7 +111,8 @@ export class KeyRouter {
     return false;
   }
 
-  async #pasteFromClipboard(): Promise<void> {
+  /** Ctrl+Shift+V and the key bar's Paste: raw mode as a terminal paste, line mode into the input line. */
+  async pasteFromClipboard(): Promise<void> {
     try {
       const text = await navigator.clipboard.readText();
       if (this.#mode === 'raw') this.#view.term.paste(text);

@@ -3,6 +3,7 @@ import { BackendRetry, type ReconnectPolicy } from './backend-retry.ts';
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
 import { EchoState } from './echo-state.ts';
+import { fullScreen } from './fullscreen.ts';
 import { InputLine } from './input-line.ts';
 import { KeyBar } from './key-bar.ts';
 import { copyText, KeyRouter } from './key-router.ts';
@@ -51,6 +52,7 @@ export class SessionView {
   #hostRetry = new BackendRetry();
   #reconnectPolicy: ReconnectPolicy = 'ask';
   #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  #fullScreen = fullScreen(byId('btn-fullscreen', HTMLButtonElement), () => this.#mode === 'raw');
   /** The host's own default input mode (the config's `input`). */
   #hostInput: InputMode | undefined;
   #history: LineHistory;
@@ -166,6 +168,10 @@ export class SessionView {
     this.#keyBar = new KeyBar(
       (key, mods) => this.#keys.barKey(key, mods),
       () => this.#focusInput(),
+      {
+        copy: () => void copyText(this.#view.selectionText()),
+        paste: () => void this.#keys.pasteFromClipboard(),
+      },
     );
     this.#search = new SearchBar(this.#view);
     this.#listeners.push(
@@ -184,7 +190,10 @@ export class SessionView {
         this.#retrySoon();
       }),
     );
-    this.#view.term.onSelectionChange(() => this.#copySelectionSoon());
+    this.#view.term.onSelectionChange(() => {
+      this.#keyBar.canCopy = this.#view.term.hasSelection();
+      this.#copySelectionSoon();
+    });
     this.#view.term.onBell(() => this.#bell());
     this.#setHostName(this.#hostName);
     this.#setMode(this.#mode, false);
@@ -254,6 +263,7 @@ export class SessionView {
     clearTimeout(this.#copyTimer);
     clearTimeout(this.#hostRetryTimer);
     this.#hostRetryTimer = undefined;
+    this.#fullScreen.dispose();
     for (const l of this.#listeners) l.dispose();
     this.#search.dispose();
     this.#input.dispose();
@@ -367,6 +377,7 @@ export class SessionView {
     this.#app.dataset.mode = mode;
     this.#input.visible = mode === 'line';
     this.#view.wordWrap = mode === 'line';
+    this.#fullScreen.sync();
     if (mode === 'line') this.#mud.load();
     this.#status.setMode(mode);
     this.#view.term.options.disableStdin = false;

@@ -10,6 +10,7 @@ import { type IDisposable, type ILinkHandler, type ITheme, Terminal } from '@xte
 import '@xterm/xterm/css/xterm.css';
 import type { Settings } from './settings.ts';
 import { TERMINAL_THEMES } from './themes.ts';
+import { touchSelection } from './touch-select.ts';
 import { WordWrap } from './word-wrap.ts';
 
 export interface TerminalViewHooks {
@@ -122,6 +123,7 @@ export class TerminalView {
     container.addEventListener('copy', onCopy, true);
     this.#disposables.push({ dispose: () => container.removeEventListener('copy', onCopy, true) });
     term.open(container);
+    this.#disposables.push(touchSelection(container, term));
     this.#container.dataset.renderer = 'dom';
     this.#observer = new ResizeObserver(() => this.fitSoon());
     this.#observer.observe(container);

@@ -1,8 +1,10 @@
 // `npm run lint` runs this: server/ is in layers and imports only go downward (docs/ARCHITECTURE.md).
 // Prints the layer graph (which layer imports which, with counts) and exits 1 on an upward
-// import between layers or an import cycle between files. A server file over the line budget
-// is a warning (an error with --strict). Type-only imports count too: a type is a dependency.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// import between layers or an import cycle between files. shared/ imports only shared/, and
+// client/ only client/ and shared/ (the contracts both sides use). A server file over the line
+// budget is a warning (an error with --strict). Type-only imports count too: a type is a
+// dependency.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +14,8 @@ const ROOT =
     ? resolve(dirname(fileURLToPath(import.meta.url)), '..')
     : resolve(process.argv[rootArg + 1] ?? '.');
 const SERVER = join(ROOT, 'server');
+const SHARED = join(ROOT, 'shared');
+const CLIENT = join(ROOT, 'client');
 const MAX_LINES = 320;
 
 /** Top to bottom. A file may import its own layer and any layer below it, and shared/. */
@@ -28,7 +32,9 @@ const LAYERS = [
 ];
 
 function walk(dir) {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
+    if (name === 'node_modules') return [];
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return walk(path);
     return path.endsWith('.ts') ? [path] : [];
@@ -73,6 +79,23 @@ for (const file of files) {
     }
   }
   graph.set(file, deps);
+}
+
+// The two sides: shared/ stands alone; the client uses shared/ and never the server.
+for (const [dir, allowed] of [
+  [SHARED, [SHARED]],
+  [CLIENT, [CLIENT, SHARED]],
+]) {
+  for (const file of walk(dir)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+      const target = resolve(dirname(file), m[1]);
+      if (!allowed.some((a) => target.startsWith(`${a}/`))) {
+        problems.push(
+          `${relative(ROOT, file)} imports ${m[1]}: outside ${allowed.map((a) => `${relative(ROOT, a)}/`).join(' and ')}`,
+        );
+      }
+    }
+  }
 }
 
 // Cycles between files (a layer may not import itself in a loop either).

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
@@ -22,6 +22,7 @@ import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
+import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
@@ -91,31 +92,6 @@ export interface Porthole extends EventEmitter<PortholeEvents> {
   reloadTls(): boolean;
   /** Stops accepting, closes sessions with 1001 and shuts down within graceMs. */
   close(graceMs?: number): Promise<void>;
-}
-
-/**
- * Node's own refusals (408 headers too slow, 431 headers too large, 400 malformed) answered
- * as Node would, with one log line each (SECURITY.md C1–C4, F1).
- */
-function onClientError(log: Logger) {
-  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
-    const ip = (socket as Socket).remoteAddress;
-    // Like Node's default: never write into a response that has already started.
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
-      log.debug({ event: 'http.aborted', ip, code: err.code }, 'client went away mid-request');
-      socket.destroy();
-      return;
-    }
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW'
-        ? 431
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? 408
-          : 400;
-    log.info({ event: 'http.refused', status, code: err.code, ip }, 'bad HTTP request');
-    refuse(socket, status, status === 408 ? 'request timeout\n' : 'bad request\n');
-  };
 }
 
 /** The path of a request line, or '' when it is not one. */

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
-import { echoBackend } from './helpers/backends.ts';
-import { startProxy } from './helpers/proxy.ts';
+import { withProxy } from './helpers/proxy.ts';
 import { encodeFrame, Op, rawSession } from './helpers/raw-ws.ts';
 import { canaryRoundTrip, sleep } from './helpers/security.ts';
 
@@ -45,17 +44,12 @@ async function type(socket: Socket, bytes: number): Promise<number> {
 }
 
 test('H1: typists that never read stall the demo host; the process stays bounded', async (t) => {
-  const echo = await echoBackend();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [
       { id: 'demo', name: 'Demo', target: 'builtin:demo', input: 'raw' },
-      { id: 'echo', name: 'Echo', target: echo.target },
+      { id: 'echo', name: 'Echo' },
     ],
     limits: { maxBytesPerSecond: '1024MiB', maxMessagesPerSecond: 100_000 },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await echo.close();
   });
   const typists = await Promise.all(
     [0, 1].map(() => rawSession(proxy.port, { path: '/ws?host=demo', protocol: SUBPROTOCOL })),

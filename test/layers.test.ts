@@ -60,3 +60,22 @@ test('layers: downward imports pass, a cycle inside one layer fails', () => {
     /import cycle: server\/targets\/a\.ts → server\/targets\/b\.ts → server\/targets\/a\.ts/,
   );
 });
+
+test('layers: the client never imports the server, and shared/ imports neither side', () => {
+  const ok = check({
+    'client/main.ts': "import { Z } from '../shared/protocol.ts';\nexport const c = Z;\n",
+    'shared/protocol.ts': 'export const Z = 1;\n',
+  });
+  assert.equal(ok.status, 0, ok.out);
+  const bad = check({
+    'client/main.ts': "import { x } from '../server/session/session.ts';\nexport const c = x;\n",
+    'shared/protocol.ts': "import { c } from '../client/main.ts';\nexport const Z = c;\n",
+    'server/session/session.ts': 'export const x = 1;\n',
+  });
+  assert.equal(bad.status, 1);
+  assert.match(
+    bad.out,
+    /client\/main\.ts imports \.\.\/server\/session\/session\.ts: outside client\/ and shared\//,
+  );
+  assert.match(bad.out, /shared\/protocol\.ts imports \.\.\/client\/main\.ts: outside shared\//);
+});

@@ -14,7 +14,7 @@ import { WebSocket } from 'ws';
 import { proxyHeader } from '../server/targets/proxy-header.ts';
 import { startBackend } from './helpers/backends.ts';
 import { startNginx } from './helpers/nginx.ts';
-import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import { collect, openSession, waitFor, withProxy } from './helpers/proxy.ts';
 import { startProxyProtocolBackend } from './helpers/proxy-protocol-backend.ts';
 import { freePort, requireBinary, stop, untilListening } from './helpers/telnet-servers.ts';
 
@@ -66,14 +66,11 @@ test('K4: header bytes for both versions and families (haproxy proxy-protocol.tx
 
 for (const version of ['v1', 'v2'] as const) {
   test(`K4: proxyProtocol ${version}: the backend sees the browser's address first, then the session`, async (t) => {
-    const backend = await startProxyProtocolBackend();
-    const proxy = await startProxy({
-      hosts: [{ id: 'h', name: 'H', target: backend.target, proxyProtocol: version }],
+    const proxy = await withProxy(t, {
+      backend: startProxyProtocolBackend(),
+      hosts: [{ id: 'h', name: 'H', proxyProtocol: version }],
     });
-    t.after(async () => {
-      await proxy.close();
-      await backend.close();
-    });
+    const { backend } = proxy;
     const ws = await openSession(proxy, 'h', { localAddress: '127.0.0.3' });
     const got = collect(ws);
     ws.send(Buffer.from('after the header'));
@@ -91,17 +88,14 @@ for (const version of ['v1', 'v2'] as const) {
 }
 
 test('K4: through nginx, the address from X-Forwarded-For (trusted proxy) reaches the backend', async (t) => {
-  const backend = await startProxyProtocolBackend();
-  const proxy = await startProxy({
-    hosts: [{ id: 'h', name: 'H', target: backend.target, proxyProtocol: 'v2' }],
+  const proxy = await withProxy(t, {
+    backend: startProxyProtocolBackend(),
+    hosts: [{ id: 'h', name: 'H', proxyProtocol: 'v2' }],
     trustedProxies: ['127.0.0.1'],
   });
+  const { backend } = proxy;
   const nginx = await startNginx(proxy.port);
-  t.after(async () => {
-    await nginx.close();
-    await proxy.close();
-    await backend.close();
-  });
+  t.after(() => nginx.close());
   const ws = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws?host=h`, 'porthole.v1', {
     origin: `http://127.0.0.1:${nginx.port}`,
     localAddress: '127.0.0.5',
@@ -120,14 +114,11 @@ test('K4: through nginx, the address from X-Forwarded-For (trusted proxy) reache
 });
 
 test('K4: an X-Forwarded-For from an untrusted peer is not what the backend is told', async (t) => {
-  const backend = await startProxyProtocolBackend();
-  const proxy = await startProxy({
-    hosts: [{ id: 'h', name: 'H', target: backend.target, proxyProtocol: 'v1' }],
+  const proxy = await withProxy(t, {
+    backend: startProxyProtocolBackend(),
+    hosts: [{ id: 'h', name: 'H', proxyProtocol: 'v1' }],
   });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'h', {
     localAddress: '127.0.0.6',
     headers: { 'X-Forwarded-For': '203.0.113.66' },
@@ -163,13 +154,12 @@ backend be
   });
   t.after(() => stop(haproxy));
   await untilListening(port, haproxy);
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [
       { id: 'v1', name: 'V1', target: `tcp://127.0.0.1:${port}`, proxyProtocol: 'v1' },
       { id: 'v2', name: 'V2', target: `tcp://127.0.0.1:${port}`, proxyProtocol: 'v2' },
     ],
   });
-  t.after(() => proxy.close());
   for (const [id, from] of [
     ['v1', '127.0.0.7'],
     ['v2', '127.0.0.8'],
@@ -187,23 +177,14 @@ backend be
 });
 
 test('K4: with TLS, the PROXY header comes first and then the ClientHello', async (t) => {
-  const backend = await startBackend();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
+    backend: startBackend(),
     hosts: [
-      {
-        id: 'h',
-        name: 'H',
-        target: `telnets://127.0.0.1:${backend.port}`,
-        tls: { insecure: true },
-        proxyProtocol: 'v1',
-      },
+      { id: 'h', name: 'H', scheme: 'telnets', tls: { insecure: true }, proxyProtocol: 'v1' },
     ],
     limits: { connectTimeout: 1000 },
   });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'h', { localAddress: '127.0.0.9' });
   const got = collect(ws);
   assert.equal((await got.closed).code, 1014, 'the silent backend never finishes the handshake');

@@ -146,7 +146,7 @@ test('a recorded session: asciicast v2 whose output events are exactly the bytes
   );
 });
 
-test('recordInput: keystrokes are kept only while the client echoes; a password never is', async (t) => {
+test('S5: recordInput: keystrokes are kept only while the client echoes; a password never is', async (t) => {
   const dir = tempDir(t);
   const IAC = 255;
   const backend = startBackend((s) => {
@@ -192,7 +192,7 @@ test('recordInput: keystrokes are kept only while the client echoes; a password 
   assert.ok(!text.includes('hunter2'), 'the password is nowhere in the file');
 });
 
-test('size cap: the recording stops with a warning, the file stays valid, the session goes on', async (t) => {
+test('S7: size cap: the recording stops with a warning, the file stays valid, the session goes on', async (t) => {
   const dir = tempDir(t);
   const proxy = await withProxy(t, {
     auth,
@@ -223,7 +223,7 @@ test('size cap: the recording stops with a warning, the file stays valid, the se
   assert.ok(got.bytes().toString().startsWith(output), 'what was kept is a prefix of the session');
 });
 
-test('disk full: the recording stops with a warning, the session goes on', async (t) => {
+test('S7: disk full: the recording stops with a warning, the session goes on', async (t) => {
   if (process.getuid?.() !== 0) {
     // Not root: run this test again in a user and mount namespace, where mounting a tmpfs is allowed.
     const r = spawnSync(
@@ -237,7 +237,7 @@ test('disk full: the recording stops with a warning, the session goes on', async
         'tsx',
         '--test',
         '--test-name-pattern',
-        '^disk full',
+        '^S7: disk full',
         import.meta.filename,
       ],
       { encoding: 'utf8', timeout: 120_000 },
@@ -276,7 +276,7 @@ test('disk full: the recording stops with a warning, the session goes on', async
   assert.equal(proxy.porthole.sessions.size, 1);
 });
 
-test('retention: recordings older than maxAge go, then the oldest while over maxTotalBytes', async (t) => {
+test('S7: retention: recordings older than maxAge go, then the oldest while over maxTotalBytes', async (t) => {
   const dir = tempDir(t);
   const day = 86_400_000;
   const now = Date.now();
@@ -321,7 +321,7 @@ test('retention: recordings older than maxAge go, then the oldest while over max
   assert.deepEqual(readdirSync(dir).sort(), [`${live.id}.cast`, 'notes.txt']);
 });
 
-test('who may read recordings: admins only; ids are checked; download as .cast', async (t) => {
+test('S6: who may read recordings: admins only; ids are checked; download as .cast', async (t) => {
   const dir = tempDir(t);
   const proxy = await withProxy(t, {
     auth,

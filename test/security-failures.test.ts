@@ -283,7 +283,9 @@ test('G10: SIGTERM: every session gets 1001, new upgrades are refused, the proce
   for (const s of deaf) (s.ws as unknown as { _socket: Socket })._socket.pause();
   const signalled = Date.now();
   child.kill('SIGTERM');
-  await sleep(100);
+  // The drain begins when the process logs it (on a loaded machine that can take a while).
+  for (let waited = 0; !stdout.includes('"event":"shutdown"') && waited < 10_000; waited += 20)
+    await sleep(20);
   const late = await new Promise<string>((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?host=echo`, 'binary', { origin });
     ws.once('open', () => resolve('101'));

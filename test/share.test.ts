@@ -77,7 +77,7 @@ test('a spectator gets hello (spectator), the recent output, then live output; o
   await waitFor(() => lastOf(got, 'size')?.cols === 90, 'size follows the owner');
 });
 
-test('spectator input: a binary frame or gmcp closes it with 1008 and never reaches the host', async (t) => {
+test('S3: spectator input: a binary frame or gmcp closes it with 1008 and never reaches the host', async (t) => {
   const proxy = await withProxy(t, { hosts: [{ id: 'echo', share: true }] });
   const owner = await openSession(proxy, 'echo');
   const mine = collect(owner);
@@ -102,7 +102,7 @@ test('spectator input: a binary frame or gmcp closes it with 1008 and never reac
   await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'viewers back to 0');
 });
 
-test('unshare closes every spectator with 4010 and the link is dead (404)', async (t) => {
+test('S1: unshare closes every spectator with 4010 and the link is dead (404)', async (t) => {
   const proxy = await withProxy(t, { hosts: [{ id: 'echo', share: true }] });
   const owner = await openSession(proxy, 'echo');
   const mine = collect(owner);
@@ -120,7 +120,7 @@ test('unshare closes every spectator with 4010 and the link is dead (404)', asyn
   await waitFor(() => mine.bytes().toString().includes('still here'), 'owner goes on');
 });
 
-test('unknown tokens get 404; share on a host without share: true is an error message, not a close', async (t) => {
+test('S1: unknown tokens get 404; share on a host without share: true is an error message, not a close', async (t) => {
   const proxy = await withProxy(t, { hosts: [{ id: 'echo' }] });
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${'A'.repeat(22)}`), 404);
   assert.equal(await upgradeStatus(proxy, '/ws?watch=../../etc'), 404);
@@ -133,7 +133,7 @@ test('unknown tokens get 404; share on a host without share: true is an error me
   await waitFor(() => mine.bytes().toString().includes('ok'), 'session goes on');
 });
 
-test('the session ending closes its spectators (1000) and the link', async (t) => {
+test('S1: the session ending closes its spectators (1000) and the link', async (t) => {
   const proxy = await withProxy(t, { hosts: [{ id: 'echo', share: true }] });
   const owner = await openSession(proxy, 'echo');
   const mine = collect(owner);
@@ -144,7 +144,7 @@ test('the session ending closes its spectators (1000) and the link', async (t) =
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 404);
 });
 
-test('a link lives at most sharing.maxTtl: then spectators get 4010 and the token 404', async (t) => {
+test('S1: a link lives at most sharing.maxTtl: then spectators get 4010 and the token 404', async (t) => {
   const proxy = await withProxy(t, {
     hosts: [{ id: 'echo', share: true }],
     sharing: { maxTtl: '2s' },
@@ -161,7 +161,7 @@ test('a link lives at most sharing.maxTtl: then spectators get 4010 and the toke
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 404);
 });
 
-test('max spectators per session: the next one is refused with 503', async (t) => {
+test('S4: max spectators per session: the next one is refused with 503', async (t) => {
   const proxy = await withProxy(t, {
     hosts: [{ id: 'echo', share: true }],
     sharing: { maxSpectators: 2 },
@@ -173,7 +173,7 @@ test('max spectators per session: the next one is refused with 503', async (t) =
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 503);
 });
 
-test('who may watch: signed-in by default, a group list, or anyone with the link', async (t) => {
+test('S2: who may watch: signed-in by default, a group list, or anyone with the link', async (t) => {
   const alice = 'alice-token-0123456789';
   const bob = 'bobby-token-0123456789';
   const proxy = await withProxy(t, {
@@ -203,7 +203,7 @@ test('who may watch: signed-in by default, a group list, or anyone with the link
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${tokens.staff}`, as(bob)), 101);
 });
 
-test('a slow spectator is cut with 4011; the owner gets every byte and never waits for it', async (t) => {
+test('S4: a slow spectator is cut with 4011; the owner gets every byte and never waits for it', async (t) => {
   const total = 8 * 1024 * 1024;
   const payload = Buffer.alloc(total);
   for (let i = 0; i < total; i++) payload[i] = 0x41 + (i % 26);
@@ -235,6 +235,19 @@ test('a slow spectator is cut with 4011; the owner gets every byte and never wai
   await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'viewers 0');
 });
 
+test('no cost when unused: a plain host’s session has one viewer (the owner); share adds the tail', async (t) => {
+  const proxy = await withProxy(t, { hosts: [{ id: 'plain' }, { id: 'shared', share: true }] });
+  const counts = new Map<string, number>();
+  proxy.porthole.on('session', (s) => counts.set(s.hostId, s.bridge.output.viewerCount));
+  for (const id of ['plain', 'shared']) {
+    const ws = await openSession(proxy, id);
+    ws.send(Buffer.from('x'));
+    await waitFor(() => counts.has(id), `session on ${id}`);
+  }
+  assert.equal(counts.get('plain'), 1);
+  assert.equal(counts.get('shared'), 2);
+});
+
 test('OutputTail keeps the last N bytes and starts a wrapped replay at a line start', () => {
   const tail = new OutputTail(16);
   assert.equal(tail.snapshot().length, 0);
@@ -248,7 +261,7 @@ test('OutputTail keeps the last N bytes and starts a wrapped replay at a line st
   assert.equal(tail.snapshot().toString(), '\x1b[0m3456789abcdefXYZ');
 });
 
-test('config: bad sharing keys name the key', () => {
+test('S2: config: bad sharing keys name the key', () => {
   const bad = (input: Record<string, unknown>): string => {
     try {
       resolveConfig({ hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1' }], ...input });

@@ -50,7 +50,7 @@ async function until(
   got: Collected,
   pattern: RegExp,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<void> {
   await waitFor(
     () => pattern.test(text(got)),

@@ -9,7 +9,7 @@ import type { ConfigInput } from '../server/config/config.ts';
 import { webircLine } from '../server/targets/webirc.ts';
 import { startBackend } from './helpers/backends.ts';
 import { startNgircd } from './helpers/ngircd.ts';
-import { collect, openSession, startProxy, type TestProxy, waitFor } from './helpers/proxy.ts';
+import { collect, openSession, type TestProxy, waitFor, withProxy } from './helpers/proxy.ts';
 
 type HostInput = ConfigInput['hosts'][number];
 
@@ -64,8 +64,7 @@ test("K5: ngIRCd with WEBIRC: WHOIS shows the browser's address, over plain TCP 
     },
     { id: 'plain', name: 'IRC without WEBIRC', target: `tcp://127.0.0.1:${irc.port}` },
   ];
-  const proxy = await startProxy({ hosts });
-  t.after(() => proxy.close());
+  const proxy = await withProxy(t, { hosts });
   assert.equal(await whoisHost(proxy, 'irc', 'alice', '127.0.0.4'), '127.0.0.4');
   assert.equal(await whoisHost(proxy, 'ircs', 'bob', '127.0.0.5'), '127.0.0.5');
   // The control: without the key the server sees Porthole's own address.
@@ -74,16 +73,11 @@ test("K5: ngIRCd with WEBIRC: WHOIS shows the browser's address, over plain TCP 
 });
 
 test('K5: the WEBIRC line is the first thing the server receives, before typed bytes', async (t) => {
-  const backend = await startBackend();
-  const proxy = await startProxy({
-    hosts: [
-      { id: 'irc', name: 'IRC', target: backend.target, webirc: { password: 'pw', gateway: 'gw' } },
-    ],
+  const proxy = await withProxy(t, {
+    backend: startBackend(),
+    hosts: [{ id: 'irc', name: 'IRC', webirc: { password: 'pw', gateway: 'gw' } }],
   });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'irc', { localAddress: '127.0.0.7' });
   ws.send(Buffer.from('NICK early\r'));
   await waitFor(() => Buffer.concat(backend.received[0] ?? []).includes('NICK'), 'the typed line');

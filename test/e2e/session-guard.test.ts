@@ -153,3 +153,43 @@ test('leaving a live session asks first: the logo, Back, and closing the tab', a
   assert.equal(dialogs.length, 4, 'the tab closed without a question');
   assert.ok(received().length > 0);
 });
+
+test('raw mode: Ctrl+W/T/N reach the shell; full screen takes them from the browser (Keyboard Lock)', async () => {
+  const page = await browser.context.newPage();
+  // Record what the page asks of the Keyboard Lock API (headless has no browser keys to take).
+  await page.addInitScript(() => {
+    const calls: string[] = [];
+    Object.assign(window, { lockCalls: calls });
+    const proto = Object.getPrototypeOf(
+      (navigator as unknown as { keyboard: object }).keyboard,
+    ) as { lock: unknown; unlock: unknown };
+    proto.lock = (codes?: string[]) => {
+      calls.push(`lock ${String(codes)}`);
+      return Promise.resolve();
+    };
+    proto.unlock = () => calls.push('unlock');
+  });
+  await page.goto(`${server.url}/?host=rec`);
+  await waitForScreen(page, 'recorder ready');
+  const before = received().length;
+  await page.locator('#terminal').click();
+  for (const key of ['Control+w', 'Control+t', 'Control+n']) await page.keyboard.press(key);
+  await until(() => received().slice(before).includes('\x0e'), 'Ctrl+N', page);
+  assert.equal(received().slice(before), '\x17\x14\x0e');
+  await page.locator('#btn-fullscreen').click();
+  await page.waitForFunction(() => document.fullscreenElement !== null);
+  const calls = (): Promise<string[]> =>
+    page.evaluate(() => (window as unknown as { lockCalls: string[] }).lockCalls);
+  await page.waitForTimeout(300);
+  assert.deepEqual(await calls(), ['lock KeyW,KeyT,KeyN']);
+  assert.equal(await page.locator('#btn-fullscreen').getAttribute('aria-pressed'), 'true');
+  await page.locator('#btn-mode').click(); // line mode: the input line, not a shell
+  assert.deepEqual((await calls()).at(-1), 'unlock');
+  await page.locator('#btn-mode').click();
+  assert.deepEqual((await calls()).at(-1), 'lock KeyW,KeyT,KeyN');
+  await page.locator('#btn-fullscreen').click();
+  await page.waitForFunction(() => document.fullscreenElement === null);
+  assert.deepEqual((await calls()).at(-1), 'unlock');
+  page.once('dialog', (d) => void d.accept());
+  await page.close({ runBeforeUnload: true });
+});

@@ -61,13 +61,13 @@ export async function startProxy(
 type HostInput = ConfigInput['hosts'][number];
 
 /**
- * A host entry for withProxy: `target` defaults to the fixture's backend (`tcp://`, or
- * `telnet://` with `scheme: 'telnet'`), `name` to the id.
+ * A host entry for withProxy: `target` defaults to the fixture's backend (`tcp://`, or another
+ * scheme with `scheme`), `name` to the id.
  */
 export type FixtureHost = Omit<HostInput, 'target' | 'name'> & {
   target?: string;
   name?: string;
-  scheme?: 'tcp' | 'telnet';
+  scheme?: 'tcp' | 'telnet' | 'telnets' | 'tls';
 };
 
 /** Any server on 127.0.0.1 the fixture can point hosts at and stop (FakeBackend, TelnetServer). */
