@@ -173,6 +173,8 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
   const workers = workersOf(v, env);
   const portText = v.port ?? env.PORTHOLE_PORT;
   const listen = {
+    publicUrl: env.PORTHOLE_PUBLIC_URL,
+    logLevel: env.PORTHOLE_LOG_LEVEL,
     host: v.host ?? env.PORTHOLE_HOST,
     port:
       portText === undefined
@@ -181,7 +183,7 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
   };
   if (parsed.positionals.length > 0) {
     const input = websockifyConfig(v, parsed.positionals);
-    return { kind: 'serve', config: resolveConfig(withListen(input, listen)), workers };
+    return { kind: 'serve', config: resolveConfig(withListen(input, listen), env), workers };
   }
   for (const flag of ['web', 'cert', 'key', 'token-plugin', 'token-source'] as const) {
     if (v[flag] !== undefined)
@@ -192,9 +194,9 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
   if (path === undefined || path === '')
     return {
       kind: 'serve',
-      config: resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen)),
+      config: resolveConfig(withListen(DEFAULT_CONFIG_INPUT, listen), env),
       workers,
     };
-  const reread = (): Readonly<Config> => loadConfigFile(path, listen);
+  const reread = (): Readonly<Config> => loadConfigFile(path, listen, env);
   return { kind: 'serve', config: reread(), workers, reread, configPath: path };
 }

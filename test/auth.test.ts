@@ -17,6 +17,14 @@ test('password hashes verify the right password only, with a fresh salt each tim
   assert.ok(await verifyPassword('correct horse', a));
   assert.ok(!(await verifyPassword('correct horsf', a)));
   assert.ok(!(await verifyPassword('x', 'not-a-hash')));
+  // Older hashes still verify; parameters asking for more than 256 MiB are refused unverified.
+  const legacy =
+    'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$' +
+    (await import('node:crypto'))
+      .scryptSync('old', Buffer.from('c2FsdHNhbHRzYWx0c2FsdA==', 'base64'), 32, { N: 16384 })
+      .toString('base64');
+  assert.ok(await verifyPassword('old', legacy));
+  assert.ok(!(await verifyPassword('old', legacy.replace('$16384$', '$1048576$'))));
 });
 
 test('porthole --hash-password prints a hash that verifies', async () => {
@@ -28,6 +36,10 @@ test('porthole --hash-password prints a hash that verifies', async () => {
     },
   ).toString();
   assert.ok(await verifyPassword('hunter2', out.trim()));
+  // OWASP's scrypt minimum: N = 2^17, r = 8, p = 1; verification has the memory for it.
+  const [, n, r, p] = out.trim().split('$');
+  assert.ok(Number(n) >= 2 ** 17, `N = ${n}`);
+  assert.deepEqual([r, p], ['8', '1']);
 });
 
 test('signed cookies: tampering, foreign keys and expiry are all refused', () => {

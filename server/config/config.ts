@@ -13,6 +13,7 @@ import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
 import { cidr, listenAddress, listenSchema } from './network-schema.ts';
+import { resolveSecrets, SecretError } from './secrets.ts';
 import {
   recordingSchema,
   shareHostShape,
@@ -234,8 +235,18 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a parsed config object; throws ConfigError naming every bad key. */
-export function resolveConfig(input: unknown): Readonly<Config> {
-  const result = schema.safeParse(input);
+export function resolveConfig(
+  input: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Readonly<Config> {
+  let withSecrets: unknown;
+  try {
+    withSecrets = resolveSecrets(input, env);
+  } catch (err) {
+    if (!(err instanceof SecretError)) throw err;
+    throw new ConfigError(`invalid configuration:\n  ${err.path}: ${err.message}`);
+  }
+  const result = schema.safeParse(withSecrets);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -248,16 +259,26 @@ export function resolveConfig(input: unknown): Readonly<Config> {
 export interface ListenOverride {
   host?: string | undefined;
   port?: number | undefined;
+  /** PORTHOLE_PUBLIC_URL */
+  publicUrl?: string | undefined;
+  /** PORTHOLE_LOG_LEVEL */
+  logLevel?: string | undefined;
 }
 
 /** Puts listen overrides into a config input, so the result is validated like the file. */
 export function withListen(input: unknown, override: ListenOverride): unknown {
-  if (override.host === undefined && override.port === undefined) return input;
   const base =
     typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const { publicUrl, logLevel } = override;
+  const extra = {
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(logLevel === undefined ? {} : { log: { ...(base.log as object), level: logLevel } }),
+  };
+  if (override.host === undefined && override.port === undefined) return { ...base, ...extra };
   const listen = typeof base.listen === 'object' && base.listen !== null ? base.listen : {};
   return {
     ...base,
+    ...extra,
     listen: {
       ...listen,
       ...(override.host === undefined ? {} : { host: override.host }),
@@ -266,7 +287,11 @@ export function withListen(input: unknown, override: ListenOverride): unknown {
   };
 }
 
-export function loadConfigFile(path: string, override: ListenOverride = {}): Readonly<Config> {
+export function loadConfigFile(
+  path: string,
+  override: ListenOverride = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): Readonly<Config> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -280,7 +305,7 @@ export function loadConfigFile(path: string, override: ListenOverride = {}): Rea
     throw new ConfigError(`config file ${path} is not valid YAML/JSON: ${(err as Error).message}`);
   }
   try {
-    return resolveConfig(withListen(parsed ?? {}, override));
+    return resolveConfig(withListen(parsed ?? {}, override), env);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`${path}: ${err.message}`);
     throw err;

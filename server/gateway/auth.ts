@@ -4,24 +4,11 @@
  * none, token (shared secrets), password (login page + signed cookie), jwt (jose), and
  * trusted-header (a reverse proxy's user header, only from trusted proxy addresses).
  */
-import {
-  createHash,
-  createHmac,
-  createPublicKey,
-  randomBytes,
-  scrypt,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from 'jose';
 import type { AuthConfig } from '../config/auth-schema.ts';
+import { createJwtCheck } from './jwt-check.ts';
 
 const scryptAsync = promisify(scrypt) as (
   pw: string,
@@ -103,11 +90,24 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
+/**
+ * The work factor of new hashes: N = 2^17, r = 8, p = 1 (OWASP's scrypt minimum), so one
+ * verification takes 128 MiB (128 * N * r bytes) and a few hundred ms of one thread.
+ */
+export const SCRYPT_N = 2 ** 17;
+/** Stored hashes beyond this are refused rather than verified (memory per check: 128 * N * r * p). */
+const MAX_SCRYPT_BYTES = 256 * 1024 * 1024;
+
 /** `scrypt$N$r$p$salt$hash`, salt and hash base64. Node's scrypt: no native add-on needed. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const N = 16384;
-  const hash = await scryptAsync(password, salt, 32, { N, r: 8, p: 1 });
+  const N = SCRYPT_N;
+  const hash = await scryptAsync(password, salt, 32, {
+    N,
+    r: 8,
+    p: 1,
+    maxmem: 128 * N * 8 + 1024 * 1024,
+  });
   return `scrypt$${N}$8$1$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
@@ -115,11 +115,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64');
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  // Memory sized for the stored parameters (2^17 needs 128 MiB), within a fixed bound.
+  const needed = 128 * N * R * P;
+  if (!(needed > 0 && needed <= MAX_SCRYPT_BYTES)) return false;
   const got = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 64 * 1024 * 1024,
+    N,
+    r: R,
+    p: P,
+    maxmem: needed + 1024 * 1024,
   });
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
@@ -236,78 +240,18 @@ function singleHeader(req: IncomingMessage, name: string): string | undefined | 
   return values.length === 1 ? values[0] : null;
 }
 
-type VerifyOptions = Parameters<typeof jwtVerify>[2];
-type Verify = (token: string, options: VerifyOptions) => Promise<{ payload: JWTPayload }>;
-
-async function jwtVerifier(config: Extract<AuthConfig, { mode: 'jwt' }>): Promise<Verify> {
-  if (config.secret !== undefined) {
-    const secret = new TextEncoder().encode(config.secret);
-    return (token, options) => jwtVerify(token, secret, options);
-  }
-  if (config.publicKey !== undefined) {
-    // A KeyObject, not a CryptoKey bound to one algorithm: an RSA key verifies RS* and PS*.
-    const key = createPublicKey(config.publicKey);
-    return (token, options) => jwtVerify(token, key, options);
-  }
-  const set: JWTVerifyGetKey =
-    config.jwks !== undefined
-      ? createLocalJWKSet(config.jwks as Parameters<typeof createLocalJWKSet>[0])
-      : createRemoteJWKSet(new URL(config.jwksUrl ?? ''));
-  return (token, options) => jwtVerify(token, set, options);
-}
-
 function createJwtAuthenticator(config: Extract<AuthConfig, { mode: 'jwt' }>): Authenticator {
-  // Key import is async; start it now, await it on first use. A bad key fails every login, loudly.
-  const verifier = jwtVerifier(config);
-  verifier.catch(() => {});
-  const options: VerifyOptions = {
-    algorithms: [...config.algorithms],
-    // A token that never expires is refused, unless the operator bounds its age instead.
-    ...(config.maxTokenAge === undefined
-      ? { requiredClaims: ['exp'] }
-      : { maxTokenAge: config.maxTokenAge }),
-    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
-    ...(config.audience === undefined ? {} : { audience: config.audience }),
-  };
+  const check = createJwtCheck(config);
   return {
     mode: 'jwt',
     async authenticate(req) {
       const token = bearer(req) ?? readCookie(req, config.cookie) ?? queryToken(req);
       if (token === undefined) throw new AuthError(401, 'token required', false);
-      let payload: JWTPayload;
-      try {
-        const verify = await verifier;
-        ({ payload } = await verify(token, options));
-      } catch {
-        throw new AuthError(401, 'invalid token');
-      }
-      const user = typeof payload.sub === 'string' ? payload.sub : undefined;
-      if (user === undefined) throw new AuthError(401, 'token has no subject');
-      const claim = payload[config.groupsClaim];
-      const groups = Array.isArray(claim)
-        ? claim.filter((g): g is string => typeof g === 'string')
-        : [];
-      const expiresAt = tokenEnd(payload, config.maxTokenAge);
-      return expiresAt === undefined ? { user, groups } : { user, groups, expiresAt };
+      const verdict = await check(token);
+      if ('refused' in verdict) throw new AuthError(401, verdict.refused);
+      return verdict;
     },
   };
-}
-
-const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
-/** Epoch ms when a verified token stops being good: its `exp`, or `iat` + maxTokenAge. */
-function tokenEnd(
-  payload: JWTPayload,
-  maxTokenAge: number | string | undefined,
-): number | undefined {
-  const ends: number[] = [];
-  if (typeof payload.exp === 'number') ends.push(payload.exp * 1000);
-  if (maxTokenAge !== undefined && typeof payload.iat === 'number') {
-    const m = /^(\d+)\s*([smhd])$/.exec(String(maxTokenAge));
-    const age = m === null ? Number(maxTokenAge) : Number(m[1]) * (SECONDS[m[2] ?? 's'] ?? 1);
-    ends.push((payload.iat + age) * 1000);
-  }
-  return ends.length === 0 ? undefined : Math.min(...ends);
 }
 
 /** Per-host access lists: empty lists mean everyone who authenticated. */

@@ -17,9 +17,9 @@ export type LoginResult =
   | { kind: 'locked'; retryAfter: number }
   | { kind: 'busy' };
 
-/** scrypt of a random password: a real hash to spend time on when the user is unknown. */
+/** A real hash to spend time on when the user is unknown: the same work factor as new hashes (SCRYPT_N). */
 const DUMMY_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 /** Checks a user name and password from the client address `ip`. */
 export async function checkLogin(
