@@ -4,8 +4,9 @@
  */
 import type { Terminal } from '@xterm/xterm';
 import { type Cast, formatTime, frameAt, parseCast, parseSize } from './cast.ts';
-import { byId, listen, plainText } from './dom.ts';
+import { byId, h, listen, plainText } from './dom.ts';
 import { adoptTokenFromUrl, authHeaders } from './session-token.ts';
+import { formatBytes } from './status.ts';
 import { viewerTerminal } from './viewer-term.ts';
 
 /** How often playback advances (and the longest a frame waits). */
@@ -13,6 +14,7 @@ const STEP_MS = 33;
 
 adoptTokenFromUrl();
 const id = /\/replay\/([A-Za-z0-9_-]{1,128})\/?$/.exec(location.pathname)?.[1] ?? '';
+const playerBar = byId('player-bar', HTMLElement);
 const playBtn = byId('player-play', HTMLButtonElement);
 const seek = byId('player-seek', HTMLInputElement);
 const time = byId('player-time', HTMLSpanElement);
@@ -149,6 +151,46 @@ async function start(): Promise<void> {
   if (new URLSearchParams(location.search).get('autoplay') !== '0') player.play();
 }
 
-void start().catch((err: unknown) => {
+interface Listed {
+  id: string;
+  host: string;
+  title: string;
+  startedAt: number;
+  bytes: number;
+  live: boolean;
+}
+
+/** `/replay/` without an id: the list of recordings, newest first, each a link to its player. */
+async function list(): Promise<void> {
+  playerBar.hidden = true;
+  byId('player-frame', HTMLDivElement).hidden = true;
+  byId('rec-list', HTMLElement).hidden = false;
+  title.textContent = 'Recordings';
+  const res = await fetch('api/recordings', { headers: authHeaders(), cache: 'no-store' });
+  const count = byId('rec-count', HTMLParagraphElement);
+  if (!res.ok) {
+    count.textContent = REFUSALS[res.status] ?? `The server answered ${res.status}.`;
+    return;
+  }
+  const { recordings } = (await res.json()) as { recordings: Listed[] };
+  count.textContent =
+    recordings.length === 0
+      ? 'No recordings yet.'
+      : `${recordings.length} recordings, newest first.`;
+  const rows = byId('rec-rows', HTMLTableSectionElement);
+  for (const r of recordings) {
+    const link = h('a', {
+      text: plainText(r.title, 120),
+      attrs: { href: `replay/${encodeURIComponent(r.id)}` },
+    });
+    const when = new Date(r.startedAt).toLocaleString();
+    const size = r.live ? `${formatBytes(r.bytes)} (recording)` : formatBytes(r.bytes);
+    const cell = (text: string): HTMLTableCellElement => h('td', { text });
+    rows.append(h('tr', {}, [h('td', {}, [link]), cell(r.host), cell(when), cell(size)]));
+  }
+  document.documentElement.dataset.ready = 'true';
+}
+
+void (id === '' ? list() : start()).catch((err: unknown) => {
   detail.textContent = `Could not load the recording: ${plainText(String(err), 200)}`;
 });

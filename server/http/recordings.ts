@@ -55,6 +55,7 @@ export function mountRecordingsApi(api: express.Router, store: RecordingStore, l
  */
 export function mountViewerPages(app: express.Router, clientDir: string, basePath: string): void {
   for (const [route, name] of [
+    ['/replay', 'replay.html'],
     ['/replay/:id', 'replay.html'],
     ['/watch/:token', 'watch.html'],
   ] as const) {

@@ -110,7 +110,14 @@ test('the replay page plays the recording: play/pause, seek, download', async ()
   const page = await suite.browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${suite.server.url}/replay/${recordingId}?token=${ADMIN}`);
+  // The list at /replay/ links to each recording's player.
+  await page.goto(`${suite.server.url}/replay/?token=${ADMIN}`);
+  const row = page.locator('#rec-rows a', { hasText: 'Porthole demo (root)' });
+  await row.waitFor();
+  assert.equal(await page.locator('#rec-rows tr').count(), 1);
+  await screenshot(page, 'replay-list');
+  await row.click();
+  await page.waitForURL(`**/replay/${recordingId}`);
   await page.locator('html[data-ready="true"]').waitFor();
   await waitForScreen(page, 'You typed: second line', 20_000);
   await screenshot(page, 'replay-end');
