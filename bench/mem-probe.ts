@@ -1,7 +1,8 @@
 /**
  * Where a held session's memory goes: an in-process Porthole, with the load client and the
  * echo backend in other processes, so the figures are the proxy's alone. Reports heap and
- * RSS growth per held session; SNAP=1 also writes heap snapshots before and after (diff them
+ * RSS growth per held session, as the bench sees them (before any forced GC) and after a
+ * forced GC (what a session really keeps); SNAP=1 also writes heap snapshots before and after (diff them
  * by constructor to see what each session keeps). A diagnostic, not part of the bench run.
  * Usage: node --expose-gc --import tsx bench/mem-probe.ts [N]
  */
@@ -57,23 +58,36 @@ const open = (count: number): Promise<LoadMessage> =>
     'opened',
   );
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const measure = (): { heap: number; rss: number } => {
+interface Mem {
+  heap: number;
+  rss: number;
+}
+const read = (): Mem => ({
+  heap: getHeapStatistics().used_heap_size,
+  rss: process.memoryUsage().rss,
+});
+const measure = (): Mem => {
   gc();
   gc();
-  return { heap: getHeapStatistics().used_heap_size, rss: process.memoryUsage().rss };
+  return read();
 };
 await open(300);
 await ask(load, { cmd: 'close' }, 'closed');
 await new Promise((r) => setTimeout(r, 1000));
 const before = measure();
 if (process.env.SNAP === '1') writeHeapSnapshot('/tmp/before.heapsnapshot');
-await open(n);
+const opened = (await open(n)) as Extract<LoadMessage, { type: 'opened' }>;
 await new Promise((r) => setTimeout(r, 1000));
+// As the bench's `conns` sees it (garbage of the ramp not yet collected), then after a GC.
+const loaded = read();
 const after = measure();
 if (process.env.SNAP === '1') writeHeapSnapshot('/tmp/after.heapsnapshot');
-const per = (k: 'heap' | 'rss'): number => Math.round((after[k] - before[k]) / n);
+const held = opened.ok;
+const per = (m: Mem, k: keyof Mem): number => Math.round((m[k] - before[k]) / held);
+const line = (m: Mem): string => `heap ${per(m, 'heap')} B, rss ${per(m, 'rss')} B`;
 process.stdout.write(
-  `${n} sessions held, per session (proxy only): heap ${per('heap')} B, rss ${per('rss')} B\n`,
+  `${held} of ${n} sessions held, per session (proxy only): ` +
+    `${line(loaded)} before a forced GC; ${line(after)} after\n`,
 );
 await ask(load, { cmd: 'close' }, 'closed');
 await proxy.close();

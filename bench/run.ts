@@ -9,6 +9,7 @@
  *   npm run bench                 full run (about 10 minutes on 2 cores)
  *   npm run bench -- --quick      smoke run (about 2 minutes)
  *   npm run bench -- --only down,rtt --paths socat,naive,v1 --repeats 5 --prof
+ *   npm run bench -- --only conns --conns naive,1 --sessions 4000   (some conns plans only)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ const { values: flags } = parseArgs({
     prof: { type: 'boolean', default: false },
     paths: { type: 'string' },
     limits: { type: 'string' },
+    conns: { type: 'string' },
+    hold: { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench-results') },
   },
 });
@@ -59,7 +62,7 @@ const opts = {
   clusterSessions: Number(flags['cluster-sessions'] ?? (quick ? 4000 : 19000)),
   floodSeconds: Number(flags['flood-seconds'] ?? (quick ? 10 : 60)),
   floodSessions: 8,
-  holdSeconds: quick ? 2 : 5,
+  holdSeconds: Number(flags.hold ?? (quick ? 2 : 5)),
 };
 const outDir = flags.out ?? join(ROOT, 'bench-results');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -248,7 +251,12 @@ function connsPlans(): ConnsPlan[] {
     overload: 1200,
     subject: 'porthole',
   });
-  return plans;
+  // `--conns naive,1,token,2`: only those plans (naive relay, 1 process, token auth, 2 workers).
+  const wanted = flags.conns?.split(',');
+  if (wanted === undefined) return plans;
+  const key = (p: ConnsPlan): string =>
+    p.subject === 'naive' ? 'naive' : p.token === true ? 'token' : String(p.workers);
+  return plans.filter((p) => wanted.includes(key(p)));
 }
 
 async function main(): Promise<void> {
