@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import { resolveConfig } from '../server/config/config.ts';
 import { parseTokenLine } from '../server/targets/token-file.ts';
 import { echoBackend } from './helpers/backends.ts';
-import { startProxy, type TestProxy, waitFor } from './helpers/proxy.ts';
+import { waitFor, withBackend, withProxy } from './helpers/proxy.ts';
 
 const MAIN = ['--import', 'tsx', 'server/main.ts'];
 
@@ -48,8 +48,8 @@ test('token lines split as websockify splits them', () => {
 });
 
 test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edits apply to the next connection', async (t) => {
-  const one = await echoBackend();
-  const two = await echoBackend();
+  const one = await withBackend(t, echoBackend());
+  const two = await withBackend(t, echoBackend());
   const dir = mkdtempSync(join(tmpdir(), 'porthole-tokens-'));
   mkdirSync(join(dir, 'tokens'));
   writeFileSync(
@@ -57,15 +57,10 @@ test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edit
     `# comment\nalpha: 127.0.0.1:${one.port}\nnot a line\n`,
   );
   writeFileSync(join(dir, 'tokens', 'b.cfg'), `beta: 127.0.0.1:${two.port}\n`);
-  const proxy: TestProxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [],
     allowMissingOrigin: true,
     websockify: { tokenSource: join(dir, 'tokens') },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await one.close();
-    await two.close();
   });
   await echoes(await bridge(`${proxy.url}/websockify?token=alpha`), 'to alpha');
   await waitFor(() => one.sockets.length === 1, 'alpha dialled');
@@ -90,12 +85,7 @@ test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edit
 });
 
 test('without websockify mode a missing Origin is still refused and / is no WebSocket path', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'e', name: 'E', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t, { hosts: [{ id: 'e', name: 'E' }] });
   await assert.rejects(bridge(`${proxy.url}/websockify?host=e`), /HTTP 403/);
   await echoes(await bridge(`${proxy.url}/websockify?host=e`, proxy.origin), '/websockify alias');
   await assert.rejects(bridge(`${proxy.url}/?host=e`, proxy.origin), /HTTP 404/);
