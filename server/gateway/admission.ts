@@ -151,6 +151,8 @@ function rawTelnet(_ctx: AdmissionContext, a: Attempt): Outcome {
 }
 
 function capacity(ctx: AdmissionContext, a: Attempt): Outcome {
+  // A resume takes over a session that is already counted (a bad token never gets one).
+  if (a.url?.searchParams.has('resume') === true) return undefined;
   const { limits } = ctx.config;
   const { registry } = ctx;
   const user = a.principal?.user ?? 'anonymous';

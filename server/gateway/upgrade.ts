@@ -3,7 +3,7 @@
  * before any backend is dialled (Express middleware does not run for upgrades). Failures are
  * HTTP statuses with one log line each; an admitted request becomes a session.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -12,7 +12,8 @@ import type { Codec, CodecOptions } from '../codec/codec.ts';
 import { classify } from '../common/address.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import { codecProfileFor } from '../session/codec-factory.ts';
-import { Session } from '../session/session.ts';
+import { resumeSession } from '../session/resume.ts';
+import { Session, type SessionResume } from '../session/session.ts';
 import type { HostEntry } from '../targets/catalogue.ts';
 import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
@@ -127,7 +128,25 @@ export function handleUpgrade(
     (result) => {
       if ('status' in result) deny(result);
       else if (!socket.destroyed)
-        ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip, req));
+        ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+          const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+          const token = params.get('resume');
+          if (token === null) startSession(ctx, ws, result, ip, req);
+          else
+            resumeSession(
+              ctx.registry,
+              ws,
+              {
+                token,
+                from: params.get('from'),
+                user: result.principal.user,
+                hostId: result.entry.config.id,
+                ip,
+              },
+              ctx.log,
+              ctx.config.limits.closeTimeout,
+            );
+        });
     },
     (err: unknown) => {
       ctx.log.error({ event: 'upgrade.error', err, ip }, 'upgrade handler failed');
@@ -219,6 +238,8 @@ function startSession(
       ctx.onSessionClose?.(s);
     },
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
+    resume: resumeOptions(ctx, hostCfg.resume),
+    onDetach: (_s, detached) => registry.noteDetach(detached),
   });
   registry.add(session);
   attachViewers(ctx, session, hostCfg, v1, hello);
@@ -240,4 +261,19 @@ function startSession(
     'session opened',
   );
   ctx.onSession?.(session);
+}
+
+/** A fresh resume token (128 random bits) and the hold, unless resume is off for the host. */
+function resumeOptions(
+  ctx: UpgradeContext,
+  hostResume: number | undefined,
+): SessionResume | undefined {
+  const { limits } = ctx.config;
+  const holdMs = hostResume ?? limits.resume;
+  if (holdMs <= 0) return undefined;
+  return {
+    token: randomBytes(16).toString('base64url'),
+    holdMs,
+    bufferBytes: limits.resumeBufferBytes,
+  };
 }

@@ -30,7 +30,13 @@ export async function startProxy(
   input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>,
   options: ProxyOptions = {},
 ): Promise<TestProxy> {
-  const config = resolveConfig({ log: { level: 'debug' }, ...input });
+  // Resume is on by default (limits.resume 2m); tests of other features expect a dropped
+  // browser to end its session at once, so the fixture turns it off unless a test asks.
+  const config = resolveConfig({
+    log: { level: 'debug' },
+    ...input,
+    limits: { resume: 0, ...input.limits },
+  });
   const logs: Record<string, unknown>[] = [];
   const rawLogs: string[] = [];
   const sink = new Writable({
