@@ -18,6 +18,7 @@ import { type Config, ConfigError } from './config/config.ts';
 import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
+import { healthcheck } from './healthcheck.ts';
 import { reloadConfig } from './reload.ts';
 
 const FORCE_EXIT_MS = 20_000;
@@ -84,6 +85,9 @@ async function main(): Promise<void> {
   if (command.kind === 'version') {
     process.stdout.write(`porthole ${packageVersion()}\n`);
     return;
+  }
+  if (command.kind === 'healthcheck') {
+    process.exit((await healthcheck(command.config)) ? 0 : 1);
   }
   if (command.kind === 'hash-password') {
     await printPasswordHash();

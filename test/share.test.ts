@@ -248,6 +248,26 @@ test('no cost when unused: a plain host’s session has one viewer (the owner); 
   assert.equal(counts.get('shared'), 2);
 });
 
+test('under a basePath the link and the watch endpoint live under it too', async (t) => {
+  const proxy = await withProxy(t, { basePath: '/terminal', hosts: [{ id: 'echo', share: true }] });
+  const owner = new WebSocket(`${proxy.url}/terminal/ws?host=echo`, SUBPROTOCOL, {
+    origin: proxy.origin,
+  });
+  const mine = collect(owner);
+  await once(owner, 'open');
+  owner.send(JSON.stringify({ type: 'share', ttl: 60 }));
+  await waitFor(() => mine.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(lastOf(mine, 'shared')?.url);
+  assert.match(url, /^\/terminal\/watch\/[A-Za-z0-9_-]{22}$/);
+  const token = url.split('/').pop() ?? '';
+  assert.equal(await upgradeStatus(proxy, `/terminal/ws?watch=${token}`), 101);
+  assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 404);
+  // The client build's watch page (npm test builds before the unit tests), based at basePath.
+  const page = await fetch(`${proxy.origin}/terminal/watch/${token}`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<base href="\/terminal\/" \/>[\s\S]*watch/);
+});
+
 test('OutputTail keeps the last N bytes and starts a wrapped replay at a line start', () => {
   const tail = new OutputTail(16);
   assert.equal(tail.snapshot().length, 0);
