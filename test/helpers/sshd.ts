@@ -123,7 +123,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-20_000);
   });
-  await untilListening(port, child).catch((err: Error) => {
+  await untilListening(port, child, 20_000).catch((err: Error) => {
     throw new Error(`${err.message}: ${stderr}`);
   });
   const [type, blob] = hostKey.publicKey.split(' ');
