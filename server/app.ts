@@ -27,6 +27,7 @@ import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
+import { registerViewerMetrics } from './http/viewer-metrics.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
 import { RecordingStore } from './session/recording-store.ts';
@@ -135,6 +136,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions, hosts);
+  const shares = new ShareRegistry<SessionShare>();
+  registerViewerMetrics(metrics.registry, shares, recordings);
   const gate = createGate(config, options.cookieKey);
   const app = createExpressApp({
     config,
@@ -174,7 +177,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
-    shares: new ShareRegistry<SessionShare>(),
+    shares,
     recordings,
     wss,
     gate,

@@ -54,6 +54,11 @@ export class RecordingStore {
     this.#log = log;
   }
 
+  /** Recordings being written now. */
+  get active(): number {
+    return this.#writing.size;
+  }
+
   /** Creates the directory (owner-only) and applies the retention now and every hour. */
   async start(): Promise<void> {
     await mkdir(this.config.dir, { recursive: true, mode: 0o700 });

@@ -52,6 +52,8 @@ export interface SessionExtension {
   resize?(cols: number, rows: number): void;
   /** The owner's keystrokes (only extensions that ask, e.g. a recorder with recordInput). */
   input?: ((data: Uint8Array) => void) | undefined;
+  /** A resumed owner's browser is attached (tell it what it missed: the link, the viewer count). */
+  resumed?(): void;
   /** The session ended (called once, after the owner's close). */
   closed(code: number, reason: string): void;
 }

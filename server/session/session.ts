@@ -258,6 +258,7 @@ export class Session implements ConnectionHost {
     this.bridge.output.attach(conn);
     this.bridge.output.attach(ring);
     ring.release();
+    for (const ext of this.#extensions) ext.resumed?.();
     const detachedMs = this.#detachedAt === 0 ? 0 : Date.now() - this.#detachedAt;
     const wasDetached = this.#detachedAt !== 0;
     this.#detachedAt = 0;
