@@ -148,6 +148,10 @@ test('ssh:// hosts: a host key source is required; keys and files are checked at
   );
   assert.match(errorOf({ target: ssh, hostKey: pub, user: 'a b' }), /hosts\[0\]\.user/);
   assert.match(
+    errorOf({ target: ssh, hostKey: pub, record: true, recordInput: true }),
+    /hosts\[0\]\.recordInput: is not for ssh:\/\/ hosts/,
+  );
+  assert.match(
     errorOf({ target: 'telnet://x:23', hostKey: pub }),
     /hosts\[0\]\.hostKey: needs an ssh:\/\/ target/,
   );

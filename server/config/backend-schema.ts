@@ -78,6 +78,7 @@ export const backendShape = {
 };
 
 interface BackendKeys extends SshKeys {
+  recordInput?: boolean | undefined;
   tls?: unknown;
   proxyProtocol?: unknown;
   webirc?: unknown;
@@ -93,6 +94,10 @@ export function backendKeyProblems(
   const problems = sshKeyProblems(scheme === 'ssh', host);
   if (host.user === AUTH_USER && authMode === 'none')
     problems.push(['user', '$auth needs auth.mode other than none']);
+  // The SSH login prompt is Porthole's own and sends no echo message: keystrokes recorded
+  // there would be passwords.
+  if (scheme === 'ssh' && host.recordInput === true)
+    problems.push(['recordInput', 'is not for ssh:// hosts (passwords are typed in the terminal)']);
   const tls = scheme === 'telnets' || scheme === 'tls';
   if (host.tls !== undefined && !tls) problems.push(['tls', 'needs a telnets:// or tls:// target']);
   if (host.webirc !== undefined && scheme !== 'tcp' && scheme !== 'tls')
