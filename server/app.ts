@@ -21,6 +21,7 @@ import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
+import { acceptRoutedResumes } from './gateway/resume-route.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -211,6 +212,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(upgradeContext, req, socket, head),
   );
+  // --workers: resumes for a session this worker holds, handed over by another (resume-route.ts).
+  acceptRoutedResumes((req, socket, head) => handleUpgrade(upgradeContext, req, socket, head));
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     if (!wsPaths.has(pathOf(req.url))) return false;
     handleUpgrade(upgradeContext, req, socket, head);

@@ -51,6 +51,11 @@ function runPrimary(config: Readonly<Config>, workers: number): void {
   const log = createLogger(config.log.level);
   const listen = config.metrics.listen;
   const metrics = listen === undefined ? undefined : startClusterMetrics(listen, log);
+  if (metrics === undefined)
+    log.warn(
+      { event: 'config.warning' },
+      'with --workers, /metrics on the main port shows whichever worker answers: set metrics.listen for one scrape of all',
+    );
   const primary = startCluster(workers, log);
   let metricsFailed = false;
   metrics?.ready.then(

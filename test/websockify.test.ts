@@ -13,7 +13,8 @@ import { WebSocket } from 'ws';
 import { resolveConfig } from '../server/config/config.ts';
 import { parseTokenLine } from '../server/targets/token-file.ts';
 import { echoBackend } from './helpers/backends.ts';
-import { waitFor, withBackend, withProxy } from './helpers/proxy.ts';
+import { openSession, waitFor, withBackend, withProxy } from './helpers/proxy.ts';
+import { makeCert } from './helpers/tls-cert.ts';
 
 const MAIN = ['--import', 'tsx', 'server/main.ts'];
 
@@ -149,4 +150,59 @@ test('CLI: `porthole PORT HOST:PORT` bridges a client without Origin; --version,
   });
   assert.equal(open.status, 2, 'plain ws:// on every address needs --allow-plaintext or --cert');
   assert.match(open.stderr, /listen\.host: 0\.0\.0\.0 is not loopback/);
+});
+
+test('CLI: `porthole --cert F --key F PORT HOST:PORT` serves wss:// to a client without Origin', async (t) => {
+  const backend = await withBackend(t, echoBackend());
+  const dir = mkdtempSync(join(tmpdir(), 'porthole-wss-'));
+  const cert = makeCert(dir, 'bridge');
+  const child = spawn(
+    process.execPath,
+    [...MAIN, '--cert', cert.cert, '--key', cert.key, '0', `127.0.0.1:${backend.port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  await waitFor(() => /running at https:\/\/127\.0\.0\.1:\d+/.test(err), 'listening', 20_000);
+  const port = /running at https:\/\/127\.0\.0\.1:(\d+)/.exec(err)?.[1];
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/websockify`, { rejectUnauthorized: false });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  await echoes(ws, 'over TLS');
+});
+
+test('the byte-rate budget slows porthole.v1 input only: a binary (VNC-style) upload is never throttled', async (t) => {
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'e', name: 'E' }],
+    limits: { maxBytesPerSecond: '64KiB' },
+  });
+  const chunk = Buffer.alloc(16 * 1024, 0x61);
+  const upload = async (protocol: string): Promise<void> => {
+    const ws = await openSession(proxy, 'e', { protocol });
+    let got = 0;
+    ws.on('message', (d: Buffer, isBinary: boolean) => {
+      if (isBinary) got += d.length;
+    });
+    for (let i = 0; i < 32; i++) ws.send(chunk);
+    await waitFor(() => got === 32 * chunk.length, `${protocol} echo of 512 KiB`, 30_000);
+    ws.close();
+  };
+  await upload('binary');
+  assert.deepEqual(
+    proxy.logs.filter((l) => l.event === 'session.throttled'),
+    [],
+    '512 KiB at a 64 KiB/s budget, and binary was not slowed',
+  );
+  await upload('porthole.v1');
+  const throttled = proxy.logs.filter((l) => l.event === 'session.throttled');
+  assert.deepEqual(
+    throttled.map((l) => l.budget),
+    ['bytes'],
+    'the same upload as porthole.v1 is slowed to the budget',
+  );
 });

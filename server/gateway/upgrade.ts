@@ -19,6 +19,7 @@ import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+import { routeResume, tokenPrefix } from './resume-route.ts';
 import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
@@ -91,6 +92,7 @@ export function handleUpgrade(
   // A module-level listener: a closure here would share this scope's context and keep `req`
   // (headers and all) and `head` alive for the whole session (about 1.5 KB each, bench conns).
   socket.on('error', destroyOnError);
+  if (routeResume(req, socket, head, ctx.log)) return;
   const ip = ctx.gate.clientIp(req);
   const deny = (r: Pick<Refusal, 'status' | 'reason' | 'headers' | 'detail'>): void => {
     ctx.log.info(
@@ -272,7 +274,7 @@ function resumeOptions(
   const holdMs = hostResume ?? limits.resume;
   if (holdMs <= 0) return undefined;
   return {
-    token: randomBytes(16).toString('base64url'),
+    token: `${tokenPrefix()}${randomBytes(16).toString('base64url')}`,
     holdMs,
     bufferBytes: limits.resumeBufferBytes,
   };

@@ -5,9 +5,9 @@ import type { Codec } from '../codec/codec.ts';
 import type { Logger } from '../common/log.ts';
 import type { LimitsConfig } from '../config/config.ts';
 import type { BackendStream } from './backend-stream.ts';
-import type { Session } from './session.ts';
 
-export interface SessionOptions {
+/** `S` is the Session class (a type parameter, so this file does not import session.ts). */
+export interface SessionOptionsOf<S> {
   id: string;
   ws: WebSocket;
   mode: Subprotocol;
@@ -26,12 +26,12 @@ export interface SessionOptions {
   /** Called once the backend is connected, with the latest terminal size; undefined = raw byte bridge. */
   createCodec: ((cols: number, rows: number) => Codec | undefined) | undefined;
   /** Called exactly once, after teardown. */
-  onClose: (session: Session) => void;
+  onClose: (session: S) => void;
   onMssp?: (vars: Record<string, string[]>) => void;
   /** Resume (porthole.v1 only): the token and how long to hold the backend after a drop. */
   resume?: SessionResume | undefined;
   /** The session lost its browser (true) or got one back (false): registry counts, metrics. */
-  onDetach?: (session: Session, detached: boolean) => void;
+  onDetach?: (session: S, detached: boolean) => void;
 }
 
 export interface SessionResume {

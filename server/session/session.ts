@@ -12,17 +12,13 @@ import { BrowserConnection, type ConnectionHost } from './connection.ts';
 import { ReplayRing } from './replay-ring.ts';
 import type {
   SessionExtension,
-  SessionOptions,
+  SessionOptionsOf,
   SessionResume,
   SessionStats,
 } from './session-types.ts';
 
-export type {
-  SessionExtension,
-  SessionOptions,
-  SessionResume,
-  SessionStats,
-} from './session-types.ts';
+export type { SessionExtension, SessionResume, SessionStats } from './session-types.ts';
+export type SessionOptions = SessionOptionsOf<Session>;
 
 type State = 'connecting' | 'open' | 'closed';
 
