@@ -369,6 +369,10 @@ test('S2: config: bad sharing keys name the key', () => {
     /hosts\[0\]\.watchers: a list of users or groups needs auth\.mode/,
   );
   assert.match(bad({ sharing: { maxSpectators: 0 } }), /sharing\.maxSpectators/);
+  assert.match(
+    bad({ sharing: { replayBytes: '1MiB', spectatorBufferBytes: '256KiB' } }),
+    /sharing\.replayBytes: must not exceed sharing\.spectatorBufferBytes/,
+  );
   assert.match(bad({ sharing: { spectatorBufferBytes: 'lots' } }), /sharing\.spectatorBufferBytes/);
   assert.match(
     bad({ hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1', share: 'yes' }] }),
