@@ -233,6 +233,12 @@ function startSession(
               lookup: ctx.lookup,
               client: { address: ip, port: clientPort },
               demoPort: ctx.demoPort(),
+              ssh: {
+                principal: principal.user,
+                terminalType: profile.terminalType,
+                log,
+                session: id,
+              },
             });
       // The audit trail names the address actually dialled (a name resolves at dial time).
       const audited = dialling.then((stream) => {
