@@ -20,6 +20,7 @@ import {
   shareKeyProblems,
   sharingSchema,
 } from './share-schema.ts';
+import { storeSchema } from './store-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
 import { websockifySchema } from './websockify-schema.ts';
@@ -122,6 +123,8 @@ const schema = z
     hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
+    /** Shared limits for several instances (Redis); without it they are per process. */
+    store: storeSchema,
     /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */
     basePath: z
       .string()
@@ -160,7 +163,7 @@ const schema = z
       });
     }
     for (const [i, h] of c.hosts.entries()) {
-      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h))
+      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h, c.auth.mode))
         ctx.addIssue({ code: 'custom', path: ['hosts', i, key], message });
       if (h.allow !== undefined && c.auth.mode === 'none') {
         ctx.addIssue({
