@@ -139,7 +139,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const metrics = createMetrics(sessions, hosts);
   const shares = new ShareRegistry<SessionShare>();
   registerViewerMetrics(metrics.registry, shares, recordings);
-  const gate = createGate(config, options.cookieKey);
+  const gate = createGate(config, log, options.cookieKey);
+  const { state } = gate;
   const app = createExpressApp({
     config,
     hosts,
@@ -258,6 +259,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
       return change;
     },
     async listen(port = config.listen.port, host = config.listen.host): Promise<AddressInfo> {
+      // The store first: unreachable at start is an error, not a silent per-instance mode.
+      await state.start();
       if (hosts.usesDemo() && demo === undefined) demo = await startDemoServer();
       await recordings?.start();
       await new Promise<void>((resolve, reject) => {
@@ -281,6 +284,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);
+      await state.close();
       server.closeAllConnections();
       demo?.server.close();
       await metricsServer?.close();

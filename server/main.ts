@@ -122,7 +122,9 @@ async function serve(
   try {
     address = await porthole.listen();
   } catch (err) {
-    fail(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (message.startsWith('store ')) fail(message);
+    fail(`cannot listen on ${config.listen.host}:${config.listen.port}: ${message}`);
   }
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   porthole.log.info(

@@ -129,8 +129,16 @@ export function handleUpgrade(
   admit(ctx, req, 'upgrade').then(
     (result) => {
       if ('status' in result) deny(result);
-      else if (!socket.destroyed)
+      else if (socket.destroyed) result.slot.release();
+      else {
+        // The slot is the session's once it starts; a handshake that dies first gives it back.
+        // (A resume holds none: the session it takes over keeps its own.)
+        let started = false;
+        socket.once('close', () => {
+          if (!started) result.slot.release();
+        });
         ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+          started = true;
           const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
           const token = params.get('resume');
           if (token === null) startSession(ctx, ws, result, ip, req);
@@ -149,6 +157,7 @@ export function handleUpgrade(
               ctx.config.limits.closeTimeout,
             );
         });
+      }
     },
     (err: unknown) => {
       ctx.log.error({ event: 'upgrade.error', err, ip }, 'upgrade handler failed');
@@ -160,7 +169,7 @@ export function handleUpgrade(
 function startSession(
   ctx: UpgradeContext,
   ws: WebSocket,
-  { entry, principal, custom, screenReader }: Admitted,
+  { entry, principal, custom, screenReader, slot }: Admitted,
   ip: string,
   req: IncomingMessage,
 ): void {
@@ -224,12 +233,33 @@ function startSession(
               lookup: ctx.lookup,
               client: { address: ip, port: clientPort },
               demoPort: ctx.demoPort(),
+              ssh: {
+                principal: principal.user,
+                terminalType: profile.terminalType,
+                log,
+                session: id,
+              },
             });
-      return ctx.observer === undefined ? dialling : ctx.observer.observeDial(hostCfg.id, dialling);
+      // The audit trail names the address actually dialled (a name resolves at dial time).
+      const audited = dialling.then((stream) => {
+        const peer = stream as { remoteAddress?: string; remotePort?: number };
+        log.info(
+          {
+            event: 'session.dialled',
+            session: id,
+            address: peer.remoteAddress,
+            port: peer.remotePort,
+          },
+          'backend connected',
+        );
+        return stream;
+      });
+      return ctx.observer === undefined ? audited : ctx.observer.observeDial(hostCfg.id, audited);
     },
-    // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
+    // websockify's `binary` clients get the pure byte bridge (to telnet hosts only with rawTelnet).
     createCodec: v1 ? codecFor : undefined,
     onClose: (s) => {
+      slot.release();
       registry.delete(s);
       ctx.onSessionClose?.(s);
     },
