@@ -6,11 +6,15 @@
  * a host needs a moment to come back), at most Backoff.maxAttempts, starting over once a
  * reconnect has stayed up 10 s. DOM-free.
  */
-import { HOST_LOST_SENTENCE, isHostEnd } from '../shared/close-codes.ts';
+import { CloseCode, HOST_LOST_SENTENCE, isHostEnd } from '../shared/close-codes.ts';
 import { Backoff, reconnectDelayMs } from './backoff.ts';
 
 const MIN_DELAY_MS = 3000;
 const STABLE_AFTER_MS = 10_000;
+/** A line like this sent just before the host closed means the user asked for the end. */
+export const QUIT_RE = /^\s*(quit|qui|logout|logoff|exit|bye|@quit)\b/i;
+/** How recent that line must be. */
+export const QUIT_WINDOW_MS = 5000;
 
 export type ReconnectPolicy = 'ask' | 'auto';
 
@@ -45,22 +49,36 @@ export class BackendRetry {
   }
 
   /**
-   * A session ended with `code`. Undefined when it is not the host's doing or the host was
-   * never up (a host that cannot be reached at all is not retried here, except while an auto
-   * reconnect is already under way: the host is still booting).
+   * A session ended with `code`. Undefined when there is nothing to add: not the host's
+   * doing, the host was never up (a host that cannot be reached at all is not retried here,
+   * except while an auto reconnect is under way: the host is still booting), or with `ask`
+   * a plain close (the connection's own sentence and Reconnect button say it). `userQuit`:
+   * the user just typed quit/logout, so the close was asked for and is not retried.
    */
-  ended(code: number, policy: ReconnectPolicy, now: number): HostEndVerdict | undefined {
+  ended(
+    code: number,
+    policy: ReconnectPolicy,
+    now: number,
+    userQuit = false,
+  ): HostEndVerdict | undefined {
     const wasUp = this.#hostWasUp;
     this.#hostWasUp = false;
     if (this.#upSince !== undefined && now - this.#upSince >= STABLE_AFTER_MS) this.#attempt = 0;
     this.#upSince = undefined;
     if (!isHostEnd(code) || (!wasUp && this.#attempt === 0)) return undefined;
-    const sentence = wasUp
-      ? code === 1014
+    const lost = code === CloseCode.BAD_GATEWAY;
+    if (policy === 'ask' || userQuit) {
+      this.#attempt = 0;
+      // 1014 from a connected host is a lost connection, not "could not reach it".
+      return wasUp && lost
+        ? { sentence: HOST_LOST_SENTENCE, retryInMs: undefined, attempt: 0, gaveUp: false }
+        : undefined;
+    }
+    const sentence = !wasUp
+      ? 'The host is not back yet.'
+      : lost
         ? HOST_LOST_SENTENCE
-        : 'The host closed the connection. It may be restarting.'
-      : 'The host is not back yet.';
-    if (policy === 'ask') return { sentence, retryInMs: undefined, attempt: 0, gaveUp: false };
+        : 'The host closed the connection. It may be restarting.';
     if (this.#attempt >= Backoff.maxAttempts) {
       return { sentence, retryInMs: undefined, attempt: this.#attempt, gaveUp: true };
     }

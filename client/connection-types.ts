@@ -79,6 +79,8 @@ export interface Ended {
   /** The drop was worth retrying but the attempts ran out. */
   gaveUp: boolean;
   attempt: number;
+  /** The server holds the session until then (clock ms): the retry resumes it. */
+  heldUntil?: number;
 }
 
 export interface ConnectionHooks {
@@ -92,6 +94,8 @@ export interface ConnectionHooks {
   mxp?(enabled: boolean): void;
   latency?(ms: number): void;
   ended?(ended: Ended): void;
+  /** A resume could not replay everything: output from the drop was lost. */
+  gap?(): void;
   serverError?(code: string, message: string): void;
   /** Bytes moved (either way): for a throttled byte counter. */
   traffic?(): void;

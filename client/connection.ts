@@ -79,6 +79,10 @@ export class Connection {
   #hello: HelloInfo | undefined;
   #latencyMs: number | undefined;
   #bytesDown = 0;
+  /** Resume: the server's offer, terminal bytes of this session so far, when it dropped. */
+  #resume: { token: string; holdMs: number } | undefined;
+  #received = 0;
+  #droppedAt: number | undefined;
   #bytesUp = 0;
 
   constructor(opts: ConnectionOptions) {
@@ -110,6 +114,7 @@ export class Connection {
     this.#cancelRetry?.();
     this.#cancelRetry = undefined;
     this.#attempt = 0;
+    this.#forgetResume();
     this.#drop();
     this.#open();
   }
@@ -119,6 +124,9 @@ export class Connection {
     if (this.#state === 'idle' || this.#state === 'closed') return;
     this.#cancelRetry?.();
     this.#cancelRetry = undefined;
+    // A deliberate end: the server closes the backend at once instead of holding it.
+    this.#control({ type: 'end' });
+    this.#forgetResume();
     this.#drop();
     this.#finish({
       code: CloseCode.NORMAL,
@@ -208,7 +216,7 @@ export class Connection {
     this.#writesInFlight = 0;
     this.#setState('opening');
     try {
-      this.#transport = this.#opts.transport(this.#opts.url, [SUBPROTOCOL], {
+      this.#transport = this.#opts.transport(this.#url(), [SUBPROTOCOL], {
         open: () => live() && this.#onOpen(),
         text: (data) => live() && this.#onText(data),
         binary: (data) => live() && this.#onBinary(gen, data),
@@ -218,6 +226,32 @@ export class Connection {
       this.#transport = undefined;
       this.#onClose(CloseCode.ABNORMAL, '');
     }
+  }
+
+  /** The session URL; while the server holds our session, the resume form of it. */
+  #url(): string {
+    const r = this.#resume;
+    if (r === undefined || this.#droppedAt === undefined) return this.#opts.url;
+    const sep = this.#opts.url.includes('?') ? '&' : '?';
+    return `${this.#opts.url}${sep}resume=${encodeURIComponent(r.token)}&from=${this.#received}`;
+  }
+
+  #forgetResume(): void {
+    this.#resume = undefined;
+    this.#droppedAt = undefined;
+    this.#received = 0;
+  }
+
+  #onHello(hello: HelloInfo): void {
+    if (hello.resumed !== undefined) {
+      this.#received = hello.resumed.from;
+      if (hello.resumed.gap === true) this.#hooks.gap?.();
+    } else this.#received = 0;
+    this.#droppedAt = undefined;
+    this.#resume =
+      hello.resume === undefined
+        ? undefined
+        : { token: hello.resume.token, holdMs: hello.resume.holdSeconds * 1000 };
   }
 
   #onOpen(): void {
@@ -262,6 +296,7 @@ export class Connection {
     switch (msg.type) {
       case 'hello': {
         const { type: _type, ...hello } = msg;
+        this.#onHello(hello);
         this.#hello = hello;
         this.#hooks.hello?.(hello);
         return;
@@ -307,6 +342,7 @@ export class Connection {
   #onBinary(gen: number, bytes: Uint8Array): void {
     const n = bytes.length;
     this.#bytesDown += n;
+    this.#received += n;
     this.#hooks.traffic?.();
     this.#writesInFlight++;
     this.#opts.sink.write(bytes, () => this.#written(gen, n));
@@ -372,9 +408,24 @@ export class Connection {
       );
       return;
     }
+    this.#resumeAfter(code, wasOpen);
     const info = describeClose(code);
     const sentence = reason === Sentences.stalled ? Sentences.stalled : info.sentence;
     this.#ended(code, reason === Sentences.stalled ? '' : reason, sentence, info.retry);
+  }
+
+  /** A drop of a resumable session starts the hold; the server saying it is gone ends it. */
+  #resumeAfter(code: number, wasOpen: boolean): void {
+    const gone =
+      code === CloseCode.RESUME_BAD ||
+      code === CloseCode.RESUME_EXPIRED ||
+      code === CloseCode.RESUME_FOREIGN ||
+      code === CloseCode.TAKEN_OVER;
+    if (gone) this.#forgetResume();
+    // Only a drop (no close frame: 1006) is held; any close the server sends ended it.
+    else if (code !== CloseCode.ABNORMAL) this.#forgetResume();
+    else if (this.#resume !== undefined && wasOpen && this.#droppedAt === undefined)
+      this.#droppedAt = this.#clock.now();
   }
 
   #afterProbe(result: ProbeResult): void {
@@ -388,7 +439,11 @@ export class Connection {
       this.#attempt = 0;
     }
     this.#connectedAt = undefined;
-    const base = { code, reason, sentence, deliberate: false, gaveUp: false };
+    const held =
+      this.#resume !== undefined && this.#droppedAt !== undefined
+        ? { heldUntil: this.#droppedAt + this.#resume.holdMs }
+        : {};
+    const base = { code, reason, sentence, deliberate: false, gaveUp: false, ...held };
     if (retry && this.#attempt < Backoff.maxAttempts) {
       this.#attempt++;
       const delay = reconnectDelayMs(this.#attempt, this.#opts.random);

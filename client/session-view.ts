@@ -1,5 +1,5 @@
 /** One open session on screen: wires the connection to the terminal, input line, key bar and status bar. */
-import { BackendRetry, type ReconnectPolicy } from './backend-retry.ts';
+import { BackendRetry, QUIT_RE, QUIT_WINDOW_MS, type ReconnectPolicy } from './backend-retry.ts';
 import { Connection, type ConnectionState, type Ended } from './connection.ts';
 import { byId, type Disposable, listen, listenDocument, listenWindow, plainText } from './dom.ts';
 import { EchoState } from './echo-state.ts';
@@ -52,6 +52,8 @@ export class SessionView {
   #hostRetry = new BackendRetry();
   #reconnectPolicy: ReconnectPolicy = 'ask';
   #hostRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the user last typed quit/logout: the host closing then is no reboot. */
+  #quitAt = 0;
   #fullScreen = fullScreen(byId('btn-fullscreen', HTMLButtonElement), () => this.#mode === 'raw');
   /** The host's own default input mode (the config's `input`). */
   #hostInput: InputMode | undefined;
@@ -130,6 +132,8 @@ export class SessionView {
         latency: (ms) => this.#status.setLatency(ms),
         traffic: () => this.#updateBytesSoon(),
         ended: (e) => this.#onEnded(e),
+        gap: () =>
+          this.#view.writeLocal(`\r\n${dim('── some output was lost while disconnected ──')}\r\n`),
         viewers: (msg) => this.#share.message(msg),
         serverError: (_code, message) =>
           this.#view.writeLocal(`\r\n${dim(`[server] ${plainText(message, 200)}`)}\r\n`),
@@ -298,6 +302,7 @@ export class SessionView {
 
   #onEnded(end: Ended): void {
     this.#updateBytes();
+    this.#status.setHeld(end.retryInMs === undefined ? undefined : end.heldUntil);
     this.#input.setMasked(false);
     if (this.#stopping) return;
     const ended = this.#hostEnd(end);
@@ -309,7 +314,9 @@ export class SessionView {
   /** The host's own end of a live session: its sentence, and with `reconnect: auto` a countdown. */
   #hostEnd(ended: Ended): Ended {
     if (ended.deliberate) return ended;
-    const verdict = this.#hostRetry.ended(ended.code, this.#reconnectPolicy, Date.now());
+    const now = Date.now();
+    const quit = now - this.#quitAt < QUIT_WINDOW_MS;
+    const verdict = this.#hostRetry.ended(ended.code, this.#reconnectPolicy, now, quit);
     if (verdict === undefined) return ended;
     if (verdict.retryInMs !== undefined) {
       this.#hostRetryTimer = setTimeout(() => this.#reconnectNow(), verdict.retryInMs);
@@ -340,6 +347,7 @@ export class SessionView {
   #sendLine(line: string, secret: boolean): boolean {
     const sent = this.#mud.sendLine(line, secret);
     if (sent) this.#echo.submitted();
+    if (sent && !secret && QUIT_RE.test(line)) this.#quitAt = Date.now();
     return sent;
   }
 

@@ -43,6 +43,8 @@ export class ShareControls {
   /** A new connection's hello: may this owner share, is the session recorded. */
   hello(hello: HelloInfo): void {
     this.#button.hidden = hello.share !== true || hello.role === 'spectator';
+    // A resumed session is the same session: its link, viewers and recording carry on.
+    if (hello.resumed !== undefined) return;
     this.#link = undefined;
     this.#setViewers(0);
     this.#rec.textContent = hello.recording === true ? '● REC' : '';

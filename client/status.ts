@@ -38,10 +38,36 @@ export class StatusBar {
     this.#bar.hidden = !on;
   }
 
+  #heldUntil: number | undefined;
+  #heldTimer: ReturnType<typeof setInterval> | undefined;
+  #current: ConnectionState = 'idle';
+
   setState(state: ConnectionState): void {
+    this.#current = state;
     this.#state.dataset.state = state;
-    this.#stateText.textContent = LABELS[state];
+    if (state === 'connected' || state === 'closed' || state === 'idle') this.setHeld(undefined);
+    this.#label();
     if (state !== 'connected') this.#latency.textContent = '';
+  }
+
+  /** The server holds the session until this time (ms): "Reconnecting… (held for 1:42)". */
+  setHeld(until: number | undefined): void {
+    this.#heldUntil = until;
+    if (this.#heldTimer !== undefined) clearInterval(this.#heldTimer);
+    this.#heldTimer = until === undefined ? undefined : setInterval(() => this.#label(), 500);
+    this.#label();
+  }
+
+  #label(): void {
+    const until = this.#heldUntil;
+    const reconnecting = this.#current === 'waiting' || this.#current === 'opening';
+    if (until === undefined || !reconnecting) {
+      this.#stateText.textContent = LABELS[this.#current];
+      return;
+    }
+    const s = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    const held = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+    this.#stateText.textContent = `Reconnecting… (held for ${held})`;
   }
 
   setHost(name: string): void {

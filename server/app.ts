@@ -21,12 +21,14 @@ import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
+import { acceptRoutedResumes } from './gateway/resume-route.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
 import { createTlsServer } from './http/tls.ts';
+import { registerViewerMetrics } from './http/viewer-metrics.ts';
 import { CLIENT_DIR } from './paths.ts';
 import { createCodecFor } from './session/codec-factory.ts';
 import { RecordingStore } from './session/recording-store.ts';
@@ -135,7 +137,10 @@ export function createPorthole(options: PortholeOptions): Porthole {
     refuse(socket, 400, 'bad WebSocket handshake\n');
   });
   const metrics = createMetrics(sessions, hosts);
-  const gate = createGate(config, options.cookieKey);
+  const shares = new ShareRegistry<SessionShare>();
+  registerViewerMetrics(metrics.registry, shares, recordings);
+  const gate = createGate(config, log, options.cookieKey);
+  const { state } = gate;
   const app = createExpressApp({
     config,
     hosts,
@@ -174,7 +179,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     wsPaths,
     hosts,
     registry: sessions,
-    shares: new ShareRegistry<SessionShare>(),
+    shares,
     recordings,
     wss,
     gate,
@@ -208,6 +213,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer): void =>
     handleUpgrade(upgradeContext, req, socket, head),
   );
+  // --workers: resumes for a session this worker holds, handed over by another (resume-route.ts).
+  acceptRoutedResumes((req, socket, head) => handleUpgrade(upgradeContext, req, socket, head));
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     if (!wsPaths.has(pathOf(req.url))) return false;
     handleUpgrade(upgradeContext, req, socket, head);
@@ -252,6 +259,8 @@ export function createPorthole(options: PortholeOptions): Porthole {
       return change;
     },
     async listen(port = config.listen.port, host = config.listen.host): Promise<AddressInfo> {
+      // The store first: unreachable at start is an error, not a silent per-instance mode.
+      await state.start();
       if (hosts.usesDemo() && demo === undefined) demo = await startDemoServer();
       await recordings?.start();
       await new Promise<void>((resolve, reject) => {
@@ -275,6 +284,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);
+      await state.close();
       server.closeAllConnections();
       demo?.server.close();
       await metricsServer?.close();

@@ -28,6 +28,7 @@ export const USAGE = `Usage: porthole [options]
   --workers N         processes sharing the port, or auto = one per core (env PORTHOLE_WORKERS);
                       default 1. Session limits apply per worker.
   --hash-password     read a password on stdin, print its hash for auth.users[].passwordHash
+  --healthcheck       exit 0 if the server this config describes answers /healthz, else 1
   -h, --help          show this help
   -V, --version       print the version
 
@@ -48,6 +49,7 @@ const OPTIONS = {
   port: { type: 'string' },
   workers: { type: 'string' },
   'hash-password': { type: 'boolean' },
+  healthcheck: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   web: { type: 'string' },
@@ -70,6 +72,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'hash-password' }
+  /** Ask the configured listener's /healthz (the container HEALTHCHECK). */
+  | { kind: 'healthcheck'; config: Readonly<Config> }
   | {
       kind: 'serve';
       config: Readonly<Config>;
@@ -171,6 +175,16 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
   if (v.version === true) return { kind: 'version' };
   if (v['hash-password'] === true) return { kind: 'hash-password' };
   const workers = workersOf(v, env);
+  const command = serveCommand(v, parsed.positionals, env, workers);
+  return v.healthcheck === true ? { kind: 'healthcheck', config: command.config } : command;
+}
+
+function serveCommand(
+  v: Values,
+  positionals: readonly string[],
+  env: NodeJS.ProcessEnv,
+  workers: number,
+): Extract<Command, { kind: 'serve' }> {
   const portText = v.port ?? env.PORTHOLE_PORT;
   const listen = {
     publicUrl: env.PORTHOLE_PUBLIC_URL,
@@ -181,8 +195,8 @@ export function parseCommandLine(args: readonly string[], env: NodeJS.ProcessEnv
         ? undefined
         : parsePort(portText, v.port === undefined ? 'PORTHOLE_PORT' : '--port'),
   };
-  if (parsed.positionals.length > 0) {
-    const input = websockifyConfig(v, parsed.positionals);
+  if (positionals.length > 0) {
+    const input = websockifyConfig(v, positionals);
     return { kind: 'serve', config: resolveConfig(withListen(input, listen), env), workers };
   }
   for (const flag of ['web', 'cert', 'key', 'token-plugin', 'token-source'] as const) {

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from './common/log.ts';
+import { forwardRoutedResumes } from './gateway/resume-route.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 
 const MAX_WORKERS = 64;
@@ -108,6 +109,7 @@ export function startCluster(workers: number, log: Logger): ClusterPrimary {
     for (const w of live) w.process.kill(signal);
   };
 
+  forwardRoutedResumes();
   for (let i = 0; i < workers; i++) fork();
   log.info({ event: 'cluster.start', workers }, 'cluster started');
   return { stop, forward, done };

@@ -18,6 +18,7 @@ import { type Config, ConfigError } from './config/config.ts';
 import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
+import { healthcheck } from './healthcheck.ts';
 import { reloadConfig } from './reload.ts';
 
 const FORCE_EXIT_MS = 20_000;
@@ -50,6 +51,11 @@ function runPrimary(config: Readonly<Config>, workers: number): void {
   const log = createLogger(config.log.level);
   const listen = config.metrics.listen;
   const metrics = listen === undefined ? undefined : startClusterMetrics(listen, log);
+  if (metrics === undefined)
+    log.warn(
+      { event: 'config.warning' },
+      'with --workers, /metrics on the main port shows whichever worker answers: set metrics.listen for one scrape of all',
+    );
   const primary = startCluster(workers, log);
   let metricsFailed = false;
   metrics?.ready.then(
@@ -85,6 +91,9 @@ async function main(): Promise<void> {
     process.stdout.write(`porthole ${packageVersion()}\n`);
     return;
   }
+  if (command.kind === 'healthcheck') {
+    process.exit((await healthcheck(command.config)) ? 0 : 1);
+  }
   if (command.kind === 'hash-password') {
     await printPasswordHash();
     return;
@@ -114,7 +123,9 @@ async function serve(
   try {
     address = await porthole.listen();
   } catch (err) {
-    fail(`cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    if (message.startsWith('store ')) fail(message);
+    fail(`cannot listen on ${config.listen.host}:${config.listen.port}: ${message}`);
   }
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   porthole.log.info(

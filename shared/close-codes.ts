@@ -24,6 +24,14 @@ export const CloseCode = {
   SHARE_ENDED: 4010,
   /** To a spectator: it did not keep up with the session's output (the owner never waits). */
   SPECTATOR_SLOW: 4011,
+  /** Resume refused: the token is malformed or unknown, or `from` is past the output. */
+  RESUME_BAD: 4020,
+  /** Resume refused: the session held for this token has ended (hold time over, or closed). */
+  RESUME_EXPIRED: 4021,
+  /** Resume refused: the token belongs to another user or another host. */
+  RESUME_FOREIGN: 4022,
+  /** To the old browser: the session was resumed elsewhere (another tab or device). */
+  TAKEN_OVER: 4023,
 } as const;
 
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
@@ -37,6 +45,22 @@ interface CloseInfo {
 }
 
 const CLOSE_INFO: ReadonlyMap<number, CloseInfo> = new Map<number, CloseInfo>([
+  [
+    CloseCode.RESUME_BAD,
+    { sentence: 'The held session could not be found; starting a new one.', retry: true },
+  ],
+  [
+    CloseCode.RESUME_EXPIRED,
+    { sentence: 'The held session has ended; starting a new one.', retry: true },
+  ],
+  [
+    CloseCode.RESUME_FOREIGN,
+    { sentence: 'That session belongs to someone else; starting a new one.', retry: true },
+  ],
+  [
+    CloseCode.TAKEN_OVER,
+    { sentence: 'This session was taken over by another window or device.', retry: false },
+  ],
   [CloseCode.NORMAL, { sentence: 'The session ended.', retry: false }],
   [
     CloseCode.GOING_AWAY,

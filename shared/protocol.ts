@@ -67,7 +67,9 @@ export type ClientMessage =
   /** The owner asks for a read-only watch link valid for `ttl` seconds (cut to sharing.maxTtl). */
   | { type: 'share'; ttl: number }
   /** The owner revokes the watch link: every spectator is closed (4010). */
-  | { type: 'unshare' };
+  | { type: 'unshare' }
+  /** A deliberate end (the Disconnect button): the backend is closed at once, not held. */
+  | { type: 'end' };
 
 /** Who is at the other end: the session's owner, or a read-only spectator of it. */
 export type SessionRole = 'owner' | 'spectator';
@@ -93,6 +95,13 @@ export interface HelloInfo {
   size?: { cols: number; rows: number };
   /** This session is being recorded (the client says so before the first byte). */
   recording?: boolean;
+  /**
+   * Resume: after a drop the backend is held for `holdSeconds`; reconnect to
+   * `/ws?host=ID&resume=TOKEN&from=N` (N: terminal bytes received since the session began).
+   */
+  resume?: { token: string; holdSeconds: number };
+  /** Set on a resumed session: replay starts at byte `from`; `gap`: older output was lost. */
+  resumed?: { from: number; gap?: true };
   /** The owner may ask for a watch link (the host has `share: true`). */
   share?: boolean;
 }
@@ -189,6 +198,8 @@ export function decodeClient(text: string): ClientMessage | ProtocolError {
       return new ProtocolError('share needs a non-negative integer ttl in seconds');
     case 'unshare':
       return { type: 'unshare' };
+    case 'end':
+      return { type: 'end' };
     default:
       return new ProtocolError(
         `unknown control message type ${JSON.stringify(v.type)?.slice(0, 40)}`,

@@ -138,7 +138,7 @@ test('H3: parallel JWT guesses are checked one at a time per address: at most au
   const secret = 'a-very-long-jwt-secret-of-at-least-32-chars';
   const proxy = await withProxy(t, {
     auth: { mode: 'jwt', secret },
-    limits: { upgradeBurst: 1000 },
+    limits: { upgradeBurst: 1000, maxConnectionsPerIp: 1000 },
   });
   const bad = await new SignJWT({ sub: 'mallory' })
     .setProtectedHeader({ alg: 'HS256' })

@@ -14,10 +14,10 @@ import { startBackend } from './helpers/backends.ts';
 import {
   collect,
   openSession,
-  startProxy,
   type TestProxy,
   upgradeStatus,
   waitFor,
+  withProxy,
 } from './helpers/proxy.ts';
 import { startBusyboxTelnetd } from './helpers/telnet-servers.ts';
 import { startSocatTls, type TlsBackend } from './helpers/tls-backend.ts';
@@ -33,11 +33,10 @@ async function proxyFor(
   t: test.TestContext,
   host: Omit<HostInput, 'id' | 'name'>,
 ): Promise<TestProxy> {
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [{ id: 'h', name: 'H', ...host }],
     limits: { connectTimeout: 3000 },
   });
-  t.after(() => proxy.close());
   return proxy;
 }
 
@@ -158,7 +157,7 @@ test('K1: nothing is sent in clear: a backend that never finishes the handshake 
   const plain = await startBackend((s) => s.write('Welcome to a plain-text MUD!\r\n'));
   t.after(() => Promise.all([silent.close(), plain.close()]));
   for (const backend of [silent, plain]) {
-    const proxy = await startProxy({
+    const proxy = await withProxy(t, {
       hosts: [
         {
           id: 'h',
@@ -169,7 +168,6 @@ test('K1: nothing is sent in clear: a backend that never finishes the handshake 
       ],
       limits: { connectTimeout: 1000 },
     });
-    t.after(() => proxy.close());
     await refused(proxy);
     const bytes = Buffer.concat(backend.received[0] ?? []);
     assert.equal(bytes[0], 0x16, 'the first byte starts a TLS handshake record');

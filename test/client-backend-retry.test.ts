@@ -1,24 +1,31 @@
 /** A MUD reboot (the host drops a live session) is a retryable end (issue 11). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BackendRetry, type HostEndVerdict } from '../client/backend-retry.ts';
+import { BackendRetry, type HostEndVerdict, QUIT_RE } from '../client/backend-retry.ts';
 import { Backoff } from '../client/backoff.ts';
 import { CloseCode } from '../shared/close-codes.ts';
 
 const half = (): number => 0.5;
 
-test('ask: a host that closes or resets a live session gets a sentence and no timer', () => {
+test('ask: no timer; a close keeps its sentence, a reset of a live session is "lost"', () => {
   const r = new BackendRetry(half);
   r.hostUp(0);
-  const closed = r.ended(CloseCode.BACKEND_CLOSED, 'ask', 1000);
-  assert.deepEqual(closed, {
-    sentence: 'The host closed the connection. It may be restarting.',
+  assert.equal(r.ended(CloseCode.BACKEND_CLOSED, 'ask', 1000), undefined);
+  r.hostUp(2000);
+  assert.deepEqual(r.ended(CloseCode.BAD_GATEWAY, 'ask', 3000), {
+    sentence: 'The connection to the host was lost. It may be restarting.',
     retryInMs: undefined,
     attempt: 0,
     gaveUp: false,
   });
-  r.hostUp(2000);
-  assert.match(r.ended(CloseCode.BAD_GATEWAY, 'ask', 3000)?.sentence ?? '', /lost/);
+});
+
+test('auto: the user typed quit just before: no reconnect', () => {
+  const r = new BackendRetry(half);
+  r.hostUp(0);
+  assert.equal(r.ended(CloseCode.BACKEND_CLOSED, 'auto', 1000, true), undefined);
+  for (const q of ['quit', 'QUIT :bye', 'logout', '@quit']) assert.ok(QUIT_RE.test(q), q);
+  for (const q of ['say quit', 'quitter', 'look']) assert.ok(!QUIT_RE.test(q), q);
 });
 
 test('not the host’s doing, or the host never came up: nothing to add', () => {

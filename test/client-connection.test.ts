@@ -14,7 +14,13 @@ import {
   Sentences,
   type TransportHandlers,
 } from '../client/connection.ts';
-import { CloseCode, describeClose, encode, SUBPROTOCOL } from '../shared/protocol.ts';
+import {
+  CloseCode,
+  describeClose,
+  encode,
+  type HelloInfo,
+  SUBPROTOCOL,
+} from '../shared/protocol.ts';
 
 class ManualClock implements Clock {
   t = 1_000_000;
@@ -415,4 +421,57 @@ test("the terminal's replies in one task (400 cursor reports) go as one frame af
   assert.equal(frames[0]?.length, report.length);
   assert.equal(frames[1]?.length, 399 * report.length);
   assert.equal(s.conn.stats.bytesUp, 400 * report.length);
+});
+
+test('resume: after a drop the client comes back with the token and the bytes it has; gone means fresh', () => {
+  const s = setup();
+  s.conn.connect();
+  s.last().handlers.open();
+  const token = 'abcdefghijklmnopqrstuv';
+  s.serverSays({
+    type: 'hello',
+    session: 's1',
+    host: { id: 'demo', name: 'Demo', protocol: 'telnet', input: 'raw' },
+    features: [],
+    windowBytes: 65536,
+    resume: { token, holdSeconds: 120 },
+  });
+  s.serverSays({ type: 'status', state: 'connected' });
+  s.last().handlers.binary(new Uint8Array(100));
+  const droppedAt = s.clock.t;
+  s.last().handlers.close(CloseCode.ABNORMAL, '');
+  assert.equal(s.ended.at(-1)?.heldUntil, droppedAt + 120_000, 'the status bar can say how long');
+  s.clock.advance(s.ended.at(-1)?.retryInMs ?? 0);
+  assert.equal(s.last().url, `ws://test/ws?host=demo&resume=${token}&from=100`);
+  // The server says the held session is gone: the next attempt is a fresh session.
+  s.last().handlers.open();
+  s.last().handlers.close(CloseCode.RESUME_EXPIRED, 'session has ended');
+  s.clock.advance(s.ended.at(-1)?.retryInMs ?? 0);
+  assert.equal(s.last().url, 'ws://test/ws?host=demo');
+  assert.equal(s.ended.at(-1)?.heldUntil, undefined);
+});
+
+test('resume: a resumed hello sets the offset; Disconnect sends {type:"end"} first', () => {
+  const s = setup();
+  s.conn.connect();
+  s.last().handlers.open();
+  const hello: { type: 'hello' } & HelloInfo = {
+    type: 'hello',
+    session: 's1',
+    host: { id: 'demo', name: 'Demo', protocol: 'telnet', input: 'raw' },
+    features: [],
+    windowBytes: 65536,
+    resume: { token: 'abcdefghijklmnopqrstuv', holdSeconds: 60 },
+  };
+  s.serverSays(hello);
+  s.last().handlers.binary(new Uint8Array(10));
+  s.last().handlers.close(CloseCode.ABNORMAL, '');
+  s.clock.advance(s.ended.at(-1)?.retryInMs ?? 0);
+  s.last().handlers.open();
+  s.serverSays({ ...hello, resumed: { from: 10 } });
+  s.last().handlers.binary(new Uint8Array(5));
+  s.conn.close();
+  const sent = s.last().control();
+  assert.deepEqual(sent.at(-1), { type: 'end' });
+  assert.equal(s.last().closed?.code, CloseCode.NORMAL);
 });

@@ -11,7 +11,7 @@ import { Cmd, Mtts, Opt } from '../server/telnet/codes.ts';
 import { TelnetEngine } from '../server/telnet/engine.ts';
 import { answerEnviron, Environ } from '../server/telnet/environ.ts';
 import { startBackend } from './helpers/backends.ts';
-import { collect, openSession, startProxy, waitFor } from './helpers/proxy.ts';
+import { collect, openSession, waitFor, withProxy } from './helpers/proxy.ts';
 import { startInetutilsTelnetd } from './helpers/telnet-servers.ts';
 import { bytesOf, DEFAULT_OPTIONS } from './helpers/telnet-transcript.ts';
 
@@ -131,15 +131,11 @@ test('K6/D7: without mnes NEW-ENVIRON stays refused; with it, only our side is a
 });
 
 test('K6: inetutils telnetd (USER accepted) gets the MNES values and no USER, whatever the browser types', async (t) => {
-  const telnetd = await startInetutilsTelnetd({
-    acceptEnv: ['USER', 'IPADDRESS', 'CLIENT_NAME', 'MTTS'],
-  });
-  const proxy = await startProxy({
-    hosts: [{ id: 'mud', name: 'MUD', target: telnetd.target, mnes: true, input: 'raw' }],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await telnetd.close();
+  const proxy = await withProxy(t, {
+    backend: startInetutilsTelnetd({
+      acceptEnv: ['USER', 'IPADDRESS', 'CLIENT_NAME', 'MTTS'],
+    }),
+    hosts: [{ id: 'mud', name: 'MUD', scheme: 'telnet', mnes: true, input: 'raw' }],
   });
   const ws = await openSession(proxy, 'mud', { localAddress: '127.0.0.9' });
   const got = collect(ws);
@@ -165,14 +161,11 @@ test('K6: inetutils telnetd (USER accepted) gets the MNES values and no USER, wh
 });
 
 test('K6: a MUD that asks for USER by name gets an empty IS; typed bytes stay escaped data', async (t) => {
-  const mud = await startBackend((s) => s.write(Buffer.from([IAC, DO, ENV])));
-  const proxy = await startProxy({
-    hosts: [{ id: 'mud', name: 'MUD', target: `telnet://127.0.0.1:${mud.port}`, mnes: true }],
+  const proxy = await withProxy(t, {
+    backend: startBackend((s) => s.write(Buffer.from([IAC, DO, ENV]))),
+    hosts: [{ id: 'mud', name: 'MUD', scheme: 'telnet', mnes: true }],
   });
-  t.after(async () => {
-    await proxy.close();
-    await mud.close();
-  });
+  const mud = proxy.backend;
   const ws = await openSession(proxy, 'mud');
   const received = (): Buffer => Buffer.concat(mud.received[0] ?? []);
   await waitFor(() => received().includes(Buffer.from([IAC, WILL, ENV])), 'WILL NEW-ENVIRON');

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { echoBackend } from './helpers/backends.ts';
-import { openSession, startProxy, upgradeStatus, waitFor } from './helpers/proxy.ts';
+import { openSession, upgradeStatus, waitFor, withProxy } from './helpers/proxy.ts';
 
 /** A GET with a Host header of our choosing (fetch would not let us set it). */
 function get(
@@ -31,15 +30,10 @@ function get(
 }
 
 test('M3 a probe by pod IP is answered while the Host check holds for the page; /metrics on its own listener only', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     publicUrl: 'https://play.example.org',
     metrics: { listen: '127.0.0.1:0' },
-    hosts: [{ id: 'echo', name: 'Echo', target: backend.target }],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
+    hosts: [{ id: 'echo', name: 'Echo' }],
   });
   const podIp = { Host: '10.244.1.17:8080' };
   assert.equal((await get(proxy.port, '/healthz', podIp)).status, 200);
@@ -61,14 +55,9 @@ test('M3 a probe by pod IP is answered while the Host check holds for the page; 
 });
 
 test('M2 without metrics.listen, /metrics answers this machine only, never through a proxy', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
-    hosts: [{ id: 'echo', name: 'Echo', target: backend.target }],
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', name: 'Echo' }],
     trustedProxies: ['127.0.0.1'],
-  });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
   });
   assert.equal((await get(proxy.port, '/metrics', { Host: '127.0.0.1' })).status, 200);
   const proxied = await get(proxy.port, '/metrics', {
@@ -79,17 +68,13 @@ test('M2 without metrics.listen, /metrics answers this machine only, never throu
 });
 
 test('metrics: sessions by host, bytes each way, connect latency and failures, closes, refusals; promtool is happy', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [
-      { id: 'echo', name: 'Echo', target: backend.target },
+      { id: 'echo', name: 'Echo' },
       { id: 'down', name: 'Down', target: 'tcp://127.0.0.1:1' },
     ],
   });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const { backend } = proxy;
   const ws = await openSession(proxy, 'echo', { protocol: 'binary' });
   const got: Buffer[] = [];
   ws.on('message', (d: Buffer) => got.push(d));

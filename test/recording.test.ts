@@ -111,6 +111,11 @@ test('a recorded session: asciicast v2 whose output events are exactly the bytes
   });
   const owner = await openSession(proxy, 'rec', as(PLAYER));
   const got = collect(owner);
+  await waitFor(() => got.control.length > 0, 'hello');
+  assert.match(
+    await (await fetch(`${proxy.origin}/metrics`)).text(),
+    /^porthole_recordings_active 1$/m,
+  );
   owner.on('message', (d: Buffer, binary: boolean) => {
     if (binary) owner.send(JSON.stringify({ type: 'ack', bytes: d.length }));
   });
@@ -211,6 +216,13 @@ test('S7: size cap: the recording stops with a warning, the file stays valid, th
       detail: 'size limit reached',
     },
   );
+  // A stopped recording is no longer active once its file is closed.
+  for (let i = 0; ; i++) {
+    const metrics = await (await fetch(`${proxy.origin}/metrics`)).text();
+    if (/^porthole_recordings_active 0$/m.test(metrics)) break;
+    assert.ok(i < 200, 'porthole_recordings_active back to 0');
+    await new Promise((r) => setTimeout(r, 25));
+  }
   owner.send(Buffer.from('still alive\r\n'));
   await waitFor(() => got.bytes().toString().includes('still alive'), 'session goes on');
   assert.ok(proxy.logs.some((l) => l.event === 'recording.stopped' && l.level === 'warn'));

@@ -110,11 +110,19 @@ test('S1: unshare closes every spectator with 4010 and the link is dead (404)', 
   const a = await watch(proxy, token);
   const b = await watch(proxy, token);
   await waitFor(() => lastOf(mine, 'viewers')?.count === 2, 'viewers 2');
+  const metric = async (name: string): Promise<string | undefined> => {
+    const text = await (await fetch(`${proxy.origin}/metrics`)).text();
+    return new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1];
+  };
+  assert.equal(await metric('porthole_spectators'), '2');
+  assert.equal(await metric('porthole_watch_links'), '1');
   owner.send(JSON.stringify({ type: 'unshare' }));
   assert.equal((await a.got.closed).code, 4010);
   assert.equal((await b.got.closed).code, 4010);
   await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'viewers 0');
   assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 404);
+  assert.equal(await metric('porthole_spectators'), '0');
+  assert.equal(await metric('porthole_watch_links'), '0');
   // The owner's session is untouched.
   owner.send(Buffer.from('still here\r\n'));
   await waitFor(() => mine.bytes().toString().includes('still here'), 'owner goes on');
@@ -248,6 +256,90 @@ test('no cost when unused: a plain host’s session has one viewer (the owner); 
   assert.equal(counts.get('shared'), 2);
 });
 
+test('under a basePath the link and the watch endpoint live under it too', async (t) => {
+  const proxy = await withProxy(t, { basePath: '/terminal', hosts: [{ id: 'echo', share: true }] });
+  const owner = new WebSocket(`${proxy.url}/terminal/ws?host=echo`, SUBPROTOCOL, {
+    origin: proxy.origin,
+  });
+  const mine = collect(owner);
+  await once(owner, 'open');
+  owner.send(JSON.stringify({ type: 'share', ttl: 60 }));
+  await waitFor(() => mine.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(lastOf(mine, 'shared')?.url);
+  assert.match(url, /^\/terminal\/watch\/[A-Za-z0-9_-]{22}$/);
+  const token = url.split('/').pop() ?? '';
+  assert.equal(await upgradeStatus(proxy, `/terminal/ws?watch=${token}`), 101);
+  assert.equal(await upgradeStatus(proxy, `/ws?watch=${token}`), 404);
+  // The client build's watch page (npm test builds before the unit tests), based at basePath.
+  const page = await fetch(`${proxy.origin}/terminal/watch/${token}`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<base href="\/terminal\/" \/>[\s\S]*watch/);
+});
+
+test('spectators stay while the owner is away; a resumed owner gets its link and the count again', async (t) => {
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', share: true }],
+    limits: { resume: '1m' },
+  });
+  const owner = await openSession(proxy, 'echo');
+  const mine = collect(owner);
+  owner.send(Buffer.from('before\r\n'));
+  await waitFor(() => mine.bytes().toString().includes('before'), 'echo');
+  const token = await share(owner, mine);
+  const resume = mine.control.find((m) => m.type === 'hello')?.resume as { token: string };
+  const { got } = await watch(proxy, token);
+  await waitFor(() => lastOf(mine, 'viewers')?.count === 1, 'viewers 1');
+  const received = mine.bytes().length;
+  // The owner's network goes: no close frame, the session is held.
+  owner.terminate();
+  await waitFor(() => proxy.porthole.sessions.detachedCount === 1, 'detached');
+  await watch(proxy, token);
+  const back = await openSession(proxy, 'echo', {
+    query: `resume=${resume.token}&from=${received}`,
+  });
+  const again = collect(back);
+  await waitFor(() => again.control.some((m) => m.type === 'shared'), 'the link again');
+  assert.equal(lastOf(again, 'shared')?.url, lastOf(mine, 'shared')?.url);
+  await waitFor(
+    () => lastOf(again, 'viewers')?.count === 2,
+    'the count, with the one who joined meanwhile',
+  );
+  back.send(Buffer.from('after\r\n'));
+  await waitFor(
+    () => got.bytes().toString().includes('after'),
+    'the first spectator still watching',
+  );
+});
+
+test('S1: a link revoked while a spectator was being admitted: it is closed at once (4010)', async (t) => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const proxy = await withProxy(
+    t,
+    { hosts: [{ id: 'echo', share: true }] },
+    {
+      // Sign-in that takes a while for spectators: the owner acts meanwhile.
+      authenticate: async (req) => {
+        if (req.url?.includes('watch=') === true) await held;
+        return { user: 'someone', groups: [] };
+      },
+    },
+  );
+  const owner = await openSession(proxy, 'echo');
+  const mine = collect(owner);
+  const token = await share(owner, mine);
+  const ws = new WebSocket(`${proxy.url}/ws?watch=${token}`, SUBPROTOCOL, { origin: proxy.origin });
+  const got = collect(ws);
+  await new Promise((r) => setTimeout(r, 100));
+  owner.send(JSON.stringify({ type: 'unshare' }));
+  await waitFor(() => lastOf(mine, 'viewers')?.count === 0, 'unshared');
+  release();
+  assert.equal((await got.closed).code, 4010);
+  assert.equal(got.binary.length, 0, 'not one byte of the session');
+});
+
 test('OutputTail keeps the last N bytes and starts a wrapped replay at a line start', () => {
   const tail = new OutputTail(16);
   assert.equal(tail.snapshot().length, 0);
@@ -277,6 +369,10 @@ test('S2: config: bad sharing keys name the key', () => {
     /hosts\[0\]\.watchers: a list of users or groups needs auth\.mode/,
   );
   assert.match(bad({ sharing: { maxSpectators: 0 } }), /sharing\.maxSpectators/);
+  assert.match(
+    bad({ sharing: { replayBytes: '1MiB', spectatorBufferBytes: '256KiB' } }),
+    /sharing\.replayBytes: must not exceed sharing\.spectatorBufferBytes/,
+  );
   assert.match(bad({ sharing: { spectatorBufferBytes: 'lots' } }), /sharing\.spectatorBufferBytes/);
   assert.match(
     bad({ hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1', share: 'yes' }] }),

@@ -13,7 +13,8 @@ import { WebSocket } from 'ws';
 import { resolveConfig } from '../server/config/config.ts';
 import { parseTokenLine } from '../server/targets/token-file.ts';
 import { echoBackend } from './helpers/backends.ts';
-import { startProxy, type TestProxy, waitFor } from './helpers/proxy.ts';
+import { openSession, waitFor, withBackend, withProxy } from './helpers/proxy.ts';
+import { makeCert } from './helpers/tls-cert.ts';
 
 const MAIN = ['--import', 'tsx', 'server/main.ts'];
 
@@ -48,8 +49,8 @@ test('token lines split as websockify splits them', () => {
 });
 
 test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edits apply to the next connection', async (t) => {
-  const one = await echoBackend();
-  const two = await echoBackend();
+  const one = await withBackend(t, echoBackend());
+  const two = await withBackend(t, echoBackend());
   const dir = mkdtempSync(join(tmpdir(), 'porthole-tokens-'));
   mkdirSync(join(dir, 'tokens'));
   writeFileSync(
@@ -57,15 +58,10 @@ test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edit
     `# comment\nalpha: 127.0.0.1:${one.port}\nnot a line\n`,
   );
   writeFileSync(join(dir, 'tokens', 'b.cfg'), `beta: 127.0.0.1:${two.port}\n`);
-  const proxy: TestProxy = await startProxy({
+  const proxy = await withProxy(t, {
     hosts: [],
     allowMissingOrigin: true,
     websockify: { tokenSource: join(dir, 'tokens') },
-  });
-  t.after(async () => {
-    await proxy.close();
-    await one.close();
-    await two.close();
   });
   await echoes(await bridge(`${proxy.url}/websockify?token=alpha`), 'to alpha');
   await waitFor(() => one.sockets.length === 1, 'alpha dialled');
@@ -90,12 +86,7 @@ test('M5 token file: ?token= on /websockify and on / (noVNC path=?token=X), edit
 });
 
 test('without websockify mode a missing Origin is still refused and / is no WebSocket path', async (t) => {
-  const backend = await echoBackend();
-  const proxy = await startProxy({ hosts: [{ id: 'e', name: 'E', target: backend.target }] });
-  t.after(async () => {
-    await proxy.close();
-    await backend.close();
-  });
+  const proxy = await withProxy(t, { hosts: [{ id: 'e', name: 'E' }] });
   await assert.rejects(bridge(`${proxy.url}/websockify?host=e`), /HTTP 403/);
   await echoes(await bridge(`${proxy.url}/websockify?host=e`, proxy.origin), '/websockify alias');
   await assert.rejects(bridge(`${proxy.url}/?host=e`, proxy.origin), /HTTP 404/);
@@ -159,4 +150,59 @@ test('CLI: `porthole PORT HOST:PORT` bridges a client without Origin; --version,
   });
   assert.equal(open.status, 2, 'plain ws:// on every address needs --allow-plaintext or --cert');
   assert.match(open.stderr, /listen\.host: 0\.0\.0\.0 is not loopback/);
+});
+
+test('CLI: `porthole --cert F --key F PORT HOST:PORT` serves wss:// to a client without Origin', async (t) => {
+  const backend = await withBackend(t, echoBackend());
+  const dir = mkdtempSync(join(tmpdir(), 'porthole-wss-'));
+  const cert = makeCert(dir, 'bridge');
+  const child = spawn(
+    process.execPath,
+    [...MAIN, '--cert', cert.cert, '--key', cert.key, '0', `127.0.0.1:${backend.port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  await waitFor(() => /running at https:\/\/127\.0\.0\.1:\d+/.test(err), 'listening', 20_000);
+  const port = /running at https:\/\/127\.0\.0\.1:(\d+)/.exec(err)?.[1];
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/websockify`, { rejectUnauthorized: false });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  await echoes(ws, 'over TLS');
+});
+
+test('the byte-rate budget slows porthole.v1 input only: a binary (VNC-style) upload is never throttled', async (t) => {
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'e', name: 'E' }],
+    limits: { maxBytesPerSecond: '64KiB' },
+  });
+  const chunk = Buffer.alloc(16 * 1024, 0x61);
+  const upload = async (protocol: string): Promise<void> => {
+    const ws = await openSession(proxy, 'e', { protocol });
+    let got = 0;
+    ws.on('message', (d: Buffer, isBinary: boolean) => {
+      if (isBinary) got += d.length;
+    });
+    for (let i = 0; i < 32; i++) ws.send(chunk);
+    await waitFor(() => got === 32 * chunk.length, `${protocol} echo of 512 KiB`, 30_000);
+    ws.close();
+  };
+  await upload('binary');
+  assert.deepEqual(
+    proxy.logs.filter((l) => l.event === 'session.throttled'),
+    [],
+    '512 KiB at a 64 KiB/s budget, and binary was not slowed',
+  );
+  await upload('porthole.v1');
+  const throttled = proxy.logs.filter((l) => l.event === 'session.throttled');
+  assert.deepEqual(
+    throttled.map((l) => l.budget),
+    ['bytes'],
+    'the same upload as porthole.v1 is slowed to the budget',
+  );
 });

@@ -20,6 +20,7 @@ import {
   shareKeyProblems,
   sharingSchema,
 } from './share-schema.ts';
+import { storeSchema } from './store-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
 import { websockifySchema } from './websockify-schema.ts';
@@ -33,6 +34,8 @@ const hostId = z.string().regex(HOST_ID_PATTERN, 'must be 1–64 lowercase lette
 const limitsShape = {
   idleTimeout: duration.optional(),
   maxSessionDuration: duration.optional(),
+  /** How long the backend is held after the browser drops (0 = off); limits.resume by default. */
+  resume: duration.optional(),
 };
 
 const hostSchema = z.strictObject({
@@ -79,6 +82,10 @@ const limitsSchema = z.strictObject({
   dnsTimeout: duration.default(3000),
   idleTimeout: duration.default(0),
   maxSessionDuration: duration.default(0),
+  /** Hold a session's backend this long after an unexpected drop, for the browser to resume. */
+  resume: duration.default(120_000),
+  /** Output kept for a resume (last bytes; while detached the backend pauses when it is full). */
+  resumeBufferBytes: byteSize.default(1024 * 1024),
   heartbeatInterval: duration.default(25_000),
   heartbeatTimeout: duration.default(20_000),
   closeTimeout: duration.default(5000),
@@ -116,6 +123,8 @@ const schema = z
     hosts: z.array(hostSchema),
     /** Browser-chosen `?target=host:port` (SECURITY.md B1–B5); off unless enabled. */
     customTargets: customTargetsSchema,
+    /** Shared limits for several instances (Redis); without it they are per process. */
+    store: storeSchema,
     /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */
     basePath: z
       .string()

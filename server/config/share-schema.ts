@@ -67,6 +67,7 @@ export type RecordingConfig = NonNullable<z.output<typeof recordingSchema>>;
 interface ShareKeysInput {
   auth: { mode: string };
   recording?: RecordingConfig | undefined;
+  sharing: SharingConfig;
   hosts: readonly {
     watchers?: unknown;
     record?: boolean | undefined;
@@ -77,6 +78,9 @@ interface ShareKeysInput {
 /** Cross-key problems, as [path, message] pairs for the config's superRefine. */
 export function shareKeyProblems(c: ShareKeysInput): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
+  // The replay goes out whole; a smaller buffer would cut every new spectator at once.
+  if (c.sharing.replayBytes > c.sharing.spectatorBufferBytes)
+    out.push([['sharing', 'replayBytes'], 'must not exceed sharing.spectatorBufferBytes']);
   for (const [i, h] of c.hosts.entries()) {
     if (typeof h.watchers === 'object' && c.auth.mode === 'none')
       out.push([

@@ -18,6 +18,7 @@ import { AuthError, mayUse, type Principal } from './auth.ts';
 import { handshakeProblem, offeredProtocols } from './handshake.ts';
 import { type Gate, LockedOut } from './limits.ts';
 import { checkOrigin } from './origin.ts';
+import { NO_SLOT, type SessionSlot, StoreUnavailable } from './shared-state.ts';
 import { VerifyBusy } from './verify-queue.ts';
 
 export interface AdmissionContext {
@@ -50,6 +51,8 @@ export interface Admitted {
   screenReader: boolean;
   /** An opt-in `?target=host:port`, dialled only through the pinning policy. */
   custom?: CustomTarget;
+  /** The session's place in the per-address and per-user counts: release it when it ends. */
+  slot: SessionSlot;
 }
 
 /** `upgrade` takes an upgrade-rate token and checks the handshake; `probe` only asks. */
@@ -63,6 +66,7 @@ interface Attempt {
   principal?: Principal;
   entry?: HostEntry;
   custom?: CustomTarget;
+  slot?: SessionSlot;
 }
 
 type Outcome = Refusal | undefined;
@@ -150,16 +154,15 @@ function rawTelnet(_ctx: AdmissionContext, a: Attempt): Outcome {
   };
 }
 
-function capacity(ctx: AdmissionContext, a: Attempt): Outcome {
+async function capacity(ctx: AdmissionContext, a: Attempt): Promise<Outcome> {
+  // A resume takes over a session that is already counted (a bad token never gets one).
+  if (a.url?.searchParams.has('resume') === true) return undefined;
   const { limits } = ctx.config;
   const { registry } = ctx;
-  const user = a.principal?.user ?? 'anonymous';
+  // The global and per-host caps are this process's; per address and per user are the
+  // deployment's when a store is configured (the slot is taken last, so nothing leaks).
   if (registry.size >= limits.maxSessions)
     return refusal(503, 'server at capacity', 'capacity', 30);
-  if (registry.countForIp(ctx.gate.addressKey(a.ip)) >= limits.maxSessionsPerIp)
-    return refusal(429, 'too many sessions from this address', 'too-many', 30);
-  if (user !== 'anonymous' && registry.countForUser(user) >= limits.maxSessionsPerUser)
-    return refusal(429, 'too many sessions for this user', 'too-many', 30);
   const hostCap = a.entry?.config.maxSessions;
   if (
     hostCap !== undefined &&
@@ -167,6 +170,17 @@ function capacity(ctx: AdmissionContext, a: Attempt): Outcome {
     registry.countForHost(a.entry.config.id) >= hostCap
   )
     return refusal(503, 'host at capacity', 'capacity', 30);
+  const user = a.principal?.user ?? 'anonymous';
+  const ipKey = ctx.gate.addressKey(a.ip);
+  const slotLimits = { perIp: limits.maxSessionsPerIp, perUser: limits.maxSessionsPerUser };
+  const { state } = ctx.gate;
+  const got =
+    a.mode === 'upgrade'
+      ? await state.acquireSlot(ipKey, user, slotLimits)
+      : await state.peekSlot(ipKey, user, slotLimits);
+  if (got === 'ip') return refusal(429, 'too many sessions from this address', 'too-many', 30);
+  if (got === 'user') return refusal(429, 'too many sessions for this user', 'too-many', 30);
+  if (got !== undefined) a.slot = got;
   return undefined;
 }
 
@@ -226,20 +240,19 @@ export const ADMISSION_CHECKS: readonly Check[] = [
   },
   {
     name: 'lockout',
-    run(ctx, a) {
-      const banned = ctx.gate.lockout.bannedFor(ctx.gate.addressKey(a.ip));
+    async run(ctx, a) {
+      const banned = await ctx.gate.state.bannedFor(ctx.gate.addressKey(a.ip));
       return banned > 0 ? lockedOut(banned) : undefined;
     },
   },
   {
     name: 'upgrade-rate',
-    run(ctx, a) {
-      const { upgrades } = ctx.gate;
+    async run(ctx, a) {
+      const { state } = ctx.gate;
       const key = ctx.gate.addressKey(a.ip);
-      const ok = a.mode === 'upgrade' ? upgrades.take(key) : upgrades.retryAfterSeconds(key) === 0;
-      return ok
-        ? undefined
-        : refusal(429, 'too many connections', 'rate-limited', upgrades.retryAfterSeconds(key));
+      const wait =
+        a.mode === 'upgrade' ? await state.takeUpgrade(key) : await state.peekUpgrade(key);
+      return wait === 0 ? undefined : refusal(429, 'too many connections', 'rate-limited', wait);
     },
   },
   { name: 'auth', run: authenticate },
@@ -268,13 +281,21 @@ export async function admit(
   };
   for (const check of ADMISSION_CHECKS) {
     if (check.handshakeOnly === true && mode === 'probe') continue;
-    const outcome = await check.run(ctx, a);
+    let outcome: Outcome;
+    try {
+      outcome = await check.run(ctx, a);
+    } catch (err) {
+      // The shared store is unreachable and `store.onError` is `closed`.
+      if (err instanceof StoreUnavailable) return refusal(503, 'server busy', 'capacity', 5);
+      throw err;
+    }
     if (outcome !== undefined) return outcome;
   }
   if (a.entry === undefined || a.principal === undefined)
     throw new Error('admission list ended without a host and a principal');
   const screenReader = a.url?.searchParams.get('sr') === '1';
-  const admitted: Admitted = { entry: a.entry, principal: a.principal, screenReader };
+  const slot = a.slot ?? NO_SLOT;
+  const admitted: Admitted = { entry: a.entry, principal: a.principal, screenReader, slot };
   if (a.custom !== undefined) admitted.custom = a.custom;
   return admitted;
 }

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import { addressKey } from '../common/address-key.ts';
+import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
 import {
   AuthError,
@@ -16,23 +17,24 @@ import {
 } from './auth.ts';
 import { createHostRule } from './host-header.ts';
 import { checkOrigin, createOriginPolicy, type OriginPolicy } from './origin.ts';
-import { FailureLockout, TokenBucket } from './rate-limit.ts';
+import { RedisState } from './redis-state.ts';
+import { MemoryState, type SharedState } from './shared-state.ts';
 import { VerifyQueue } from './verify-queue.ts';
 
 /** scrypt runs on libuv's 4-thread pool: leave at least two threads for DNS and files. */
 const VERIFY_CONCURRENCY = 2;
 /** Credential checks waiting beyond this are answered 503 at once. */
 const VERIFY_MAX_WAITING = 256;
-/** JWT signatures are cheap; the queue only serialises them per address. */
-const JWT_CONCURRENCY = 16;
-const JWT_MAX_WAITING = 2048;
+/** Other credential checks are cheap; their queue only serialises them per address. */
+const CHECK_CONCURRENCY = 16;
+const CHECK_MAX_WAITING = 2048;
 
 export interface Gate {
   readonly origin: OriginPolicy;
   readonly signer: CookieSigner;
   readonly authenticator: Authenticator;
-  readonly lockout: FailureLockout;
-  readonly upgrades: TokenBucket;
+  /** Lockout, upgrade rate and session slots: this process's, or the deployment's (store). */
+  readonly state: SharedState;
   /** The queue expensive credential checks (scrypt, JWT) wait in. */
   readonly verifications: VerifyQueue;
   /** What a client address is counted under: IPv6 by its `limits.ipv6Prefix` network. */
@@ -55,6 +57,19 @@ export interface Gate {
   authenticate(req: IncomingMessage): Promise<Principal>;
 }
 
+/** This process's memory, or the store that every instance shares (`store`). */
+function createState(config: Readonly<Config>, log: Logger): SharedState {
+  const options = {
+    authFailures: config.limits.authFailures,
+    authLockoutMs: config.limits.authLockout,
+    upgradesPerMinute: config.limits.upgradesPerIpPerMinute,
+    upgradeBurst: config.limits.upgradeBurst,
+  };
+  return config.store === undefined
+    ? new MemoryState(options)
+    : new RedisState(config.store, options, log);
+}
+
 export class LockedOut extends Error {
   override name = 'LockedOut';
   readonly retryAfterSeconds: number;
@@ -64,8 +79,12 @@ export class LockedOut extends Error {
   }
 }
 
-/** `cookieKey` signs login cookies when the config sets no `cookieSecret` (cluster workers). */
-export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
+/**
+ * `log` is for the store's state changes; `cookieKey` signs login cookies when the config
+ * sets no `cookieSecret` (cluster workers).
+ */
+export function createGate(config: Readonly<Config>, log: Logger, cookieKey?: string): Gate {
+  const state = createState(config, log);
   const trust = proxyaddr.compile(
     config.trustedProxies.length === 0 ? [] : [...config.trustedProxies],
   );
@@ -73,13 +92,8 @@ export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
     config.auth.mode === 'password' ? (config.auth.cookieSecret ?? cookieKey) : undefined,
   );
   const authenticator = createAuthenticator(config.auth, signer);
-  const lockout = new FailureLockout(config.limits.authFailures, 60_000, config.limits.authLockout);
-  const upgrades = new TokenBucket(
-    config.limits.upgradesPerIpPerMinute,
-    config.limits.upgradeBurst,
-  );
   const verifications = new VerifyQueue(VERIFY_CONCURRENCY, VERIFY_MAX_WAITING);
-  const jwtChecks = new VerifyQueue(JWT_CONCURRENCY, JWT_MAX_WAITING);
+  const checks = new VerifyQueue(CHECK_CONCURRENCY, CHECK_MAX_WAITING);
   const keyOf = (ip: string): string => addressKey(ip, config.limits.ipv6Prefix);
   const hostRule = createHostRule(config);
   const origin = createOriginPolicy(config.origins, config.publicUrl, {
@@ -103,14 +117,14 @@ export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
     return site === 'cross-site' || site === 'same-site';
   };
   const attempt = async (req: IncomingMessage, key: string): Promise<Principal> => {
-    const banned = lockout.bannedFor(key);
+    const banned = await state.bannedFor(key);
     if (banned > 0) throw new LockedOut(banned);
     try {
       // Success does not clear the address's failures: otherwise one valid account could
       // interleave its own requests with unlimited guesses at others. Failures age out.
       return await authenticator.authenticate(req, fromTrustedProxy(req));
     } catch (err) {
-      if (err instanceof AuthError && err.failedAttempt) lockout.fail(key);
+      if (err instanceof AuthError && err.failedAttempt) await state.recordFailure(key);
       throw err;
     }
   };
@@ -118,8 +132,7 @@ export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
     origin,
     signer,
     authenticator,
-    lockout,
-    upgrades,
+    state,
     verifications,
     addressKey: keyOf,
     foreign,
@@ -130,13 +143,12 @@ export function createGate(config: Readonly<Config>, cookieKey?: string): Gate {
     authenticate(req) {
       if (authenticator.mode !== 'none' && foreign(req))
         return Promise.reject(new AuthError(401, 'credentials from a foreign page ignored', false));
+      if (authenticator.mode === 'none') return authenticator.authenticate(req, false);
       const key = keyOf(clientIp(req));
-      // JWT signatures are checked asynchronously: one at a time per address, each after a
-      // fresh ban check, so parallel guesses cannot all be verified before the first failure
-      // counts. The other modes check synchronously and cannot be raced.
-      return authenticator.mode === 'jwt'
-        ? jwtChecks.run(key, () => attempt(req, key))
-        : attempt(req, key);
+      // The ban check, the check and the failure count are asynchronous (JWT signatures, a
+      // shared store): one at a time per address, each after a fresh ban check, so parallel
+      // guesses cannot all be checked before the first failure counts.
+      return checks.run(key, () => attempt(req, key));
     },
   };
 }

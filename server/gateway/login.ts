@@ -7,6 +7,7 @@
 import type { AuthConfig } from '../config/auth-schema.ts';
 import { verifyPassword } from './auth.ts';
 import type { Gate } from './limits.ts';
+import { StoreUnavailable } from './shared-state.ts';
 import { VerifyBusy } from './verify-queue.ts';
 
 type PasswordAuth = Extract<AuthConfig, { mode: 'password' }>;
@@ -30,9 +31,17 @@ export async function checkLogin(
   password: string,
 ): Promise<LoginResult> {
   const key = gate.addressKey(ip);
-  if (!gate.lockout.reserve(key)) {
+  let reserved: boolean;
+  try {
+    reserved = await gate.state.reserveAttempt(key);
+  } catch (err) {
+    if (err instanceof StoreUnavailable) return { kind: 'busy' };
+    throw err;
+  }
+  if (!reserved) {
     // Banned, or every attempt left is already being verified: those settle within a second.
-    return { kind: 'locked', retryAfter: Math.max(1, gate.lockout.bannedFor(key)) };
+    const banned = await gate.state.bannedFor(key).catch(() => 0);
+    return { kind: 'locked', retryAfter: Math.max(1, banned) };
   }
   const user = auth.users.find((u) => u.name === name);
   let ok = false;
@@ -42,10 +51,10 @@ export async function checkLogin(
       verifyPassword(password, user?.passwordHash ?? DUMMY_HASH),
     );
   } catch (err) {
-    gate.lockout.settle(key, false);
+    await gate.state.settleAttempt(key, false);
     if (err instanceof VerifyBusy) return { kind: 'busy' };
     throw err;
   }
-  gate.lockout.settle(key, user === undefined || !ok);
+  await gate.state.settleAttempt(key, user === undefined || !ok);
   return user !== undefined && ok ? { kind: 'ok', user } : { kind: 'failed' };
 }

@@ -3,7 +3,7 @@
  * before any backend is dialled (Express middleware does not run for upgrades). Failures are
  * HTTP statuses with one log line each; an admitted request becomes a session.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -12,12 +12,14 @@ import type { Codec, CodecOptions } from '../codec/codec.ts';
 import { classify } from '../common/address.ts';
 import { cap, type Logger, redactUrl } from '../common/log.ts';
 import { codecProfileFor } from '../session/codec-factory.ts';
-import { Session } from '../session/session.ts';
+import { resumeSession } from '../session/resume.ts';
+import { Session, type SessionResume } from '../session/session.ts';
 import type { HostEntry } from '../targets/catalogue.ts';
 import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+import { routeResume, tokenPrefix } from './resume-route.ts';
 import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
@@ -90,6 +92,7 @@ export function handleUpgrade(
   // A module-level listener: a closure here would share this scope's context and keep `req`
   // (headers and all) and `head` alive for the whole session (about 1.5 KB each, bench conns).
   socket.on('error', destroyOnError);
+  if (routeResume(req, socket, head, ctx.log)) return;
   const ip = ctx.gate.clientIp(req);
   const deny = (r: Pick<Refusal, 'status' | 'reason' | 'headers' | 'detail'>): void => {
     ctx.log.info(
@@ -126,11 +129,37 @@ export function handleUpgrade(
   admit(ctx, req, 'upgrade').then(
     (result) => {
       if ('status' in result) deny(result);
-      else if (!socket.destroyed) {
+      else if (socket.destroyed) result.slot.release();
+      else {
+        // The slot is the session's once it starts; a handshake that dies first gives it back.
+        // (A resume holds none: the session it takes over keeps its own.)
+        const giveBack = (): void => result.slot.release();
+        socket.once('close', giveBack);
         // The 101, hello and status 'connecting' leave in one write, not three (ws writes
         // the 101 and calls back synchronously): two syscalls less per session.
         socket.cork();
-        ctx.wss.handleUpgrade(req, socket, head, (ws) => startSession(ctx, ws, result, ip, req));
+        ctx.wss.handleUpgrade(req, socket, head, (ws) => {
+          // Off once started: the listener's context holds req (headers and all) and head,
+          // about 1.5 KB that every held session would keep.
+          socket.off('close', giveBack);
+          const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+          const token = params.get('resume');
+          if (token === null) startSession(ctx, ws, result, ip, req);
+          else
+            resumeSession(
+              ctx.registry,
+              ws,
+              {
+                token,
+                from: params.get('from'),
+                user: result.principal.user,
+                hostId: result.entry.config.id,
+                ip,
+              },
+              ctx.log,
+              ctx.config.limits.closeTimeout,
+            );
+        });
         socket.uncork();
       }
     },
@@ -144,7 +173,7 @@ export function handleUpgrade(
 function startSession(
   ctx: UpgradeContext,
   ws: WebSocket,
-  { entry, principal, custom, screenReader }: Admitted,
+  { entry, principal, custom, screenReader, slot }: Admitted,
   ip: string,
   req: IncomingMessage,
 ): void {
@@ -211,13 +240,16 @@ function startSession(
             });
       return ctx.observer === undefined ? dialling : ctx.observer.observeDial(hostCfg.id, dialling);
     },
-    // websockify's `binary` clients get the pure byte bridge, even to telnet hosts.
+    // websockify's `binary` clients get the pure byte bridge (to telnet hosts only with rawTelnet).
     createCodec: v1 ? codecFor : undefined,
     onClose: (s) => {
+      slot.release();
       registry.delete(s);
       ctx.onSessionClose?.(s);
     },
     onMssp: (vars) => ctx.hosts.setMssp(hostCfg.id, vars),
+    resume: resumeOptions(ctx, hostCfg.resume),
+    onDetach: (_s, detached) => registry.noteDetach(detached),
   });
   registry.add(session);
   attachViewers(ctx, session, hostCfg, v1, hello);
@@ -239,4 +271,19 @@ function startSession(
     'session opened',
   );
   ctx.onSession?.(session);
+}
+
+/** A fresh resume token (128 random bits) and the hold, unless resume is off for the host. */
+function resumeOptions(
+  ctx: UpgradeContext,
+  hostResume: number | undefined,
+): SessionResume | undefined {
+  const { limits } = ctx.config;
+  const holdMs = hostResume ?? limits.resume;
+  if (holdMs <= 0) return undefined;
+  return {
+    token: `${tokenPrefix()}${randomBytes(16).toString('base64url')}`,
+    holdMs,
+    bufferBytes: limits.resumeBufferBytes,
+  };
 }

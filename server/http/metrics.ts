@@ -102,6 +102,23 @@ export function createMetrics(sessions: SessionRegistry, hosts: HostCatalogue): 
       this.set(sessions.bufferedBytes());
     },
   });
+  new Gauge({
+    name: 'porthole_sessions_detached',
+    help: 'Sessions whose browser dropped, backend held for a resume',
+    registers,
+    collect() {
+      this.set(sessions.detachedCount);
+    },
+  });
+  new Counter({
+    name: 'porthole_session_resumes_total',
+    help: 'Browsers that resumed a held (or attached: takeover) session',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sessions.resumes);
+    },
+  });
   return {
     registry,
     refused: (status) => refusals.inc({ status: String(status) }),

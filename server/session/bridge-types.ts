@@ -47,6 +47,8 @@ export const Hold = {
   RATE: 2,
   /** The codec stopped early and still has input to work through. */
   CODEC: 4,
+  /** Detached, and the replay ring is full of output the browser has not seen. */
+  RING: 8,
 } as const;
 
 /**

@@ -31,7 +31,7 @@ export interface ConnectionHost {
   /** Ends the session, sending a close frame with this code. */
   close(code: number, reason: string, cause: string): void;
   /** The WebSocket is gone or broken (no close frame to send): end the session. */
-  lost(code: number, reason: string, cause: string): void;
+  lost(conn: BrowserConnection, code: number, reason: string, cause: string): void;
   /** Holds the backend (true) or releases the owner's hold; `open` is false before it connects. */
   holdBackend(on: boolean): void;
   readonly backendOpen: boolean;
@@ -89,11 +89,11 @@ export class BrowserConnection implements Viewer {
     });
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimeout(this.#killTimer);
-      host.lost(code, reason.toString('utf8'), 'client-close');
+      host.lost(this, code, reason.toString('utf8'), 'client-close');
     });
     ws.on('error', (err: Error & { code?: string }) => {
       log.debug({ event: 'ws.error', session: host.id, err: err.message }, 'websocket error');
-      host.lost(wsErrorCloseCode(err.code), err.message, 'client-error');
+      host.lost(this, wsErrorCloseCode(err.code), err.message, 'client-error');
       // ws has already queued a close frame with that code and stops reading; terminating
       // now would reset the connection and lose it (the client would see 1006). Cut the
       // connection only if the peer does not finish the close in time.
@@ -102,6 +102,11 @@ export class BrowserConnection implements Viewer {
   }
 
   /** Bytes this process holds for the browser. */
+  /** Bytes sent and not acknowledged yet (data and control): the browser may lack them. */
+  get unacked(): number {
+    return this.#window.unacked;
+  }
+
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
@@ -119,6 +124,8 @@ export class BrowserConnection implements Viewer {
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
+    // A connection the session let go of (detached, taken over) has no say any more.
+    if (this.#closed) return;
     this.#host.touch();
     this.#awaitingPong = false;
     this.#countMessage();
@@ -201,7 +208,13 @@ export class BrowserConnection implements Viewer {
 
   /** Viewer: the owner's copy of the output; the hot path of the byte stream. */
   data(bytes: Uint8Array, _offset: number): void {
-    if (this.ws.readyState !== 1) return;
+    if (this.ws.readyState !== 1) {
+      // Closing: nothing reaches the browser any more, so nothing more should be read. The
+      // bytes count as unacknowledged: a resume must replay them (replay-ring.ts).
+      this.#window.sent(bytes.length);
+      this.#hold();
+      return;
+    }
     this.ws.send(bytes, SEND_BINARY, this.#onFlushed);
     this.#account(bytes.length);
   }
@@ -241,10 +254,13 @@ export class BrowserConnection implements Viewer {
       );
       return;
     }
-    if ((overWindow || buffered >= limits.highWaterBytes) && !this.#holding) {
-      this.#holding = true;
-      this.#host.holdBackend(true);
-    }
+    if (overWindow || buffered >= limits.highWaterBytes) this.#hold();
+  }
+
+  #hold(): void {
+    if (this.#holding) return;
+    this.#holding = true;
+    this.#host.holdBackend(true);
   }
 
   #onFlushed = (): void => {
@@ -278,7 +294,7 @@ export class BrowserConnection implements Viewer {
         { event: 'session.heartbeat-timeout', session: this.#host.id },
         'browser stopped answering pings',
       );
-      this.#host.lost(CloseCode.ABNORMAL, 'no pong', 'heartbeat');
+      this.#host.lost(this, CloseCode.ABNORMAL, 'no pong', 'heartbeat');
       this.ws.terminate();
       return false;
     }

@@ -3,6 +3,8 @@
  * line), resolves an id to a path (ids are checked, never joined raw), and applies the
  * retention (age, then total size, oldest first; files being written are never deleted).
  */
+
+import { mkdirSync } from 'node:fs';
 import { mkdir, open as openFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/log.ts';
@@ -45,15 +47,22 @@ export class RecordingStore {
   #log: Logger;
   #writing = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #dirReady = false;
 
   constructor(config: RecordingConfig, log: Logger) {
     this.config = config;
     this.#log = log;
   }
 
+  /** Recordings being written now. */
+  get active(): number {
+    return this.#writing.size;
+  }
+
   /** Creates the directory (owner-only) and applies the retention now and every hour. */
   async start(): Promise<void> {
     await mkdir(this.config.dir, { recursive: true, mode: 0o700 });
+    this.#dirReady = true;
     await this.applyRetention();
     this.#timer ??= setInterval(() => void this.applyRetention(), RETENTION_EVERY_MS);
     this.#timer.unref();
@@ -66,6 +75,15 @@ export class RecordingStore {
 
   /** A new file name for a session; marked as being written until `finished`. */
   create(hostId: string, sessionId: string, at = new Date()): { id: string; path: string } {
+    // An embedder that never called listen() (start) still gets its directory, once.
+    if (!this.#dirReady) {
+      try {
+        mkdirSync(this.config.dir, { recursive: true, mode: 0o700 });
+        this.#dirReady = true;
+      } catch {
+        // The recorder's open fails too, and stops the recording with a warning.
+      }
+    }
     const stamp = at
       .toISOString()
       .replace(/[-:]/g, '')

@@ -5,6 +5,8 @@
 import type { Session } from './session.ts';
 
 const TICK_MS = 1000;
+/** Tokens of ended sessions remembered (to answer "expired" rather than "unknown"). */
+const ENDED_TOKENS = 10_000;
 
 function bump(map: Map<string, number>, key: string, by: number): void {
   const n = (map.get(key) ?? 0) + by;
@@ -19,6 +21,11 @@ export class SessionRegistry {
   #perHost = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #totalOpened = 0;
+  #byToken = new Map<string, Session>();
+  /** Ended resume tokens, oldest first (a Map keeps insertion order), bounded. */
+  #endedTokens = new Map<string, true>();
+  #detached = 0;
+  #resumes = 0;
   readonly #ipKey: (ip: string) => string;
 
   /** `ipKey` maps a client address to what it is counted under (an IPv6 /64, say). */
@@ -53,6 +60,8 @@ export class SessionRegistry {
     bump(this.#perIp, this.#ipKey(session.clientIp), 1);
     bump(this.#perUser, session.user, 1);
     bump(this.#perHost, session.hostId, 1);
+    const token = session.resumeToken;
+    if (token !== undefined) this.#byToken.set(token, session);
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => this.#tick(), TICK_MS);
       this.#timer.unref();
@@ -64,10 +73,47 @@ export class SessionRegistry {
     bump(this.#perIp, this.#ipKey(session.clientIp), -1);
     bump(this.#perUser, session.user, -1);
     bump(this.#perHost, session.hostId, -1);
+    const token = session.resumeToken;
+    if (token !== undefined && this.#byToken.delete(token)) {
+      this.#endedTokens.set(token, true);
+      if (this.#endedTokens.size > ENDED_TOKENS) {
+        const oldest = this.#endedTokens.keys().next().value;
+        if (oldest !== undefined) this.#endedTokens.delete(oldest);
+      }
+    }
     if (this.#sessions.size === 0 && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
+  }
+
+  /** The live session a resume token belongs to. */
+  byToken(token: string): Session | undefined {
+    return this.#byToken.get(token);
+  }
+
+  /** True if the token belonged to a session that has ended (recently). */
+  tokenEnded(token: string): boolean {
+    return this.#endedTokens.has(token);
+  }
+
+  /** A session lost (true) or got back (false) its browser. */
+  noteDetach(detached: boolean): void {
+    this.#detached += detached ? 1 : -1;
+  }
+
+  noteResume(): void {
+    this.#resumes++;
+  }
+
+  /** Sessions holding their backend for a resume right now (for metrics). */
+  get detachedCount(): number {
+    return this.#detached;
+  }
+
+  /** Successful resumes since start (for metrics). */
+  get resumes(): number {
+    return this.#resumes;
   }
 
   #tick(): void {

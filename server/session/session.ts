@@ -5,62 +5,20 @@
  * heartbeat and limits. It knows nothing of telnet: a Codec, when present, does that.
  */
 import type { WebSocket } from 'ws';
-import type {
-  ClientMessage,
-  HelloInfo,
-  ServerMessage,
-  Subprotocol,
-} from '../../shared/protocol.ts';
-import { clampReason, SUBPROTOCOL } from '../../shared/protocol.ts';
-import type { Codec } from '../codec/codec.ts';
-import type { Logger } from '../common/log.ts';
-import type { LimitsConfig } from '../config/config.ts';
-import type { BackendStream } from './backend-stream.ts';
+import type { ClientMessage, ServerMessage } from '../../shared/protocol.ts';
+import { CloseCode, clampReason, SUBPROTOCOL } from '../../shared/protocol.ts';
 import { Bridge, Hold } from './bridge.ts';
 import { BrowserConnection, type ConnectionHost } from './connection.ts';
+import { ReplayRing } from './replay-ring.ts';
+import type {
+  SessionExtension,
+  SessionOptionsOf,
+  SessionResume,
+  SessionStats,
+} from './session-types.ts';
 
-export interface SessionOptions {
-  id: string;
-  ws: WebSocket;
-  mode: Subprotocol;
-  clientIp: string;
-  /** The authenticated user ('anonymous' without auth) and when their credential expires. */
-  user: string;
-  expiresAt: number | undefined;
-  hello: Omit<HelloInfo, 'session' | 'windowBytes'>;
-  limits: LimitsConfig;
-  /** Per-host overrides of the idle and lifetime limits (0 = off). */
-  idleTimeoutMs: number;
-  maxSessionMs: number;
-  log: Logger;
-  /** Connects to the backend (a TCP or TLS socket, an SSH channel, ...); rejects with BackendError. */
-  dial: (signal: AbortSignal) => Promise<BackendStream>;
-  /** Called once the backend is connected, with the latest terminal size; undefined = raw byte bridge. */
-  createCodec: ((cols: number, rows: number) => Codec | undefined) | undefined;
-  /** Called exactly once, after teardown. */
-  onClose: (session: Session) => void;
-  onMssp?: (vars: Record<string, string[]>) => void;
-}
-
-/**
- * What sharing and recording hook into (see docs/ARCHITECTURE.md, "Adding a viewer"): the
- * owner's requests the session does not handle itself, its size, its input, and the end.
- */
-export interface SessionExtension {
-  /** An owner's control message other than resize/gmcp/msdp (share, unshare); true when taken. */
-  request?(msg: ClientMessage): boolean;
-  /** The owner's terminal size. */
-  resize?(cols: number, rows: number): void;
-  /** The owner's keystrokes (only extensions that ask, e.g. a recorder with recordInput). */
-  input?: ((data: Uint8Array) => void) | undefined;
-  /** The session ended (called once, after the owner's close). */
-  closed(code: number, reason: string): void;
-}
-
-export interface SessionStats {
-  bytesDown: number;
-  bytesUp: number;
-}
+export type { SessionExtension, SessionResume, SessionStats } from './session-types.ts';
+export type SessionOptions = SessionOptionsOf<Session>;
 
 type State = 'connecting' | 'open' | 'closed';
 
@@ -74,7 +32,13 @@ export class Session implements ConnectionHost {
   /** The backend side; its `output` is where viewers attach. */
   readonly bridge: Bridge;
   #opts: SessionOptions;
-  #owner: BrowserConnection;
+  /** The owner's browser; undefined while detached (waiting for a resume). */
+  #owner: BrowserConnection | undefined;
+  /** Resumable sessions only: what a returning browser may have missed. */
+  #ring: ReplayRing | undefined;
+  /** Set for porthole.v1 sessions on hosts with resume on. */
+  #resume: SessionResume | undefined;
+  #detachedAt = 0;
   #closed = false;
   #closeCode = 0;
   #closeReason = '';
@@ -101,24 +65,58 @@ export class Session implements ConnectionHost {
       createCodec: opts.createCodec,
       onMssp: opts.onMssp,
       events: {
-        connected: () => this.#owner.send({ type: 'status', state: 'connected' }),
-        inputFlow: (open) => this.#owner.inputFlow(open),
+        connected: () => this.#owner?.send({ type: 'status', state: 'connected' }),
+        inputFlow: (open) => this.#owner?.inputFlow(open),
         end: (code, reason, cause) => this.close(code, reason, cause),
       },
     });
     this.startedAt = this.bridge.startedAt;
     this.stats = this.bridge.stats;
-    const owner = new BrowserConnection(opts.ws, opts.mode === SUBPROTOCOL, this, limits, opts.log);
+    const v1 = opts.mode === SUBPROTOCOL;
+    const resume = v1 ? opts.resume : undefined;
+    this.#resume = resume;
+    const owner = new BrowserConnection(opts.ws, v1, this, limits, opts.log);
     this.#owner = owner;
-    owner.send({
-      type: 'hello',
-      ...opts.hello,
-      session: this.id,
-      windowBytes: limits.highWaterBytes,
-    });
+    owner.send(this.#hello(undefined));
     owner.send({ type: 'status', state: 'connecting' });
     this.bridge.output.attach(owner);
+    if (resume !== undefined) {
+      // After the owner: when the ring sees a chunk, the owner has counted it as unacked.
+      this.#ring = new ReplayRing(
+        resume.bufferBytes,
+        (full) => this.bridge.hold(Hold.RING, full),
+        () => this.bridge.output.offset - (this.#owner?.unacked ?? 0),
+      );
+      this.bridge.output.attach(this.#ring);
+    }
     void this.bridge.connect();
+  }
+
+  /** The token a browser presents to resume this session (undefined: not resumable). */
+  get resumeToken(): string | undefined {
+    return this.#resume?.token;
+  }
+
+  /** True while no browser is attached and the backend is held for a resume. */
+  get detached(): boolean {
+    return this.#detachedAt !== 0;
+  }
+
+  #hello(resumed: { from: number; gap: boolean } | undefined): ServerMessage {
+    const resume = this.#resume;
+    const { limits } = this.#opts;
+    return {
+      type: 'hello',
+      ...this.#opts.hello,
+      session: this.id,
+      windowBytes: limits.highWaterBytes,
+      ...(resume === undefined
+        ? {}
+        : { resume: { token: resume.token, holdSeconds: Math.round(resume.holdMs / 1000) } }),
+      ...(resumed === undefined
+        ? {}
+        : { resumed: resumed.gap ? { from: resumed.from, gap: true } : { from: resumed.from } }),
+    };
   }
 
   get state(): State {
@@ -127,7 +125,7 @@ export class Session implements ConnectionHost {
 
   /** Bytes this session holds in memory on the browser side and the backend side. */
   get bufferedBytes(): number {
-    return this.#owner.bufferedAmount + this.bridge.bufferedBytes;
+    return (this.#owner?.bufferedAmount ?? 0) + this.bridge.bufferedBytes;
   }
 
   get closeCode(): number {
@@ -152,12 +150,13 @@ export class Session implements ConnectionHost {
       for (const ext of this.#extensions) ext.resize?.(msg.cols, msg.rows);
     } else if (msg.type === 'gmcp') this.bridge.gmcp(msg.package, msg.data);
     else if (msg.type === 'msdp') this.bridge.msdp(msg.data);
+    else if (msg.type === 'end') this.close(CloseCode.NORMAL, 'session ended', 'end');
     else if (!this.#extensions.some((ext) => ext.request?.(msg) === true)) this.#unhandled(msg);
   }
 
   /** A valid message this host does not offer (e.g. `share` without `share: true`). */
   #unhandled(msg: ClientMessage): void {
-    this.#owner.send({
+    this.#owner?.send({
       type: 'error',
       code: `${msg.type}-unavailable`,
       message: `This host does not allow ${msg.type}.`,
@@ -172,7 +171,7 @@ export class Session implements ConnectionHost {
 
   /** A control message to the owner's browser (viewer counts, share links). */
   sendOwner(msg: ServerMessage): void {
-    this.#owner.send(msg);
+    this.#owner?.send(msg);
   }
 
   touch(): void {
@@ -187,22 +186,117 @@ export class Session implements ConnectionHost {
     return this.bridge.state === 'open';
   }
 
-  lost(code: number, reason: string, cause: string): void {
-    this.#finish(code, reason, cause);
+  /**
+   * The owner's WebSocket is gone. A resumable session keeps its backend (detaches) unless
+   * the browser ended it on purpose (close code 1000; `{type:'end'}` closes before this).
+   */
+  lost(conn: BrowserConnection, code: number, reason: string, cause: string): void {
+    if (conn !== this.#owner) return; // a connection we already let go of
+    if (this.#ring !== undefined && code !== CloseCode.NORMAL && !this.#closed) {
+      this.#detach(conn, code, cause);
+    } else this.#finish(code, reason, cause);
   }
 
-  /** Called by the registry's shared timer: heartbeat, idle and lifetime limits. */
+  #detach(conn: BrowserConnection, code: number, cause: string): void {
+    this.#let(conn);
+    // What the browser has not acknowledged may not have reached it: keep it for the replay.
+    this.#ring?.protect(this.bridge.output.offset - conn.unacked);
+    this.#detachedAt = Date.now();
+    const holdSeconds = Math.round((this.#opts.resume?.holdMs ?? 0) / 1000);
+    this.#opts.log.info(
+      {
+        event: 'session.detach',
+        session: this.id,
+        ip: this.clientIp,
+        user: this.user,
+        code,
+        cause,
+        holdSeconds,
+      },
+      'session detached: backend held for a resume',
+    );
+    this.#opts.onDetach?.(this, true);
+  }
+
+  /** Lets a connection go: no more output, no more holds, its messages ignored. */
+  #let(conn: BrowserConnection): void {
+    this.bridge.output.detach(conn);
+    conn.markClosed();
+    if (this.#owner === conn) this.#owner = undefined;
+    this.bridge.hold(Hold.OWNER, false);
+  }
+
+  /**
+   * A browser resumes (resume.ts has checked the token and the user): it gets the output
+   * after `from`, the terminal state, then live output. A browser still attached is taken
+   * over (4023). Returns false when `from` is past the output (nothing is changed then).
+   */
+  attach(ws: WebSocket, from: number, ip: string): boolean {
+    const ring = this.#ring;
+    const replay = ring?.replay(from);
+    if (ring === undefined || replay === undefined || this.#closed) return false;
+    const old = this.#owner;
+    if (old !== undefined) {
+      this.#let(old);
+      old.close(CloseCode.TAKEN_OVER, 'resumed elsewhere');
+    }
+    const conn = new BrowserConnection(ws, true, this, this.#opts.limits, this.#opts.log);
+    this.#owner = conn;
+    conn.send(this.#hello(replay));
+    conn.send({ type: 'status', state: this.bridge.state === 'open' ? 'connected' : 'connecting' });
+    let bytes = 0;
+    for (const chunk of replay.chunks) {
+      conn.data(chunk, 0);
+      bytes += chunk.length;
+    }
+    for (const msg of ring.state()) conn.control(msg);
+    this.bridge.output.detach(ring);
+    this.bridge.output.attach(conn);
+    this.bridge.output.attach(ring);
+    ring.release();
+    for (const ext of this.#extensions) ext.resumed?.();
+    const detachedMs = this.#detachedAt === 0 ? 0 : Date.now() - this.#detachedAt;
+    const wasDetached = this.#detachedAt !== 0;
+    this.#detachedAt = 0;
+    this.#opts.log.info(
+      {
+        event: 'session.resume',
+        session: this.id,
+        ip,
+        user: this.user,
+        from: replay.from,
+        gap: replay.gap,
+        replayed: bytes,
+        detachedMs,
+        takeover: old !== undefined,
+      },
+      'session resumed',
+    );
+    if (wasDetached) this.#opts.onDetach?.(this, false);
+    return true;
+  }
+
+  /** Called by the registry's shared timer: heartbeat, idle, lifetime and hold limits. */
   tick(now: number): void {
     if (this.#closed) return;
-    this.#owner.tickRates();
+    const owner = this.#owner;
+    owner?.tickRates();
     if (!this.bridge.tickStart(now)) return;
-    if (!this.#owner.tickHeartbeat(now)) return;
+    if (owner !== undefined) {
+      if (!owner.tickHeartbeat(now)) return;
+    } else if (
+      this.#detachedAt !== 0 &&
+      now - this.#detachedAt >= (this.#opts.resume?.holdMs ?? 0)
+    ) {
+      this.close(CloseCode.GOING_AWAY, 'not resumed in time', 'resume-expired');
+      return;
+    }
     this.bridge.tickLimits(now);
   }
 
   /** Ends the session: close frame to the browser, FIN to the backend, exactly once. */
   close(code: number, reason: string, cause: string): void {
-    if (this.#finish(code, reason, cause)) this.#owner.close(code, reason);
+    if (this.#finish(code, reason, cause)) this.#owner?.close(code, reason);
   }
 
   /** Single teardown. Returns false if the session had already finished. */
@@ -211,7 +305,8 @@ export class Session implements ConnectionHost {
     this.#closed = true;
     this.#closeCode = code;
     this.#closeReason = reason;
-    this.#owner.markClosed();
+    this.#owner?.markClosed();
+    if (this.#detachedAt !== 0) this.#opts.onDetach?.(this, false);
     this.bridge.shutdown();
     this.#opts.log.info(
       {

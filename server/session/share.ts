@@ -79,6 +79,17 @@ export class SessionShare implements SessionExtension {
     for (const s of this.#spectators) s.send({ type: 'size', cols, rows });
   }
 
+  /** The owner came back (resume): the link it holds still works; the count may have changed. */
+  resumed(): void {
+    if (this.#token !== undefined)
+      this.session.sendOwner({
+        type: 'shared',
+        url: `${this.#opts.watchBase}${this.#token}`,
+        expiresAt: this.#expiresAt,
+      });
+    this.#sendCount();
+  }
+
   closed(): void {
     this.#ended = true;
     this.#revokeToken();
@@ -130,6 +141,12 @@ export class SessionShare implements SessionExtension {
 
   /** A spectator admitted by the upgrade: hello, the recent output, then live output. */
   addSpectator(ws: WebSocket, ip: string, user: string): void {
+    // Admission awaited (auth): the link may have gone or filled up meanwhile.
+    const late = this.#lateRefusal();
+    if (late !== undefined) {
+      ws.close(late[0], late[1]);
+      return;
+    }
     const { limits, sharing, log } = this.#opts;
     const spectator = new Spectator(ws, {
       session: this.session.id,
@@ -162,6 +179,13 @@ export class SessionShare implements SessionExtension {
       'spectator joined',
     );
     this.#sendCount();
+  }
+
+  #lateRefusal(): [number, string] | undefined {
+    if (this.#ended) return [CloseCode.NORMAL, 'the session ended'];
+    if (this.#token === undefined) return [CloseCode.SHARE_ENDED, 'the owner stopped sharing'];
+    if (this.full) return [CloseCode.TRY_AGAIN_LATER, 'too many spectators'];
+    return undefined;
   }
 
   #remove(spectator: Spectator): void {

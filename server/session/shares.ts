@@ -17,6 +17,7 @@ const TOKEN_RE = /^[A-Za-z0-9_-]{22}$/;
 /** What the registry needs of a share (SessionShare in share.ts). */
 export interface LiveShare {
   readonly expiresAt: number;
+  readonly spectatorCount: number;
   /** Expiry and heartbeat, once a second. */
   tick(now: number): void;
 }
@@ -27,6 +28,13 @@ export class ShareRegistry<T extends LiveShare = LiveShare> {
 
   get size(): number {
     return this.#byToken.size;
+  }
+
+  /** Spectators watching across every link of this process (a metrics gauge). */
+  spectators(): number {
+    let n = 0;
+    for (const share of this.#byToken.values()) n += share.spectatorCount;
+    return n;
   }
 
   /** The live share for a token, or undefined (unknown, malformed, revoked or expired). */

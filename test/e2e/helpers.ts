@@ -36,7 +36,12 @@ export async function startServer(
   if (!existsSync(join(CLIENT_DIR, 'index.html'))) {
     throw new Error('the client is not built: run `npm run build:client` before the e2e tests');
   }
-  const config = resolveConfig({ log: { level: 'silent' }, ...input });
+  // As in test/helpers/proxy.ts: resume (on by default) only where a test asks for it.
+  const config = resolveConfig({
+    log: { level: 'silent' },
+    ...input,
+    limits: { resume: 0, ...input.limits },
+  });
   const porthole = createPorthole({ config, logger: createLogger('silent') });
   const address = await porthole.listen(port, '127.0.0.1');
   return {

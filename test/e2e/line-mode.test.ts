@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import { startBusyboxTelnetd, type TelnetServer } from '../helpers/telnet-servers.ts';
+import {
+  startBusyboxTelnetd,
+  startInetutilsTelnetd,
+  type TelnetServer,
+} from '../helpers/telnet-servers.ts';
 import { onLines } from './backends.ts';
 import {
   launchBrowser,
@@ -23,12 +27,14 @@ import {
 let server: TestServer;
 let browser: TestBrowser;
 let busybox: TelnetServer;
+let inetutils: TelnetServer;
 let mud: FakeBackend;
 /** Each line the line-mode MUD received, with when it arrived. */
 const lines: { text: string; at: number }[] = [];
 
 before(async () => {
   busybox = await startBusyboxTelnetd();
+  inetutils = await startInetutilsTelnetd();
   mud = await startBackend((socket) => {
     socket.write('Welcome\r\n> ');
     onLines(socket, (text) => {
@@ -40,6 +46,7 @@ before(async () => {
     hosts: [
       { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'line' },
       { id: 'bb', name: 'BusyBox', target: busybox.target, input: 'line' },
+      { id: 'gnu', name: 'inetutils', target: inetutils.target, input: 'line' },
       {
         id: 'mud',
         name: 'MUD',
@@ -56,6 +63,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await busybox?.close();
+  await inetutils?.close();
   await mud?.close();
 });
 
@@ -90,35 +98,44 @@ test('the demo in line mode: a plain input line, each command shown once, histor
   await page.close();
 });
 
-test('BusyBox telnetd in line mode: masked only at the password prompt, never stored', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=bb`);
-  await waitForState(page, 'connected');
-  await waitForScreen(page, /^[#$]$/m, 10_000);
-  const input = page.locator('#line-input');
-  assert.equal(await input.getAttribute('type'), 'text', 'a shell prompt is not a password prompt');
-  await send(page, 'echo ready-$((6*7))');
-  const shown = await waitForScreen(page, 'ready-42');
-  assert.equal(count(shown, 'echo ready-$((6*7))'), 1, 'the shell echoes; the client does not');
-  await send(
-    page,
-    // `&&`, not `;`: the MUD client splits lines at `;` (n;e;s).
-    "stty -echo && printf 'Password: ' && read pw && stty echo && echo && echo got-$pw",
-  );
-  await waitForScreen(page, 'Password:');
-  await page.locator('#line-input[type="password"]').waitFor({ timeout: 5000 });
-  assert.equal(await page.locator('#input-badge').isVisible(), true);
-  await page.keyboard.type('hunter2');
-  await page.keyboard.press('Enter');
-  await waitForScreen(page, 'got-hunter2');
-  await page.locator('#line-input[type="text"]').waitFor({ timeout: 5000 });
-  const screen = await screenText(page);
-  assert.equal(count(screen, 'hunter2'), 1, 'only the shell’s own line shows it');
-  const stored = await page.evaluate(() => localStorage.getItem('porthole.history.bb'));
-  assert.ok(stored !== null && !stored.includes('hunter2'), stored ?? 'null');
-  assert.ok(stored.includes('ready-'), 'ordinary commands are kept');
-  await page.close();
-});
+for (const [id, name] of [
+  ['bb', 'BusyBox'],
+  ['gnu', 'GNU inetutils'],
+] as const) {
+  test(`${name} telnetd in line mode: masked only at the password prompt, never stored`, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/?host=${id}`);
+    await waitForState(page, 'connected');
+    await waitForScreen(page, /^[#$]$/m, 10_000);
+    const input = page.locator('#line-input');
+    assert.equal(
+      await input.getAttribute('type'),
+      'text',
+      'a shell prompt is not a password prompt',
+    );
+    await send(page, 'echo ready-$((6*7))');
+    const shown = await waitForScreen(page, 'ready-42');
+    assert.equal(count(shown, 'echo ready-$((6*7))'), 1, 'the shell echoes; the client does not');
+    await send(
+      page,
+      // `&&`, not `;`: the MUD client splits lines at `;` (n;e;s).
+      "stty -echo && printf 'Password: ' && read pw && stty echo && echo && echo got-$pw",
+    );
+    await waitForScreen(page, 'Password:');
+    await page.locator('#line-input[type="password"]').waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('#input-badge').isVisible(), true);
+    await page.keyboard.type('hunter2');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, 'got-hunter2');
+    await page.locator('#line-input[type="text"]').waitFor({ timeout: 5000 });
+    const screen = await screenText(page);
+    assert.equal(count(screen, 'hunter2'), 1, 'only the shell’s own line shows it');
+    const stored = await page.evaluate((h) => localStorage.getItem(`porthole.history.${h}`), id);
+    assert.ok(stored !== null && !stored.includes('hunter2'), stored ?? 'null');
+    assert.ok(stored.includes('ready-'), 'ordinary commands are kept');
+    await page.close();
+  });
+}
 
 test('a paste of 200 lines in line mode asks first, then arrives as 200 paced commands', async () => {
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -181,7 +198,8 @@ test('logins with a password stay out of history: MUSH connect/create and the ho
   await input.press('ArrowUp');
   assert.equal(await input.inputValue(), 'look', 'nothing older: the logins were not kept');
   const stored = await page.evaluate(() => localStorage.getItem('porthole.history.mud'));
-  assert.ok(stored?.includes('look'), stored ?? 'null');
+  assert.ok(stored !== null, 'the history was stored');
+  assert.ok(stored.includes('look'), stored);
   assert.ok(!stored.includes('mellon') && !stored.includes('ring'), stored);
   await page.close();
 });

@@ -110,8 +110,10 @@ test('phone: a long press selects a word, dragging extends it, and it is copied'
   await page.evaluate(() => navigator.clipboard.writeText('sentinel'));
   assert.equal(await page.locator('button[data-action="copy"]').isHidden(), true);
   const cdp = await page.context().newCDPSession(page);
-  const touch = (type: string, points: { x: number; y: number }[]) =>
-    cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+  const touch = (
+    type: 'touchStart' | 'touchEnd' | 'touchMove' | 'touchCancel',
+    points: { x: number; y: number }[],
+  ) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
   const p = await pointOf(page, 'flagstones', 3);
   await touch('touchStart', [p]);
   await page.waitForTimeout(800);

@@ -5,22 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
 import { onLines } from './backends.ts';
-import {
-  launchBrowser,
-  screenshot,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, screenshot, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-let mud: FakeBackend;
 let boots = 0;
 
 /** `reboot` closes every connection (FIN), `crash` resets them (RST). */
@@ -31,34 +20,29 @@ function rebootingMud(): Promise<FakeBackend> {
     onLines(socket, (line) => {
       if (line === 'reboot') {
         socket.end('Rebooting, back in a moment...\r\n');
+      } else if (line === 'quit') {
+        socket.end('Goodbye.\r\n');
       } else if (line === 'crash') socket.resetAndDestroy();
       else socket.write(`ok ${line}\r\n> `);
     });
   });
 }
 
-before(async () => {
-  mud = await rebootingMud();
+const suite = e2eSuite(async (keep) => {
+  const mud = keep(await rebootingMud());
   const target = `telnet://127.0.0.1:${mud.port}`;
-  server = await startServer({
+  return {
     hosts: [
       { id: 'auto', name: 'Auto MUD', target, input: 'line', reconnect: 'auto' },
       { id: 'ask', name: 'Ask MUD', target, input: 'line' },
     ],
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await mud?.close();
+  };
 });
 
 test('reconnect: auto: a reboot (FIN) and a crash (RST) are followed by a countdown and a new session', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const first = boots + 1;
-  await page.goto(`${server.url}/?host=auto`);
+  await page.goto(`${suite.server.url}/?host=auto`);
   await waitForScreen(page, `Welcome (connection ${first})`);
   await page.locator('#line-input').fill('reboot');
   await page.locator('#line-input').press('Enter');
@@ -79,21 +63,32 @@ test('reconnect: auto: a reboot (FIN) and a crash (RST) are followed by a countd
 });
 
 test('reconnect: ask (the default): a Reconnect button, and nothing happens by itself', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const first = boots + 1;
-  await page.goto(`${server.url}/?host=ask`);
+  await page.goto(`${suite.server.url}/?host=ask`);
   await waitForScreen(page, `Welcome (connection ${first})`);
   await page.locator('#line-input').fill('reboot');
   await page.locator('#line-input').press('Enter');
   await waitForState(page, 'closed');
-  assert.equal(
-    await page.locator('#notice-text').textContent(),
-    'The host closed the connection. It may be restarting.',
-  );
+  assert.equal(await page.locator('#notice-text').textContent(), 'The host closed the connection.');
   assert.equal(await page.locator('#btn-reconnect').textContent(), 'Reconnect');
   await page.waitForTimeout(4000);
   assert.equal(boots, first, 'no reconnect on its own');
   await page.locator('#btn-reconnect').click();
   await waitForScreen(page, `Welcome (connection ${first + 1})`);
+  await page.close();
+});
+
+test('reconnect: auto, but the user typed quit: the end is theirs, no reconnect', async () => {
+  const page = await suite.browser.context.newPage();
+  const first = boots + 1;
+  await page.goto(`${suite.server.url}/?host=auto`);
+  await waitForScreen(page, `Welcome (connection ${first})`);
+  await page.locator('#line-input').fill('quit');
+  await page.locator('#line-input').press('Enter');
+  await waitForState(page, 'closed');
+  assert.equal(await page.locator('#notice-text').textContent(), 'The host closed the connection.');
+  await page.waitForTimeout(4000);
+  assert.equal(boots, first, 'no reconnect on its own');
   await page.close();
 });

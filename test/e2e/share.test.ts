@@ -59,6 +59,16 @@ test('a spectator page shows the owner’s output live; typing in it changes not
   assert.equal(await owner.locator('#status-viewers').textContent(), '1 watching');
 
   await owner.keyboard.press('Escape');
+  // The spectator's terminal follows the owner's size.
+  const rows = (page: import('playwright-core').Page): Promise<number> =>
+    page.locator('.xterm-rows > div').count();
+  await owner.setViewportSize({ width: 900, height: 560 });
+  let same = false;
+  for (let i = 0; i < 100 && !same; i++) {
+    same = (await rows(owner)) === (await rows(spectator)) && (await rows(owner)) < 30;
+    if (!same) await owner.waitForTimeout(50);
+  }
+  assert.ok(same, `owner ${await rows(owner)} rows, spectator ${await rows(spectator)}`);
   await owner.locator('#terminal').click();
   await owner.keyboard.type('hello from the owner');
   await owner.keyboard.press('Enter');

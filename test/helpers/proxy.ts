@@ -30,7 +30,13 @@ export async function startProxy(
   input: Partial<ConfigInput> & Pick<ConfigInput, 'hosts'>,
   options: ProxyOptions = {},
 ): Promise<TestProxy> {
-  const config = resolveConfig({ log: { level: 'debug' }, ...input });
+  // Resume is on by default (limits.resume 2m); tests of other features expect a dropped
+  // browser to end its session at once, so the fixture turns it off unless a test asks.
+  const config = resolveConfig({
+    log: { level: 'debug' },
+    ...input,
+    limits: { resume: 0, ...input.limits },
+  });
   const logs: Record<string, unknown>[] = [];
   const rawLogs: string[] = [];
   const sink = new Writable({
@@ -61,8 +67,8 @@ export async function startProxy(
 type HostInput = ConfigInput['hosts'][number];
 
 /**
- * A host entry for withProxy: `target` defaults to the fixture's backend (`tcp://`, or another
- * scheme with `scheme`), `name` to the id.
+ * A host entry for withProxy: `target` defaults to the fixture's backend (its own `target`, e.g.
+ * `telnet://` for a telnetd, else `tcp://`; `scheme` chooses another), `name` to the id.
  */
 export type FixtureHost = Omit<HostInput, 'target' | 'name'> & {
   target?: string;
@@ -73,6 +79,8 @@ export type FixtureHost = Omit<HostInput, 'target' | 'name'> & {
 /** Any server on 127.0.0.1 the fixture can point hosts at and stop (FakeBackend, TelnetServer). */
 export interface LoopbackServer {
   port: number;
+  /** How a host reaches it, when the server says (`tcp://…`, `telnet://…`). */
+  target?: string;
   close(): Promise<void>;
 }
 
@@ -116,10 +124,13 @@ export async function withProxy<B extends LoopbackServer = FakeBackend>(
   proxy = await startProxy(
     {
       ...rest,
-      hosts: hosts.map(({ scheme = 'tcp', ...h }) => ({
+      hosts: hosts.map(({ scheme, ...h }) => ({
         ...h,
         name: h.name ?? h.id,
-        target: h.target ?? `${scheme}://127.0.0.1:${backend.port}`,
+        target:
+          h.target ??
+          (scheme === undefined ? backend.target : undefined) ??
+          `${scheme ?? 'tcp'}://127.0.0.1:${backend.port}`,
       })),
     },
     options,

@@ -1,3 +1,8 @@
+/**
+ * The relay end to end through a real WebSocket: every byte value both ways in each
+ * subprotocol, Enter and the host's newline, hello/status/ping for porthole.v1 only, ordering
+ * before the backend connects, a bad control message, /api/hosts, and B6 (exact host:port).
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startBackend } from './helpers/backends.ts';

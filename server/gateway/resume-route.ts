@@ -1,0 +1,90 @@
+/**
+ * `--workers N`: a resume must reach the worker that holds its session. Resume tokens of a
+ * worker start with its cluster id (`2.` + 128 random bits). A worker that receives a resume
+ * for another hands the connection over: the request head goes to the primary over IPC with
+ * the socket itself, the primary passes both on to the owning worker, and that worker runs
+ * the upgrade as if it had accepted the connection (admission included). TLS connections
+ * cannot move (their state lives in this process): they are refused as unknown (4020) and
+ * the client starts a fresh session.
+ */
+import cluster from 'node:cluster';
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../common/log.ts';
+
+/** The IPC message between a worker, the primary and the owning worker. */
+export interface RoutedResume {
+  porthole: 'resume-route';
+  to: number;
+  method: string;
+  url: string;
+  httpVersion: string;
+  headers: IncomingMessage['headers'];
+  head: string;
+}
+
+/** Requests that came over IPC: never routed again (no loops). */
+const routed = new WeakSet<IncomingMessage>();
+
+/** The prefix this process puts on its resume tokens ('' outside a cluster). */
+export function tokenPrefix(): string {
+  return cluster.worker === undefined ? '' : `${cluster.worker.id}.`;
+}
+
+/** True when the request was handed to another worker (the caller must not touch it). */
+export function routeResume(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  log: Logger,
+): boolean {
+  const self = cluster.worker;
+  if (self === undefined || routed.has(req) || process.send === undefined) return false;
+  const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('resume');
+  const owner = /^(\d{1,3})\./.exec(token ?? '')?.[1];
+  if (owner === undefined || Number(owner) === self.id) return false;
+  // Only a plain TCP socket can be passed (not TLS, not a stream an embedder made).
+  if (!(socket instanceof Socket) || socket.constructor !== Socket) return false;
+  const msg: RoutedResume = {
+    porthole: 'resume-route',
+    to: Number(owner),
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    httpVersion: req.httpVersion,
+    headers: req.headers,
+    head: head.toString('base64'),
+  };
+  log.info(
+    { event: 'session.resume-routed', to: msg.to, from: self.id },
+    'resume handed to its worker',
+  );
+  process.send(msg, socket);
+  return true;
+}
+
+/** In a worker: accept connections handed over by the primary and run them as upgrades. */
+export function acceptRoutedResumes(
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): void {
+  if (cluster.worker === undefined) return;
+  process.on('message', (msg: Partial<RoutedResume>, handle: unknown) => {
+    if (msg?.porthole !== 'resume-route' || !(handle instanceof Socket)) return;
+    const req = new IncomingMessage(handle);
+    req.method = msg.method ?? 'GET';
+    req.url = msg.url ?? '/';
+    req.httpVersion = msg.httpVersion ?? '1.1';
+    req.headers = msg.headers ?? {};
+    routed.add(req);
+    upgrade(req, handle, Buffer.from(msg.head ?? '', 'base64'));
+  });
+}
+
+/** In the primary: pass a routed resume on to its worker (back to the sender if it is gone). */
+export function forwardRoutedResumes(): void {
+  cluster.on('message', (worker, msg: Partial<RoutedResume>, handle: unknown) => {
+    if (msg?.porthole !== 'resume-route' || !(handle instanceof Socket)) return;
+    const target = cluster.workers?.[msg.to ?? -1] ?? worker;
+    target.send(msg, handle);
+  });
+}
