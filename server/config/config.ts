@@ -163,7 +163,7 @@ const schema = z
       });
     }
     for (const [i, h] of c.hosts.entries()) {
-      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h))
+      for (const [key, message] of backendKeyProblems(schemeOf(h.target), h, c.auth.mode))
         ctx.addIssue({ code: 'custom', path: ['hosts', i, key], message });
       if (h.allow !== undefined && c.auth.mode === 'none') {
         ctx.addIssue({

@@ -237,6 +237,12 @@ function startSession(
               lookup: ctx.lookup,
               client: { address: ip, port: clientPort },
               demoPort: ctx.demoPort(),
+              ssh: {
+                principal: principal.user,
+                terminalType: profile.terminalType,
+                log,
+                session: id,
+              },
             });
       return ctx.observer === undefined ? dialling : ctx.observer.observeDial(hostCfg.id, dialling);
     },

@@ -135,6 +135,7 @@ export class Bridge {
     if (this.#holds !== 0) stream.pause();
     events.connected();
     this.#codec = this.#opts.createCodec?.(this.#cols, this.#rows);
+    if (this.#cols !== 0) stream.resize?.(this.#cols, this.#rows);
     if (this.#codec !== undefined) this.#handle(this.#codec.start());
     this.#writer.attach(stream, this.#encode);
   }
@@ -216,6 +217,7 @@ export class Bridge {
   #applyResize(): void {
     this.#resizePending = false;
     this.#lastResizeAt = Date.now();
+    this.#backend?.resize?.(this.#cols, this.#rows);
     if (this.#codec !== undefined) this.#handle(this.#codec.resize(this.#cols, this.#rows));
   }
 
