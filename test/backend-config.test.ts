@@ -1,6 +1,7 @@
 /** The host keys of issue 15 are checked at load, each error naming its key. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -103,4 +104,75 @@ test('proxyProtocol, webirc and mnes are checked against the target', () => {
   });
   assert.equal(c.hosts[0]?.webirc?.gateway, 'porthole');
   assert.equal(c.hosts[0]?.mnes, false);
+});
+
+test('ssh:// hosts: a host key source is required; keys and files are checked at load', () => {
+  const key = execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-f',
+    join(dir, 'id'),
+    '-C',
+    't',
+  ]);
+  assert.equal(key.length, 0);
+  const pub = readFileSync(join(dir, 'id.pub'), 'utf8').trim();
+  const ssh = 'ssh://shell.example.org:22';
+  assert.match(
+    errorOf({ target: ssh }),
+    /hosts\[0\]\.hostKey: an ssh:\/\/ host needs hostKey .* or knownHostsFile/,
+  );
+  assert.match(
+    errorOf({ target: ssh, hostKey: 'ssh-ed25519 not-base64!' }),
+    /hosts\[0\]\.hostKey\[0\]: must be a known_hosts line/,
+  );
+  assert.match(errorOf({ target: ssh, hostKey: 'SHA256:short' }), /hosts\[0\]\.hostKey/);
+  assert.match(
+    errorOf({ target: ssh, knownHostsFile: '/no/such/dir/known_hosts' }),
+    /hosts\[0\]\.knownHostsFile: must be a file in an existing directory/,
+  );
+  assert.match(
+    errorOf({ target: ssh, hostKey: pub, privateKeyFile: join(dir, 'id.pub') }),
+    /hosts\[0\]\.privateKeyFile: is not an unencrypted private key/,
+  );
+  assert.match(
+    errorOf({ target: ssh, hostKey: pub, privateKeyFile: join(dir, 'missing') }),
+    /hosts\[0\]\.privateKeyFile: must be a readable/,
+  );
+  assert.match(
+    errorOf({ target: ssh, hostKey: pub, user: '$auth' }),
+    /hosts\[0\]\.user: \$auth needs auth\.mode/,
+  );
+  assert.match(errorOf({ target: ssh, hostKey: pub, user: 'a b' }), /hosts\[0\]\.user/);
+  assert.match(
+    errorOf({ target: ssh, hostKey: pub, record: true, recordInput: true }),
+    /hosts\[0\]\.recordInput: is not for ssh:\/\/ hosts/,
+  );
+  assert.match(
+    errorOf({ target: 'telnet://x:23', hostKey: pub }),
+    /hosts\[0\]\.hostKey: needs an ssh:\/\/ target/,
+  );
+  assert.match(
+    errorOf({ target: ssh, hostKey: pub, proxyProtocol: 'v1' }),
+    /hosts\[0\]\.proxyProtocol: is not for ssh/,
+  );
+  const c = resolveConfig({
+    hosts: [
+      {
+        id: 'a',
+        name: 'A',
+        target: ssh,
+        hostKey: `[shell.example.org]:22 ${pub}`,
+        privateKeyFile: join(dir, 'id'),
+      },
+      { id: 'b', name: 'B', target: ssh, knownHostsFile: join(dir, 'known_hosts') },
+    ],
+  });
+  const pin = c.hosts[0]?.hostKey?.[0];
+  assert.equal(pin?.kind, 'key');
+  assert.match(String(pin?.fingerprint), /^SHA256:[A-Za-z0-9+/]{43}$/);
+  assert.equal(parseTarget(ssh).kind, 'ssh');
 });

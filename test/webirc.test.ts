@@ -23,10 +23,10 @@ async function whoisHost(
   const ws = await openSession(proxy, id, { localAddress: from });
   const got = collect(ws);
   ws.send(Buffer.from(`NICK ${nick}\rUSER ${nick} 0 * :Test\r`));
-  await waitFor(() => / 001 /.test(got.bytes().toString()), 'registration (001)', 10_000);
+  await waitFor(() => / 001 /.test(got.bytes().toString()), 'registration (001)', 20_000);
   ws.send(Buffer.from(`WHOIS ${nick}\r`));
   const re = new RegExp(` 311 ${nick} ${nick} \\S+ (\\S+) \\* :`);
-  await waitFor(() => re.test(got.bytes().toString()), 'the WHOIS reply (311)', 10_000);
+  await waitFor(() => re.test(got.bytes().toString()), 'the WHOIS reply (311)', 20_000);
   ws.close();
   return re.exec(got.bytes().toString())?.[1] ?? '';
 }

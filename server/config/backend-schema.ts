@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AUTH_USER, type SshKeys, sshKeyProblems, sshShape } from './ssh-schema.ts';
 import type { TargetKind } from './target-url.ts';
 
 /** Reads a file at load time so a typo is a config error, not a failed session later. */
@@ -73,9 +74,11 @@ export const backendShape = {
   webirc: webircSchema.optional(),
   /** Answer NEW-ENVIRON with the MNES variables (values chosen by Porthole) on telnet hosts. */
   mnes: z.boolean().default(false),
+  ...sshShape,
 };
 
-interface BackendKeys {
+interface BackendKeys extends SshKeys {
+  recordInput?: boolean | undefined;
   tls?: unknown;
   proxyProtocol?: unknown;
   webirc?: unknown;
@@ -83,8 +86,18 @@ interface BackendKeys {
 }
 
 /** Which keys make sense for which target scheme; returns [key, message] for each misuse. */
-export function backendKeyProblems(scheme: TargetKind, host: BackendKeys): [string, string][] {
-  const problems: [string, string][] = [];
+export function backendKeyProblems(
+  scheme: TargetKind,
+  host: BackendKeys,
+  authMode: string,
+): [string, string][] {
+  const problems = sshKeyProblems(scheme === 'ssh', host);
+  if (host.user === AUTH_USER && authMode === 'none')
+    problems.push(['user', '$auth needs auth.mode other than none']);
+  // The SSH login prompt is Porthole's own and sends no echo message: keystrokes recorded
+  // there would be passwords.
+  if (scheme === 'ssh' && host.recordInput === true)
+    problems.push(['recordInput', 'is not for ssh:// hosts (passwords are typed in the terminal)']);
   const tls = scheme === 'telnets' || scheme === 'tls';
   if (host.tls !== undefined && !tls) problems.push(['tls', 'needs a telnets:// or tls:// target']);
   if (host.webirc !== undefined && scheme !== 'tcp' && scheme !== 'tls')

@@ -1,15 +1,15 @@
 /**
- * A host's `target`: `telnet://`, `telnets://`, `tcp://` or `tls://` HOST:PORT, or
+ * A host's `target`: `telnet://`, `telnets://`, `tcp://`, `tls://` or `ssh://` HOST:PORT, or
  * `builtin:demo`. Validated in the config schema, split into its parts for the catalogue.
  */
 import { z } from 'zod';
 import { classify, endsInNumber } from '../common/address.ts';
 
-const TARGET_RE = /^(tcp|telnets?|tls):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const TARGET_RE = /^(tcp|telnets?|tls|ssh):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export const targetSchema = z.string().refine((v) => v === 'builtin:demo' || isTargetUrl(v), {
   message:
-    'must be telnet://HOST:PORT, telnets://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or builtin:demo',
+    'must be telnet://HOST:PORT, telnets://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, ssh://HOST:PORT or builtin:demo',
 });
 
 function isTargetUrl(v: string): boolean {

@@ -14,6 +14,8 @@ export interface BackendStream {
   /** Optional batching of the writes of one tick (sockets have it; channels may not). */
   cork?(): void;
   uncork?(): void;
+  /** The browser's terminal size, for streams that carry one themselves (an SSH PTY). */
+  resize?(cols: number, rows: number): void;
   readonly destroyed: boolean;
   /** Bytes queued for writing: counted against the session's buffer cap. */
   readonly writableLength: number;

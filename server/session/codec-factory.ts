@@ -6,6 +6,7 @@ import { createTelnetCodec, TELNET_PROFILE } from '../telnet/index.ts';
 
 /** What the host's codec offers the client (hello's `features`) and answers as terminal type. */
 export function codecProfileFor(entry: HostEntry): CodecProfile {
+  if (entry.protocol === 'ssh') return SSH_PROFILE;
   return isRaw(entry) ? RAW_PROFILE : TELNET_PROFILE;
 }
 
@@ -18,8 +19,18 @@ const MAX_EVENTS_PER_CALL = 1024;
 
 export function createCodecFor(entry: HostEntry, options: CodecOptions): Codec {
   const bounded = { maxEventsPerCall: MAX_EVENTS_PER_CALL, ...options };
+  // A PTY takes Enter as the terminal's own CR (as over telnet BINARY); the size goes to the
+  // SSH stream itself (BackendStream.resize), so the byte codec is enough.
+  if (entry.protocol === 'ssh')
+    return createRawCodec({
+      ...bounded,
+      newline: options.newline === 'auto' ? 'cr' : options.newline,
+    });
   return isRaw(entry) ? createRawCodec(bounded) : createTelnetCodec(bounded);
 }
+
+/** SSH: the PTY's terminal type; flow control as for every host. */
+const SSH_PROFILE: CodecProfile = { features: ['flow-control'], terminalType: 'xterm-256color' };
 
 /** `tcp://` and `tls://` are byte streams; telnet, telnets and the demo speak telnet. */
 function isRaw(entry: HostEntry): boolean {

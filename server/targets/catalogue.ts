@@ -6,6 +6,7 @@ import type { HostProtocol, InputMode, PublicHost } from '../../shared/api.ts';
 import type { HostConfig } from '../config/config.ts';
 import { type ParsedTarget, parseTarget } from '../config/target-url.ts';
 import { type TlsSettings, tlsSettings } from './backend-tls.ts';
+import { type SshHostSettings, sshSettings } from './ssh-dial.ts';
 
 export interface HostEntry {
   config: HostConfig;
@@ -15,6 +16,8 @@ export interface HostEntry {
   mssp: Record<string, string[]> | undefined;
   /** Set for `telnets://` and `tls://` targets: how the certificate is checked. */
   tls?: TlsSettings;
+  /** Set for `ssh://` targets: host key policy and the operator's key, read at start. */
+  ssh?: SshHostSettings;
 }
 
 /** What a reload changed, by host id. */
@@ -29,11 +32,12 @@ function entryFor(config: HostConfig): HostEntry {
   const protocol = target.kind;
   // An input line unless the host says otherwise: MUDs and line protocols (IRC, SMTP)
   // do not echo, so keystroke mode would have players typing blind. Shells and BBSes
-  // (which echo and use hotkeys) set `input: raw`; the demo does.
-  const input = config.input ?? 'line';
+  // (which echo and use hotkeys) set `input: raw`; the demo does. An SSH shell is one.
+  const input = config.input ?? (protocol === 'ssh' ? 'raw' : 'line');
   const entry: HostEntry = { config, target, protocol, input, mssp: undefined };
   if (protocol === 'telnets' || protocol === 'tls')
     entry.tls = tlsSettings(config.tls, target.host);
+  if (protocol === 'ssh') entry.ssh = sshSettings(config);
   return entry;
 }
 

@@ -9,6 +9,8 @@ import { startTls } from './backend-tls.ts';
 import type { HostEntry } from './catalogue.ts';
 import { BackendError, dial, type Lookup } from './dial.ts';
 import { type Endpoint, proxyHeader } from './proxy-header.ts';
+import { type SshDialContext, sshOver } from './ssh-dial.ts';
+import type { SshStream } from './ssh-stream.ts';
 import { webircLine } from './webirc.ts';
 
 export interface HostDialOptions {
@@ -20,6 +22,8 @@ export interface HostDialOptions {
   client: Endpoint;
   /** Where `builtin:demo` listens. */
   demoPort: number | undefined;
+  /** For `ssh://` hosts: the session's user, id and log. */
+  ssh?: Omit<SshDialContext, 'host' | 'port' | 'handshakeTimeoutMs'>;
 }
 
 function writeFirst(socket: Socket, bytes: Buffer, signal: AbortSignal): Promise<void> {
@@ -48,9 +52,17 @@ function writeFirst(socket: Socket, bytes: Buffer, signal: AbortSignal): Promise
   });
 }
 
-/** Connects to a catalogue host; rejects with BackendError (kind `tls` for TLS refusals). */
-export async function dialHost(entry: HostEntry, options: HostDialOptions): Promise<Socket> {
+/**
+ * Connects to a catalogue host; rejects with BackendError (kind `tls` for TLS refusals).
+ * An `ssh://` host resolves with the SSH session's stream.
+ */
+export async function dialHost(
+  entry: HostEntry,
+  options: HostDialOptions,
+): Promise<Socket | SshStream> {
   const { config, target } = entry;
+  if (entry.ssh !== undefined && options.ssh === undefined)
+    throw new Error('dialHost: an ssh:// host needs options.ssh');
   const builtin = target.kind === 'builtin';
   let socket = await dial({
     host: builtin ? '127.0.0.1' : target.host,
@@ -60,6 +72,14 @@ export async function dialHost(entry: HostEntry, options: HostDialOptions): Prom
     signal: options.signal,
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   });
+  if (entry.ssh !== undefined && options.ssh !== undefined) {
+    return sshOver(socket, entry.ssh, {
+      ...options.ssh,
+      host: target.host,
+      port: target.port,
+      handshakeTimeoutMs: options.connectTimeoutMs,
+    });
+  }
   if (config.proxyProtocol !== undefined) {
     const backend = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     const header = proxyHeader(config.proxyProtocol, options.client, backend);

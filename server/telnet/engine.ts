@@ -2,7 +2,7 @@ import { createBackendDecoder, isUtf8 } from '../codec/charset.ts';
 import { ClientEncoder } from '../codec/client-encoder.ts';
 import type { Codec, CodecEvent, CodecOptions } from '../codec/codec.ts';
 import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
-import { answerEnviron, type MnesValues } from './environ.ts';
+import { answerEnviron, mnesValues } from './environ.ts';
 import { EventBuffer } from './events.ts';
 import {
   decodeGmcp,
@@ -248,19 +248,14 @@ export class TelnetEngine implements Codec {
   // Only reachable on `mnes: true` hosts: elsewhere NEW-ENVIRON is never agreed (D7).
   #onEnviron(payload: Uint8Array): void {
     if (!this.#table.enabled('us', Opt.NEW_ENVIRON)) return;
-    const reply = answerEnviron(payload, this.#mnesValues());
+    const values = mnesValues({
+      ipAddress: this.#options.mnes?.ipAddress ?? '',
+      encoding: this.#utf8 ? 'UTF-8' : this.#options.encoding,
+      mtts: this.#mttsBits(),
+      terminalType: this.#options.terminalType,
+    });
+    const reply = answerEnviron(payload, values);
     if (reply !== undefined) this.#send(reply);
-  }
-
-  #mnesValues(): MnesValues {
-    return {
-      CHARSET: this.#utf8 ? 'UTF-8' : this.#options.encoding.toUpperCase(),
-      CLIENT_NAME: CLIENT_HELLO.client,
-      CLIENT_VERSION: CLIENT_HELLO.version,
-      IPADDRESS: this.#options.mnes?.ipAddress ?? '',
-      MTTS: String(this.#mttsBits()),
-      TERMINAL_TYPE: this.#options.terminalType.toUpperCase(),
-    };
   }
 
   #onCharset(payload: Uint8Array): void {

@@ -5,7 +5,7 @@
  * the MTTS bits, the character set); no byte typed in the browser can reach this reply, and
  * a request for USER or any other variable gets no answer (CVE-2026-24061, SECURITY.md K6).
  */
-import { Cmd, Opt } from './codes.ts';
+import { CLIENT_HELLO, Cmd, Opt } from './codes.ts';
 import { escapeIac } from './outbound.ts';
 
 /** RFC 1572 §1 codes. */
@@ -25,6 +25,23 @@ export type MnesName = (typeof MNES_VARIABLES)[number];
 export type MnesValues = Readonly<Record<MnesName, string>>;
 
 const MNES = new Set<string>(MNES_VARIABLES);
+
+/** Porthole's own answers: the gate's address, our name and version, the session's terminal. */
+export function mnesValues(session: {
+  ipAddress: string;
+  encoding: string;
+  mtts: number;
+  terminalType: string;
+}): MnesValues {
+  return {
+    CHARSET: session.encoding.toUpperCase(),
+    CLIENT_NAME: CLIENT_HELLO.client,
+    CLIENT_VERSION: CLIENT_HELLO.version,
+    IPADDRESS: session.ipAddress,
+    MTTS: String(session.mtts),
+    TERMINAL_TYPE: session.terminalType.toUpperCase(),
+  };
+}
 
 interface Requested {
   type: number;

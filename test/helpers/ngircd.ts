@@ -46,7 +46,7 @@ export async function startNgircd(webircPassword: string): Promise<Ngircd> {
 `,
   );
   const child = spawn('/usr/sbin/ngircd', ['--nodaemon', '--config', conf], { stdio: 'ignore' });
-  await untilListening(port, child);
-  await untilListening(tlsPort, child);
+  await untilListening(port, child, 20_000);
+  await untilListening(tlsPort, child, 20_000);
   return { port, tlsPort, cert, close: () => stop(child) };
 }

@@ -28,6 +28,6 @@ export async function startSocatTls(
     ],
     { stdio: 'ignore' },
   );
-  await untilListening(port, child);
+  await untilListening(port, child, 20_000);
   return { port, close: () => stop(child) };
 }
