@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../server/common/log.ts';
+import { resolveConfig } from '../server/config/config.ts';
 import { RecordingStore } from '../server/session/recording-store.ts';
 import { type FakeBackend, startBackend } from './helpers/backends.ts';
 import { collect, openSession, type ProxyFixture, waitFor, withProxy } from './helpers/proxy.ts';
@@ -334,6 +335,15 @@ test('S7: retention: recordings older than maxAge go, then the oldest while over
 });
 
 test('S6: who may read recordings: admins only; ids are checked; download as .cast', async (t) => {
+  assert.throws(
+    () =>
+      resolveConfig({
+        auth,
+        recording: { dir: '/tmp/x', admins: { groups: [] } },
+        hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1' }],
+      }),
+    /recording\.admins: must name at least one user or group/,
+  );
   const dir = tempDir(t);
   const proxy = await withProxy(t, {
     auth,

@@ -368,6 +368,13 @@ test('S2: config: bad sharing keys name the key', () => {
     }),
     /hosts\[0\]\.watchers: a list of users or groups needs auth\.mode/,
   );
+  assert.match(
+    bad({
+      auth: { mode: 'token', tokens: [{ name: 'a', token: 'a'.repeat(20) }] },
+      hosts: [{ id: 'a', name: 'A', target: 'tcp://127.0.0.1:1', watchers: { groups: [] } }],
+    }),
+    /hosts\[0\]\.watchers: must name at least one user or group/,
+  );
   assert.match(bad({ sharing: { maxSpectators: 0 } }), /sharing\.maxSpectators/);
   assert.match(
     bad({ sharing: { replayBytes: '1MiB', spectatorBufferBytes: '256KiB' } }),

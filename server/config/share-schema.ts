@@ -78,10 +78,17 @@ interface ShareKeysInput {
 /** Cross-key problems, as [path, message] pairs for the config's superRefine. */
 export function shareKeyProblems(c: ShareKeysInput): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
+  // Empty lists would mean "everyone" to the allow check: recordings are never that open.
+  const admins = c.recording?.admins;
+  if (admins !== undefined && admins.users.length === 0 && admins.groups.length === 0)
+    out.push([['recording', 'admins'], 'must name at least one user or group']);
   // The replay goes out whole; a smaller buffer would cut every new spectator at once.
   if (c.sharing.replayBytes > c.sharing.spectatorBufferBytes)
     out.push([['sharing', 'replayBytes'], 'must not exceed sharing.spectatorBufferBytes']);
   for (const [i, h] of c.hosts.entries()) {
+    const w = h.watchers as { users?: unknown[]; groups?: unknown[] } | string | undefined;
+    if (typeof w === 'object' && (w.users?.length ?? 0) + (w.groups?.length ?? 0) === 0)
+      out.push([['hosts', i, 'watchers'], 'must name at least one user or group (or say anyone)']);
     if (typeof h.watchers === 'object' && c.auth.mode === 'none')
       out.push([
         ['hosts', i, 'watchers'],
