@@ -107,6 +107,10 @@ test('metrics: sessions by host, bytes each way, connect latency and failures, c
   // The audit line names the address dialled; every log line has an event.
   const open = proxy.logs.find((l) => l.event === 'session.open' && l.host === 'echo');
   assert.equal(open?.target, `127.0.0.1:${backend.port}`);
+  const dialled = proxy.logs.find(
+    (l) => l.event === 'session.dialled' && l.session === open?.session,
+  );
+  assert.deepEqual([dialled?.address, dialled?.port], ['127.0.0.1', backend.port]);
   assert.deepEqual(
     proxy.logs.filter((l) => typeof l.event !== 'string').map((l) => l.msg),
     [],

@@ -12,7 +12,7 @@ import { backendKeyProblems, backendShape } from './backend-schema.ts';
 import { clientShape } from './client-schema.ts';
 import { encodingSchema, newlineSchema } from './codec-schema.ts';
 import { customTargetsSchema } from './custom-targets-schema.ts';
-import { cidr, listenAddress, listenSchema } from './network-schema.ts';
+import { cidr, listenSchema } from './network-schema.ts';
 import { resolveSecrets, SecretError } from './secrets.ts';
 import {
   recordingSchema,
@@ -23,7 +23,7 @@ import {
 import { storeSchema } from './store-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
-import { websockifySchema } from './websockify-schema.ts';
+import { servingKeyProblems, servingShape } from './websockify-schema.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -125,21 +125,7 @@ const schema = z
     customTargets: customTargetsSchema,
     /** Shared limits for several instances (Redis); without it they are per process. */
     store: storeSchema,
-    /** Where the client and every endpoint are mounted, e.g. `/terminal/` (always ends in `/`). */
-    basePath: z
-      .string()
-      .regex(/^\/([A-Za-z0-9._~-]+\/?)*$/, 'must be a path like /terminal/')
-      .transform((p) => (p.endsWith('/') ? p : `${p}/`))
-      .default('/'),
-    /** Another static client served at basePath before the bundled one (websockify's --web). */
-    web: z.string().min(1).optional(),
-    websockify: websockifySchema,
-    /**
-     * Prometheus metrics. With `listen` they are served there only (a port the Ingress does
-     * not route; under --workers the primary answers for all workers); without it, the main
-     * port answers /metrics to this machine only.
-     */
-    metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
+    ...servingShape,
     /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
     sharing: sharingSchema,
     recording: recordingSchema,
@@ -173,24 +159,8 @@ const schema = z
         });
       }
     }
-    if (c.hosts.length === 0 && c.websockify?.tokenSource === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'must list at least one host' });
-    }
-    const fallback = c.websockify?.defaultHost;
-    if (fallback !== undefined && !seen.has(fallback)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['websockify', 'defaultHost'],
-        message: `"${fallback}" is not the id of a configured host`,
-      });
-    }
-    if (c.websockify?.tokenSource !== undefined && c.auth.mode === 'token') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['websockify', 'tokenSource'],
-        message: 'cannot be combined with auth.mode token: both read ?token=',
-      });
-    }
+    for (const [path, message] of servingKeyProblems(c))
+      ctx.addIssue({ code: 'custom', path, message });
     const conns = c.limits.maxConnectionsPerIp;
     if (conns !== undefined && conns <= c.limits.maxSessionsPerIp) {
       ctx.addIssue({

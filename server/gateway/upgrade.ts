@@ -240,7 +240,21 @@ function startSession(
                 session: id,
               },
             });
-      return ctx.observer === undefined ? dialling : ctx.observer.observeDial(hostCfg.id, dialling);
+      // The audit trail names the address actually dialled (a name resolves at dial time).
+      const audited = dialling.then((stream) => {
+        const peer = stream as { remoteAddress?: string; remotePort?: number };
+        log.info(
+          {
+            event: 'session.dialled',
+            session: id,
+            address: peer.remoteAddress,
+            port: peer.remotePort,
+          },
+          'backend connected',
+        );
+        return stream;
+      });
+      return ctx.observer === undefined ? audited : ctx.observer.observeDial(hostCfg.id, audited);
     },
     // websockify's `binary` clients get the pure byte bridge (to telnet hosts only with rawTelnet).
     createCodec: v1 ? codecFor : undefined,
