@@ -190,6 +190,5 @@ test('raw mode: Ctrl+W/T/N reach the shell; full screen takes them from the brow
   await page.locator('#btn-fullscreen').click();
   await page.waitForFunction(() => document.fullscreenElement === null);
   assert.deepEqual((await calls()).at(-1), 'unlock');
-  page.once('dialog', (d) => void d.accept());
-  await page.close({ runBeforeUnload: true });
+  await page.close();
 });
