@@ -4,13 +4,13 @@
  * round-robin, so without it consecutive requests would be counted by different workers.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { WebSocket } from 'ws';
 import { echoBackend } from './helpers/backends.ts';
-import { connectTo, echoes, startInstance } from './helpers/instances.ts';
+import { connectTo, echoes, freePort, startInstance } from './helpers/instances.ts';
 import { httpRequest } from './helpers/security.ts';
 
 const TOKEN = 'correct-horse-battery-staple-42';
@@ -65,4 +65,53 @@ test('--workers 2 without a store: one lockout, one session count and one upgrad
   assert.ok(typeof fifth !== 'number');
   fifth.close();
   held[1]?.close();
+});
+
+test("--workers 2 without a store: a worker that dies gives its sessions' slots back", async (t) => {
+  const backend = await echoBackend();
+  const porthole = await startInstance(
+    dir,
+    'workers-die',
+    {
+      // A fixed port: replacement workers listening on port 0 would get a new one.
+      listen: { host: '127.0.0.1', port: await freePort() },
+      allowMissingOrigin: true,
+      hosts: [{ id: 'echo', name: 'Echo', target: backend.target }],
+      limits: { maxSessionsPerIp: 2 },
+    },
+    ['--workers', '2'],
+    2,
+  );
+  t.after(async () => {
+    await porthole.stop('SIGKILL');
+    await backend.close();
+  });
+  const first = await connectTo(porthole.port, 'host=echo', '127.0.0.5');
+  const second = await connectTo(porthole.port, 'host=echo', '127.0.0.5');
+  assert.ok(typeof first !== 'number' && typeof second !== 'number');
+  assert.equal(await connectTo(porthole.port, 'host=echo', '127.0.0.5'), 429);
+  // Kill the workers (the primary's children): the sessions go, and so must their slots.
+  const children = readFileSync(
+    `/proc/${porthole.process.pid}/task/${porthole.process.pid}/children`,
+    'utf8',
+  )
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  assert.equal(children.length, 2);
+  const gone = Promise.all([first, second].map((ws) => new Promise((r) => ws.once('close', r))));
+  for (const pid of children) process.kill(pid, 'SIGKILL');
+  await gone;
+  // The primary starts replacements (one a second); then two sessions fit again.
+  const fresh: WebSocket[] = [];
+  for (let i = 0; i < 300 && fresh.length < 2; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    const ws = await connectTo(porthole.port, 'host=echo', '127.0.0.5').catch(() => 0);
+    if (typeof ws !== 'number') fresh.push(ws);
+    else assert.notEqual(ws, 429, "the dead workers' slots were not given back");
+  }
+  assert.equal(fresh.length, 2);
+  for (const ws of fresh) assert.ok(await echoes(ws));
+  assert.equal(await connectTo(porthole.port, 'host=echo', '127.0.0.5'), 429, 'still two');
+  for (const ws of fresh) ws.close();
 });
