@@ -14,7 +14,7 @@ import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
 import { isClusterWorker } from './cluster.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
-import { addressKey } from './common/address.ts';
+import { addressKey } from './common/address-key.ts';
 import { createLogger, type Logger } from './common/log.ts';
 import type { Config, HostConfig } from './config/config.ts';
 import { webSocketPaths } from './config/websockify-schema.ts';

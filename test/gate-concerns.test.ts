@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import { addressKey } from '../server/common/address.ts';
+import { addressKey } from '../server/common/address-key.ts';
 import { hashPassword } from '../server/gateway/auth.ts';
 import { waitFor, withProxy } from './helpers/proxy.ts';
 import { rawConnect, rawHttp, rawUpgrade } from './helpers/raw-ws.ts';
@@ -106,6 +106,10 @@ test('H10: IPv6 clients are counted per /64: five failures spread over one /64 l
   assert.equal(addressKey('2001:db8:1:2:ffff:1:2:3', 48), '2001:db8:1::/48');
   assert.equal(addressKey('::ffff:192.0.2.7', 64), '192.0.2.7');
   assert.equal(addressKey('192.0.2.7', 64), '192.0.2.7');
+  // Keys are remembered per prefix length: the same address under another prefix differs.
+  assert.equal(addressKey('2001:db8:1:2:aaaa::1', 64), '2001:db8:1:2::/64');
+  assert.equal(addressKey('2001:db8:1:2:aaaa::1', 48), '2001:db8:1::/48');
+  assert.equal(addressKey(`${'x'.repeat(100)}`, 64), 'x'.repeat(100));
   const token = 'correct-horse-battery-staple-42';
   const proxy = await withProxy(t, {
     trustedProxies: ['127.0.0.1'],

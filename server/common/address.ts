@@ -289,18 +289,3 @@ export function parseCidr(
   if (prefix < 0 || prefix > max) return undefined;
   return { address: c.canonical, family: c.family, prefix };
 }
-
-/**
- * The key a client address is counted under (lockout, upgrade rate, sessions per address):
- * IPv4 as is (IPv4-mapped IPv6 as IPv4), IPv6 as its `/v6Prefix` network, since one
- * subscriber usually holds a whole /64 and could otherwise rotate through it.
- */
-export function addressKey(ip: string, v6Prefix: number): string {
-  if (!ipaddr.isValid(ip)) return ip;
-  const addr = ipaddr.process(ip);
-  if (addr.kind() === 'ipv4' || v6Prefix >= 128) return addr.toString();
-  const bytes = addr.toByteArray();
-  for (let bit = v6Prefix; bit < 128; bit++)
-    bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) & ~(0x80 >> (bit & 7));
-  return `${ipaddr.fromByteArray(bytes).toString()}/${v6Prefix}`;
-}

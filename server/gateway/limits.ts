@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import { addressKey } from '../common/address.ts';
+import { addressKey } from '../common/address-key.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
 import {

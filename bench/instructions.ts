@@ -1,0 +1,157 @@
+/**
+ * CPU cost that does not depend on the machine's load: the proxy (the emitted build, as in
+ * `npm run bench`) runs under valgrind's callgrind, and each phase reports the instructions
+ * the proxy executed, per session set up and per MiB moved. Wall-clock figures on a busy
+ * machine are noise; these are stable to about 1 % run to run, so an A/B of two builds can
+ * be taken while other work runs. The load client and the backends run in other processes
+ * (and are not counted). Slow (valgrind runs the proxy some 50 times slower): use small
+ * counts. Needs valgrind (Debian: valgrind). BENCH_SERVER_MAIN=path/to/main.js measures another
+ * build (e.g. `git archive` of the commit before, built with tsc): run both at once for an A/B.
+ *
+ *   node --import tsx bench/instructions.ts [--conns 1000] [--down 64] [--up 64] [--frame 64]
+ *     [--mode v1|binary] [--level info]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendMessage } from './backend-child.ts';
+import type { LoadCommand, LoadMessage } from './load-child.ts';
+import { forkTs, nextMessage, ROOT } from './proc.ts';
+import { openWs, runDown, runUp } from './streams.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    conns: { type: 'string', default: '1000' },
+    down: { type: 'string', default: '64' },
+    up: { type: 'string', default: '64' },
+    frame: { type: 'string', default: '64' },
+    mode: { type: 'string', default: 'v1' },
+    level: { type: 'string', default: 'info' },
+  },
+});
+const MiB = 2 ** 20;
+const mode = flags.mode === 'binary' ? 'binary' : 'v1';
+const tmp = mkdtempSync(join(tmpdir(), 'porthole-ir-'));
+const backend = forkTs('backend-child.ts');
+const load = forkTs('load-child.ts');
+const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(backend, 'ready');
+const config = join(tmp, 'config.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    listen: { host: '127.0.0.1', port: 0 },
+    log: { level: flags.level },
+    limits: {
+      maxSessions: 10_000,
+      maxSessionsPerIp: 100_000,
+      upgradesPerIpPerMinute: 100_000_000,
+      upgradeBurst: 100_000,
+      maxMessagesPerSecond: 100_000_000,
+      maxBytesPerSecond: 2 ** 40,
+    },
+    hosts: Object.entries(ports).map(([id, port]) => ({
+      id,
+      name: id,
+      target: `tcp://127.0.0.1:${port}`,
+    })),
+  }),
+);
+const proxy = spawn(
+  'valgrind',
+  [
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    `--callgrind-out-file=${join(tmp, 'cg.out')}`,
+    process.execPath,
+    process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'build', 'server', 'main.js'),
+    '--config',
+    config,
+  ],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
+const port = await new Promise<number>((resolve, reject) => {
+  let seen = '';
+  proxy.stderr.on('data', (chunk: Buffer) => {
+    seen += chunk.toString('utf8');
+    const m = /running at http:\/\/[^:]+:(\d+)\//.exec(seen);
+    if (m?.[1] !== undefined) resolve(Number(m[1]));
+  });
+  proxy.once('exit', (code) => reject(new Error(`proxy exited (${code}): ${seen}`)));
+});
+proxy.stderr.resume();
+const control = (...args: string[]): void => {
+  execFileSync('callgrind_control', [...args, String(proxy.pid)], { stdio: 'ignore' });
+};
+/** Instructions executed by the proxy while `work` ran. */
+async function count(work: () => Promise<unknown>): Promise<number> {
+  control('-z');
+  await work();
+  control('-d');
+  const dumps = readdirSync(tmp)
+    .filter((f) => f.startsWith('cg.out'))
+    .map((f) => join(tmp, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const text = readFileSync(dumps[0] ?? '', 'utf8');
+  return Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+const open = (count: number): Promise<LoadMessage> => {
+  const cmd: LoadCommand = {
+    cmd: 'open',
+    url: `ws://127.0.0.1:${port}/ws?host=echo`,
+    origin: `http://127.0.0.1:${port}`,
+    count,
+    concurrency: 16,
+  };
+  const reply = nextMessage<LoadMessage>(load, 'opened', 600_000);
+  load.send(cmd);
+  return reply;
+};
+const closeAll = (): Promise<LoadMessage> => {
+  const reply = nextMessage<LoadMessage>(load, 'closed', 600_000);
+  load.send({ cmd: 'close' } satisfies LoadCommand);
+  return reply;
+};
+const down = async (mib: number): Promise<void> => {
+  await runDown(await openWs(port, 'flood', mode), mib * MiB);
+};
+const up = async (mib: number): Promise<void> => {
+  await runUp(await openWs(port, 'sink', mode), mib * MiB, Number(flags.frame) * 1024);
+};
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+try {
+  // Warm-up with instrumentation on: the JIT settles before anything is counted.
+  control('-i', 'on');
+  await open(200);
+  await closeAll();
+  await new Promise((r) => setTimeout(r, 5000)); // the closes finish (slowly, under valgrind)
+  await down(8);
+  await up(8);
+  const conns = Number(flags.conns);
+  if (conns > 0) {
+    const ir = await count(() => open(conns));
+    out(`set-up: ${Math.round(ir / conns).toLocaleString('en')} instructions per session`);
+    await closeAll();
+  }
+  const downMiB = Number(flags.down);
+  if (downMiB > 0) {
+    const ir = await count(() => down(downMiB));
+    out(`down (${mode}): ${Math.round(ir / downMiB).toLocaleString('en')} instructions per MiB`);
+  }
+  const upMiB = Number(flags.up);
+  if (upMiB > 0) {
+    const ir = await count(() => up(upMiB));
+    out(
+      `up (${mode}, ${flags.frame} KiB frames): ${Math.round(ir / upMiB).toLocaleString('en')} instructions per MiB`,
+    );
+  }
+} finally {
+  proxy.kill('SIGKILL');
+  load.kill();
+  backend.kill();
+  rmSync(tmp, { recursive: true, force: true });
+}
