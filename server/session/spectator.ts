@@ -50,7 +50,10 @@ export class Spectator implements Viewer {
     });
     ws.on('close', () => this.#finish());
     ws.on('error', (err: Error) => {
-      opts.log.debug({ session: opts.session, err: err.message }, 'spectator websocket error');
+      opts.log.debug(
+        { event: 'ws.error', session: opts.session, err: err.message },
+        'spectator websocket error',
+      );
       this.#finish();
       this.#armKillTimer();
     });
