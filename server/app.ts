@@ -261,6 +261,10 @@ export function createPorthole(options: PortholeOptions): Porthole {
     reloadTls: () => tls?.reload() ?? false,
     async reloadHosts(list: readonly HostConfig[]): Promise<HostListChange> {
       const change = hosts.replace(list);
+      // An `insecure: true` host is announced whenever it enters the list, not only at start.
+      const fresh = new Set([...change.added, ...change.changed]);
+      for (const line of hosts.insecureHosts((id) => fresh.has(id)))
+        log.warn({ event: 'backend.insecure' }, line);
       if (hosts.usesDemo() && demo === undefined && server.listening)
         demo = await startDemoServer();
       return change;
