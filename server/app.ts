@@ -23,6 +23,7 @@ import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
 import { acceptRoutedResumes } from './gateway/resume-route.ts';
+import type { SharedState } from './gateway/shared-state.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -59,6 +60,8 @@ export interface PortholeOptions {
   metricsListener?: boolean;
   /** Signs login cookies when the config has no `cookieSecret` (a cluster's shared key). */
   cookieKey?: string | undefined;
+  /** Lockout, rates and session counts held elsewhere (a cluster worker asks its primary). */
+  sharedState?: SharedState | undefined;
 }
 
 export interface PortholeEvents {
@@ -146,7 +149,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const metrics = createMetrics(sessions, hosts);
   const shares = new ShareRegistry<SessionShare>();
   registerViewerMetrics(metrics.registry, shares, recordings);
-  const gate = createGate(config, log, options.cookieKey);
+  const gate = createGate(config, log, options.cookieKey, options.sharedState);
   const { state } = gate;
   const app = createExpressApp({
     config,
