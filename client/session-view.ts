@@ -28,6 +28,8 @@ export interface SessionViewOptions {
   storage: StorageLike | undefined;
 }
 
+/** The host's title reaches the tab at most this often. */
+const TITLE_EVERY_MS = 100;
 const dim = (text: string): string => `\x1b[0;2m${text}\x1b[0m`;
 
 export class SessionView {
@@ -67,6 +69,7 @@ export class SessionView {
   /** Set while "Stop retrying" closes the connection: the notice keeps its sentence. */
   #stopping = false;
   #termTitle = '';
+  #titleTimer: ReturnType<typeof setTimeout> | undefined;
   #unread = false;
   #frame = byId('term-frame', HTMLDivElement);
   #url = location.href;
@@ -416,7 +419,13 @@ export class SessionView {
   /** The host's own title (OSC 0/2), as plain text. */
   #setTitle(title: string): void {
     this.#termTitle = plainText(title, 80).trim();
-    this.#renderTitle();
+    // A host can send thousands of titles a second, and each document.title costs the page a
+    // layout of its tab strip: show the latest one a few times a second (issue 9).
+    if (this.#titleTimer !== undefined) return;
+    this.#titleTimer = setTimeout(() => {
+      this.#titleTimer = undefined;
+      this.#renderTitle();
+    }, TITLE_EVERY_MS);
   }
 
   /** "● " marks output that arrived while the tab was in the background. */

@@ -26,6 +26,7 @@ prometheus                  # promtool checks the /metrics exposition
 systemd                     # systemd-analyze verify on deploy/systemd
 procps                      # /bin/kill: ExecReload of deploy/systemd (verify checks it exists)
 iproute2                    # ss: no socket left in CLOSE-WAIT (test/security-failures G9)
+asciinema                   # plays our .cast recordings (test/recording: asciinema cat)
 '
 
 # Tests only: where the temporary policy-rc.d goes (invoke-rc.d reads /usr/sbin/policy-rc.d).

@@ -23,6 +23,7 @@ import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import { createGate } from './gateway/limits.ts';
 import { acceptRoutedResumes } from './gateway/resume-route.ts';
+import type { SharedState } from './gateway/shared-state.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
 import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -59,6 +60,8 @@ export interface PortholeOptions {
   metricsListener?: boolean;
   /** Signs login cookies when the config has no `cookieSecret` (a cluster's shared key). */
   cookieKey?: string | undefined;
+  /** Lockout, rates and session counts held elsewhere (a cluster worker asks its primary). */
+  sharedState?: SharedState | undefined;
 }
 
 export interface PortholeEvents {
@@ -146,7 +149,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const metrics = createMetrics(sessions, hosts);
   const shares = new ShareRegistry<SessionShare>();
   registerViewerMetrics(metrics.registry, shares, recordings);
-  const gate = createGate(config, log, options.cookieKey);
+  const gate = createGate(config, log, options.cookieKey, options.sharedState);
   const { state } = gate;
   const app = createExpressApp({
     config,
@@ -261,6 +264,10 @@ export function createPorthole(options: PortholeOptions): Porthole {
     reloadTls: () => tls?.reload() ?? false,
     async reloadHosts(list: readonly HostConfig[]): Promise<HostListChange> {
       const change = hosts.replace(list);
+      // An `insecure: true` host is announced whenever it enters the list, not only at start.
+      const fresh = new Set([...change.added, ...change.changed]);
+      for (const line of hosts.insecureHosts((id) => fresh.has(id)))
+        log.warn({ event: 'backend.insecure' }, line);
       if (hosts.usesDemo() && demo === undefined && server.listening)
         demo = await startDemoServer();
       return change;

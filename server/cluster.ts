@@ -4,8 +4,9 @@
  * The primary forwards a drain signal to every worker and finishes once all have exited;
  * a worker that dies on its own is replaced, one at most every RESPAWN_DELAY_MS.
  *
- * Each worker holds its own sessions, limits and demo host: `limits.maxSessions` and
- * `maxSessionsPerIp` apply per worker, and a worker's file-descriptor cap is its own.
+ * Each worker holds its own sessions and demo host: `limits.maxSessions` applies per worker,
+ * and a worker's file-descriptor cap is its own. Without a `store`, the primary holds the
+ * lockout, upgrade rates and sessions per address and per user for all workers (IPC).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from './common/log.ts';
+import { isStateRequest, type StateChannel, StateHost } from './gateway/ipc-state.ts';
 import { forwardRoutedResumes } from './gateway/resume-route.ts';
+import type { MemoryState } from './gateway/shared-state.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 
 const MAX_WORKERS = 64;
@@ -42,6 +45,14 @@ export function takeClusterCookieKey(): string | undefined {
   return key;
 }
 
+/** In a worker: the channel to the primary's shared state (see gateway/ipc-state.ts). */
+export function clusterStateChannel(): StateChannel {
+  return {
+    send: (message) => process.send?.(message),
+    onMessage: (listener) => process.on('message', listener),
+  };
+}
+
 /** True in a process forked by startCluster(): it runs one Porthole and nothing else. */
 export function isClusterWorker(): boolean {
   return cluster.isWorker;
@@ -57,7 +68,11 @@ export interface ClusterPrimary {
 }
 
 /** Forks `workers` processes running this same entry point with the same arguments. */
-export function startCluster(workers: number, log: Logger): ClusterPrimary {
+export function startCluster(
+  workers: number,
+  log: Logger,
+  sharedState?: MemoryState,
+): ClusterPrimary {
   const live = new Set<Worker>();
   let stopping = false;
   let exitCode = 0;
@@ -80,8 +95,19 @@ export function startCluster(workers: number, log: Logger): ClusterPrimary {
     if (live.size === 0) resolveDone(exitCode);
   };
 
+  // Without a store, the primary holds the lockout, rates and session counts for all workers.
+  const stateHost = sharedState === undefined ? undefined : new StateHost(sharedState);
+  if (stateHost !== undefined)
+    cluster.on('message', (worker, message: unknown) => {
+      if (isStateRequest(message))
+        void stateHost.handle(String(worker.id), message, (reply) => {
+          if (worker.isConnected()) worker.send(reply);
+        });
+    });
+
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker);
+    stateHost?.workerGone(String(worker.id));
     if (stopping) {
       if (live.size === 0) resolveDone(exitCode);
       return;

@@ -7,6 +7,7 @@ import { limitHeapGrowth, raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
 import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
 import {
+  clusterStateChannel,
   isClusterWorker,
   shareWorkerMetrics,
   startCluster,
@@ -18,6 +19,9 @@ import { type Config, ConfigError } from './config/config.ts';
 import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
+import { IpcState } from './gateway/ipc-state.ts';
+import { stateOptions } from './gateway/limits.ts';
+import { MemoryState } from './gateway/shared-state.ts';
 import { healthcheck } from './healthcheck.ts';
 import { reloadConfig } from './reload.ts';
 
@@ -56,7 +60,9 @@ function runPrimary(config: Readonly<Config>, workers: number): void {
       { event: 'config.warning' },
       'with --workers, /metrics on the main port shows whichever worker answers: set metrics.listen for one scrape of all',
     );
-  const primary = startCluster(workers, log);
+  // Without a store, the primary holds the lockout, rates and session counts for every worker.
+  const shared = config.store === undefined ? new MemoryState(stateOptions(config)) : undefined;
+  const primary = startCluster(workers, log, shared);
   let metricsFailed = false;
   metrics?.ready.then(
     (a) => {
@@ -117,6 +123,10 @@ async function serve(
     config,
     metricsListener: !isClusterWorker(),
     cookieKey: takeClusterCookieKey(),
+    sharedState:
+      isClusterWorker() && config.store === undefined
+        ? new IpcState(clusterStateChannel())
+        : undefined,
   });
   shareWorkerMetrics(porthole.metrics);
   let address: Awaited<ReturnType<typeof porthole.listen>>;

@@ -130,6 +130,7 @@ test('ssh:// hosts: a host key source is required; keys and files are checked at
     /hosts\[0\]\.hostKey\[0\]: must be a known_hosts line/,
   );
   assert.match(errorOf({ target: ssh, hostKey: 'SHA256:short' }), /hosts\[0\]\.hostKey/);
+  assert.match(errorOf({ target: ssh, hostKey: `@revoked * ${pub}` }), /hosts\[0\]\.hostKey\[0\]/);
   assert.match(
     errorOf({ target: ssh, knownHostsFile: '/no/such/dir/known_hosts' }),
     /hosts\[0\]\.knownHostsFile: must be a file in an existing directory/,

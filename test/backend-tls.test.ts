@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { ConfigInput } from '../server/config/config.ts';
+import { type ConfigInput, resolveConfig } from '../server/config/config.ts';
 import { startBackend } from './helpers/backends.ts';
 import {
   collect,
@@ -183,4 +183,21 @@ test('H2: a binary (websockify) client to a telnets:// host is refused like teln
   });
   assert.equal(await upgradeStatus(proxy, '/ws?host=h', { protocol: 'binary' }), 403);
   assert.equal(await upgradeStatus(proxy, '/ws?host=h'), 101);
+});
+
+test('K3: a host that becomes insecure in a reload is logged then too', async (t) => {
+  const backend = await echoOverTls(t);
+  const target = `tls://127.0.0.1:${backend.port}`;
+  const proxy = await proxyFor(t, { target, tls: { ca: server.cert } });
+  assert.equal(proxy.logs.filter((l) => l.event === 'backend.insecure').length, 0);
+  const next = resolveConfig({
+    hosts: [
+      { id: 'h', name: 'H', target, tls: { ca: server.cert } },
+      { id: 'lax', name: 'Lax', target, tls: { insecure: true } },
+    ],
+  });
+  await proxy.porthole.reloadHosts(next.hosts);
+  const lines = proxy.logs.filter((l) => l.event === 'backend.insecure');
+  assert.equal(lines.length, 1, 'only the host that entered the list');
+  assert.match(String(lines[0]?.msg), /host lax: insecure: true/);
 });

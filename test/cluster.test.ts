@@ -41,7 +41,7 @@ function start(args: string[]): { child: ChildProcess; out: () => string; err: (
   return { child, out: () => out, err: () => err };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -130,7 +130,7 @@ test('a recorded session: asciicast v2 whose output events are exactly the bytes
   await new Promise((r) => setTimeout(r, 150));
   owner.close(1000);
   await got.closed;
-  const { text } = await finished(proxy);
+  const { id, text } = await finished(proxy);
   const cast = parseCast(text);
   assert.equal(cast.header.width, 100);
   assert.equal(cast.header.height, 30);
@@ -145,6 +145,17 @@ test('a recorded session: asciicast v2 whose output events are exactly the bytes
     cast.events.filter((e) => e[1] === 'r').map((e) => e[2]),
     ['90x20'],
   );
+  // asciinema itself (Debian's) reads the file and prints exactly what the browser got
+  // (`asciinema cat` wants a terminal: script(1) gives it one, which asciinema puts in raw mode).
+  const played = spawnSync(
+    'script',
+    ['-qec', `asciinema cat ${join(dir, `${id}.cast`)}`, '/dev/null'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(played.status, 0, played.stderr);
+  assert.equal(played.stdout, got.bytes().toString('utf8'));
   assert.equal(
     cast.events.filter((e) => e[1] === 'i').length,
     0,

@@ -1,8 +1,8 @@
 /**
  * SECURITY.md section A: the pre-upgrade gate (Host, Origin, authentication, lockout,
  * client address, handshake validity). Every refusal is an HTTP status before 101, one
- * log line, and no backend connection (a recorder backend proves it). A7 and A13 do not
- * apply: authentication is never a first message, and there is no session resume.
+ * log line, and no backend connection (a recorder backend proves it). A7 does not apply:
+ * authentication is never a first message. A13: a session id is not a resume token.
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
@@ -451,7 +451,7 @@ test('A12: POST upgrade 405, version 12 gets 400 naming the version, a bad key 4
   await canaryRoundTrip(proxy, 'echo', { origin: PUBLIC_URL });
 });
 
-test('A13: a session id cannot be used to attach to another session (there is no resume)', async (t) => {
+test('A13: a session id cannot be used to attach to another session (resume needs its token)', async (t) => {
   const { proxy } = await setup(t);
   const first = await openSession(proxy, 'echo', { origin: PUBLIC_URL });
   const firstGot = collect(first);
@@ -462,14 +462,14 @@ test('A13: a session id cannot be used to attach to another session (there is no
     query: `session=${id}&resume=${id}`,
   });
   const secondGot = collect(second);
-  await waitFor(() => secondGot.control.some((m) => m.type === 'hello'), 'hello');
-  assert.notEqual(secondGot.control.find((m) => m.type === 'hello')?.session, id);
+  // Resume exists (issue 13), but a session id is not its token: refused (4020), attached to nothing.
+  assert.equal((await secondGot.closed).code, 4020);
+  assert.ok(!secondGot.control.some((m) => m.type === 'hello'), 'no hello for the second');
   first.send(Buffer.from('only-for-the-first'));
   await waitFor(() => firstGot.bytes().toString() === 'only-for-the-first', 'echo');
   await sleep(100);
   assert.equal(secondGot.bytes().length, 0, 'nothing of the first session reaches the second');
   first.close();
-  second.close();
   await released(proxy);
 });
 

@@ -78,7 +78,10 @@ test('a spectator gets hello (spectator), the recent output, then live output; o
 });
 
 test('S3: spectator input: a binary frame or gmcp closes it with 1008 and never reaches the host', async (t) => {
-  const proxy = await withProxy(t, { hosts: [{ id: 'echo', share: true }] });
+  const proxy = await withProxy(t, {
+    hosts: [{ id: 'echo', share: true }],
+    limits: { maxMessagesPerSecond: 100 },
+  });
   const owner = await openSession(proxy, 'echo');
   const mine = collect(owner);
   const token = await share(owner, mine);
@@ -94,6 +97,11 @@ test('S3: spectator input: a binary frame or gmcp closes it with 1008 and never 
     ws.send(frame);
     assert.equal((await got.closed).code, 1008);
   }
+  // A flood of pings is cut, not answered forever.
+  const flood = await watch(proxy, token);
+  for (let i = 0; i < 200; i++) flood.ws.send(JSON.stringify({ type: 'ping', t: i }));
+  const cut = await flood.got.closed;
+  assert.deepEqual(cut, { code: 1008, reason: 'too many messages' });
   owner.send(Buffer.from('owner\r\n'));
   await waitFor(() => mine.bytes().toString().includes('owner'), 'owner still works');
   const seen = Buffer.concat(proxy.backend.received[0] ?? []).toString();

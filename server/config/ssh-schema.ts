@@ -30,6 +30,8 @@ export function parseHostKey(text: string): HostKeyPin | undefined {
   const trimmed = text.trim();
   if (/^SHA256:[A-Za-z0-9+/]{43}$/.test(trimmed))
     return { kind: 'fingerprint', fingerprint: trimmed };
+  // @cert-authority and @revoked lines are not host keys: never a pin.
+  if (trimmed.startsWith('@')) return undefined;
   const words = trimmed.split(/\s+/);
   const at = words.findIndex((w) => KEY_TYPE.test(w));
   const type = words[at];

@@ -18,7 +18,7 @@ import {
 import { createHostRule } from './host-header.ts';
 import { checkOrigin, createOriginPolicy, type OriginPolicy } from './origin.ts';
 import { RedisState } from './redis-state.ts';
-import { MemoryState, type SharedState } from './shared-state.ts';
+import { MemoryState, type MemoryStateOptions, type SharedState } from './shared-state.ts';
 import { VerifyQueue } from './verify-queue.ts';
 
 /** scrypt runs on libuv's 4-thread pool: leave at least two threads for DNS and files. */
@@ -57,17 +57,21 @@ export interface Gate {
   authenticate(req: IncomingMessage): Promise<Principal>;
 }
 
-/** This process's memory, or the store that every instance shares (`store`). */
-function createState(config: Readonly<Config>, log: Logger): SharedState {
-  const options = {
+/** The lockout and rate settings every SharedState applies. */
+export function stateOptions(config: Readonly<Config>): MemoryStateOptions {
+  return {
     authFailures: config.limits.authFailures,
     authLockoutMs: config.limits.authLockout,
     upgradesPerMinute: config.limits.upgradesPerIpPerMinute,
     upgradeBurst: config.limits.upgradeBurst,
   };
+}
+
+/** This process's memory, or the store that every instance shares (`store`). */
+function createState(config: Readonly<Config>, log: Logger): SharedState {
   return config.store === undefined
-    ? new MemoryState(options)
-    : new RedisState(config.store, options, log);
+    ? new MemoryState(stateOptions(config))
+    : new RedisState(config.store, stateOptions(config), log);
 }
 
 export class LockedOut extends Error {
@@ -81,10 +85,15 @@ export class LockedOut extends Error {
 
 /**
  * `log` is for the store's state changes; `cookieKey` signs login cookies when the config
- * sets no `cookieSecret` (cluster workers).
+ * sets no `cookieSecret` (cluster workers); `shared` replaces the state (a worker's IPC).
  */
-export function createGate(config: Readonly<Config>, log: Logger, cookieKey?: string): Gate {
-  const state = createState(config, log);
+export function createGate(
+  config: Readonly<Config>,
+  log: Logger,
+  cookieKey?: string,
+  shared?: SharedState,
+): Gate {
+  const state = shared ?? createState(config, log);
   const trust = proxyaddr.compile(
     config.trustedProxies.length === 0 ? [] : [...config.trustedProxies],
   );

@@ -120,7 +120,7 @@ export function handleUpgrade(
           );
       },
       (err: unknown) => {
-        ctx.log.error({ err, ip }, 'watch upgrade failed');
+        ctx.log.error({ event: 'upgrade.error', err, ip }, 'watch upgrade failed');
         deny({ status: 503, reason: 'internal error' });
       },
     );

@@ -14,6 +14,7 @@ import { type Logger, redactUrl } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
 import { AuthError, mayUse, type Principal } from '../gateway/auth.ts';
 import { type Gate, LockedOut } from '../gateway/limits.ts';
+import { StoreUnavailable } from '../gateway/shared-state.ts';
 import { VerifyBusy } from '../gateway/verify-queue.ts';
 import type { RecordingStore } from '../session/recording-store.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
@@ -219,7 +220,7 @@ function requireAuth({ gate, log, config }: AppParts) {
           // Relative to the page's <base href> (basePath), where the client resolves it.
           const login = config.auth.mode === 'password' ? { login: 'login' } : {};
           res.status(err.status).json({ error: 'auth-required', ...login });
-        } else if (err instanceof VerifyBusy) {
+        } else if (err instanceof VerifyBusy || err instanceof StoreUnavailable) {
           res.status(503).set('Retry-After', '5').json({ error: 'busy' });
         } else next(err);
       },

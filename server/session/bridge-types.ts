@@ -1,6 +1,8 @@
 /** The bridge's options, events and pacing constants (bridge.ts). */
+import { CloseCode } from '../../shared/protocol.ts';
 import type { Codec } from '../codec/codec.ts';
 import type { Logger } from '../common/log.ts';
+import { BackendError } from '../targets/dial.ts';
 import type { BackendStream } from './backend-stream.ts';
 
 export interface BridgeOptions {
@@ -59,3 +61,28 @@ export const Hold = {
  */
 export const CONTROL_MESSAGES_PER_SECOND = 1000;
 export const CODEC_EVENTS_PER_SECOND = 20_000;
+
+/** A dial that failed: 1013 when we are out of descriptors, else 1014 (aborted: nothing). */
+export function dialFailed(err: unknown, opts: BridgeOptions): void {
+  const kind = err instanceof BackendError ? err.kind : 'unreachable';
+  const { log, events } = opts;
+  if (kind === 'no-descriptors') {
+    // Out of descriptors is our capacity, not the host's failure: 1013, try again later.
+    log.warn(
+      { event: 'capacity.descriptors', session: opts.id, detail: (err as Error).message },
+      'out of file descriptors: session refused with 1013 (lower limits.maxSessions)',
+    );
+    events.end(CloseCode.TRY_AGAIN_LATER, 'server at capacity', 'fd-limit');
+  } else if (kind !== 'aborted') {
+    log.info(
+      {
+        event: 'backend.unavailable',
+        session: opts.id,
+        backend: kind,
+        detail: (err as Error).message,
+      },
+      'backend unavailable',
+    );
+    events.end(CloseCode.BAD_GATEWAY, 'backend unavailable', `backend-${kind}`);
+  }
+}

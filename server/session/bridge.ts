@@ -6,7 +6,6 @@
  */
 import { CloseCode } from '../../shared/protocol.ts';
 import type { Codec, CodecEvent } from '../codec/codec.ts';
-import { BackendError } from '../targets/dial.ts';
 import type { BackendStream } from './backend-stream.ts';
 import { BackendWriter } from './backend-writer.ts';
 import {
@@ -15,6 +14,7 @@ import {
   type BridgeStats,
   CODEC_EVENTS_PER_SECOND,
   CONTROL_MESSAGES_PER_SECOND,
+  dialFailed,
   Hold,
   RESIZE_INTERVAL_MS,
 } from './bridge-types.ts';
@@ -72,7 +72,7 @@ export class Bridge {
     try {
       stream = await this.#opts.dial((this.#dialAbort ?? new AbortController()).signal);
     } catch (err) {
-      this.#dialFailed(err);
+      dialFailed(err, this.#opts);
       return;
     } finally {
       this.#dialAbort = undefined;
@@ -87,30 +87,6 @@ export class Bridge {
       this.#attach(stream);
     } catch (err) {
       this.#internal(err);
-    }
-  }
-
-  #dialFailed(err: unknown): void {
-    const kind = err instanceof BackendError ? err.kind : 'unreachable';
-    const { log, events } = this.#opts;
-    if (kind === 'no-descriptors') {
-      // Out of descriptors is our capacity, not the host's failure: 1013, try again later.
-      log.warn(
-        { event: 'capacity.descriptors', session: this.#opts.id, detail: (err as Error).message },
-        'out of file descriptors: session refused with 1013 (lower limits.maxSessions)',
-      );
-      events.end(CloseCode.TRY_AGAIN_LATER, 'server at capacity', 'fd-limit');
-    } else if (kind !== 'aborted') {
-      log.info(
-        {
-          event: 'backend.unavailable',
-          session: this.#opts.id,
-          backend: kind,
-          detail: (err as Error).message,
-        },
-        'backend unavailable',
-      );
-      events.end(CloseCode.BAD_GATEWAY, 'backend unavailable', `backend-${kind}`);
     }
   }
 

@@ -1,6 +1,11 @@
 /** What a session is built from, and what may hook into it (session.ts). */
 import type { WebSocket } from 'ws';
-import type { ClientMessage, HelloInfo, Subprotocol } from '../../shared/protocol.ts';
+import type {
+  ClientMessage,
+  HelloInfo,
+  ServerMessage,
+  Subprotocol,
+} from '../../shared/protocol.ts';
 import type { Codec } from '../codec/codec.ts';
 import type { Logger } from '../common/log.ts';
 import type { LimitsConfig } from '../config/config.ts';
@@ -61,4 +66,25 @@ export interface SessionExtension {
 export interface SessionStats {
   bytesDown: number;
   bytesUp: number;
+}
+
+/** The owner's hello: the host, the window, the resume offer, and on a resume where replay starts. */
+export function buildHello(
+  opts: { hello: Omit<HelloInfo, 'session' | 'windowBytes'>; limits: LimitsConfig },
+  session: string,
+  resume: SessionResume | undefined,
+  resumed: { from: number; gap: boolean } | undefined,
+): ServerMessage {
+  return {
+    type: 'hello',
+    ...opts.hello,
+    session,
+    windowBytes: opts.limits.highWaterBytes,
+    ...(resume === undefined
+      ? {}
+      : { resume: { token: resume.token, holdSeconds: Math.round(resume.holdMs / 1000) } }),
+    ...(resumed === undefined
+      ? {}
+      : { resumed: resumed.gap ? { from: resumed.from, gap: true } : { from: resumed.from } }),
+  };
 }

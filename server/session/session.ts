@@ -10,11 +10,12 @@ import { CloseCode, clampReason, SUBPROTOCOL } from '../../shared/protocol.ts';
 import { Bridge, Hold } from './bridge.ts';
 import { BrowserConnection, type ConnectionHost } from './connection.ts';
 import { ReplayRing } from './replay-ring.ts';
-import type {
-  SessionExtension,
-  SessionOptionsOf,
-  SessionResume,
-  SessionStats,
+import {
+  buildHello,
+  type SessionExtension,
+  type SessionOptionsOf,
+  type SessionResume,
+  type SessionStats,
 } from './session-types.ts';
 
 export type { SessionExtension, SessionResume, SessionStats } from './session-types.ts';
@@ -105,20 +106,7 @@ export class Session implements ConnectionHost {
   }
 
   #hello(resumed: { from: number; gap: boolean } | undefined): ServerMessage {
-    const resume = this.#resume;
-    const { limits } = this.#opts;
-    return {
-      type: 'hello',
-      ...this.#opts.hello,
-      session: this.id,
-      windowBytes: limits.highWaterBytes,
-      ...(resume === undefined
-        ? {}
-        : { resume: { token: resume.token, holdSeconds: Math.round(resume.holdMs / 1000) } }),
-      ...(resumed === undefined
-        ? {}
-        : { resumed: resumed.gap ? { from: resumed.from, gap: true } : { from: resumed.from } }),
-    };
+    return buildHello(this.#opts, this.id, this.#resume, resumed);
   }
 
   get state(): State {

@@ -156,6 +156,7 @@ export class SessionShare implements SessionExtension {
       closeTimeoutMs: limits.closeTimeout,
       heartbeatIntervalMs: limits.heartbeatInterval,
       heartbeatTimeoutMs: limits.heartbeatTimeout,
+      maxMessagesPerSecond: limits.maxMessagesPerSecond,
       log,
       gone: (s) => this.#remove(s),
     });

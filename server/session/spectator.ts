@@ -26,12 +26,16 @@ export interface SpectatorOptions {
   closeTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Messages a spectator may send per second (limits.maxMessagesPerSecond); past it, 1008. */
+  maxMessagesPerSecond: number;
   log: Logger;
   /** Called once when the spectator is gone, however it ended. */
   gone: (spectator: Spectator) => void;
 }
 
 const SEND_BINARY = { binary: true } as const;
+/** The owner's rule too (connection.ts): an ack of at least this much is not a message. */
+const PACED_ACK_BYTES = 16 * 1024;
 
 export class Spectator implements Viewer {
   readonly ws: WebSocket;
@@ -40,6 +44,7 @@ export class Spectator implements Viewer {
   #lastPing = Date.now();
   #awaitingPong = false;
   #killTimer: NodeJS.Timeout | undefined;
+  #messages = 0;
 
   constructor(ws: WebSocket, opts: SpectatorOptions) {
     this.ws = ws;
@@ -50,7 +55,10 @@ export class Spectator implements Viewer {
     });
     ws.on('close', () => this.#finish());
     ws.on('error', (err: Error) => {
-      opts.log.debug({ session: opts.session, err: err.message }, 'spectator websocket error');
+      opts.log.debug(
+        { event: 'ws.error', session: opts.session, err: err.message },
+        'spectator websocket error',
+      );
       this.#finish();
       this.#armKillTimer();
     });
@@ -58,6 +66,11 @@ export class Spectator implements Viewer {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     this.#awaitingPong = false;
+    // A spectator has nothing to say beyond pings and acks: a flood is not slowed, it is cut.
+    if (++this.#messages > this.#opts.maxMessagesPerSecond) {
+      this.#refuse('too many messages');
+      return;
+    }
     if (isBinary) {
       this.#refuse('spectators cannot type');
       return;
@@ -65,6 +78,8 @@ export class Spectator implements Viewer {
     const msg = decodeClient(data.toString('utf8'));
     if (msg instanceof ProtocolError) this.#refuse(`bad control message: ${msg.message}`);
     else if (msg.type === 'ping') this.send({ type: 'pong', t: msg.t });
+    // Acks of a real amount are paced by the output itself (as for the owner): not counted.
+    else if (msg.type === 'ack' && msg.bytes >= PACED_ACK_BYTES) this.#messages--;
     // Acks and sizes are what our client sends anyway; a spectator's say nothing to the host.
     else if (msg.type !== 'ack' && msg.type !== 'resize')
       this.#refuse(`spectators cannot send ${msg.type}`);
@@ -117,6 +132,7 @@ export class Spectator implements Viewer {
   /** Heartbeat from the share registry's tick; false once the spectator is gone. */
   tick(now: number): boolean {
     if (this.#gone) return false;
+    this.#messages = 0;
     const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.#opts;
     if (this.#awaitingPong && now - this.#lastPing >= heartbeatTimeoutMs) {
       this.ws.terminate();

@@ -78,9 +78,9 @@ export class HostCatalogue {
   }
 
   /** One sentence per host whose backend certificate is not verified, for the start-up log. */
-  insecureHosts(): string[] {
+  insecureHosts(which: (id: string) => boolean = () => true): string[] {
     return this.list()
-      .filter((h) => h.tls?.insecure === true)
+      .filter((h) => h.tls?.insecure === true && which(h.config.id))
       .map(
         (h) =>
           `host ${h.config.id}: insecure: true, the certificate of ${h.target.host}:${h.target.port} is not verified` +

@@ -1,17 +1,11 @@
 import { createBackendDecoder, isUtf8 } from '../codec/charset.ts';
 import { ClientEncoder } from '../codec/client-encoder.ts';
 import type { Codec, CodecEvent, CodecOptions } from '../codec/codec.ts';
-import { CLIENT_HELLO, Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
+import { Cmd, Opt, TelnetLimits, Ttype, type Verb } from './codes.ts';
 import { answerEnviron, mnesValues } from './environ.ts';
 import { EventBuffer } from './events.ts';
-import {
-  decodeGmcp,
-  decodeMsdp,
-  decodeMssp,
-  encodeGmcp,
-  encodeMsdp,
-  isGmcpPackage,
-} from './mud.ts';
+import { decodeMssp } from './mud.ts';
+import { gmcpEvent, MudChannel, msdpEvent } from './mud-channel.ts';
 import { MNES_OPTIONS, MNES_REFUSED, OptionTable, type Side } from './options.ts';
 import { escapeIac } from './outbound.ts';
 import { type ParserSink, TelnetParser } from './parser.ts';
@@ -46,9 +40,7 @@ export class TelnetEngine implements Codec {
   #sizeKnown: boolean;
   #fatal = false;
   #maxEvents: number;
-  #gmcpQueue: Uint8Array[] = [];
-  #msdpQueue: Uint8Array[] = [];
-  #helloSent = false;
+  #mud = new MudChannel();
   #out: EventBuffer;
 
   constructor(options: CodecOptions) {
@@ -123,22 +115,11 @@ export class TelnetEngine implements Codec {
   }
 
   gmcp(pkg: string, data: unknown): CodecEvent[] {
-    const bytes = isGmcpPackage(pkg) ? encodeGmcp(pkg, data) : undefined;
-    if (bytes === undefined)
-      return [{ kind: 'warning', message: `GMCP from client not sendable (${pkg.slice(0, 40)})` }];
-    if (this.#table.enabled('him', Opt.GMCP)) return [{ kind: 'send', bytes }];
-    // Browsers send Core.Supports.Set on connect, before the MUD offers GMCP: keep a few.
-    if (this.#gmcpQueue.length < TelnetLimits.maxQueuedGmcp) this.#gmcpQueue.push(bytes);
-    return [];
+    return this.#mud.gmcp(pkg, data, this.#table.enabled('him', Opt.GMCP));
   }
 
   msdp(data: Record<string, unknown>): CodecEvent[] {
-    const bytes = encodeMsdp(data);
-    if (bytes === undefined) return [{ kind: 'warning', message: 'MSDP from client not sendable' }];
-    if (this.#table.enabled('him', Opt.MSDP)) return [{ kind: 'send', bytes }];
-    // Like GMCP: the browser asks (LIST, REPORT) on connect, before the MUD offers MSDP.
-    if (this.#msdpQueue.length < TelnetLimits.maxQueuedMsdp) this.#msdpQueue.push(bytes);
-    return [];
+    return this.#mud.msdp(data, this.#table.enabled('him', Opt.MSDP));
   }
 
   #sink(): ParserSink {
@@ -193,26 +174,15 @@ export class TelnetEngine implements Codec {
         this.#parser.stripNulAfterCr = !enabled; // RFC 856: in binary mode NUL is data
         break;
       case Opt.GMCP:
-        if (enabled) this.#startGmcp();
-        else this.#gmcpQueue = [];
+        for (const bytes of this.#mud.gmcpTurned(enabled)) this.#send(bytes);
         break;
       case Opt.MSDP:
-        for (const bytes of enabled ? this.#msdpQueue : []) this.#send(bytes);
-        this.#msdpQueue = [];
+        for (const bytes of this.#mud.msdpTurned(enabled)) this.#send(bytes);
         break;
       case Opt.MXP:
         this.#emit({ kind: 'mxp', enabled });
         break;
     }
-  }
-
-  #startGmcp(): void {
-    // Once per connection: a WILL/WONT GMCP storm must not make us repeat ourselves.
-    const hello = this.#helloSent ? undefined : encodeGmcp('Core.Hello', CLIENT_HELLO);
-    this.#helloSent = true;
-    if (hello !== undefined) this.#send(hello);
-    for (const bytes of this.#gmcpQueue) this.#send(bytes);
-    this.#gmcpQueue = [];
   }
 
   #onSubnegotiation(option: number, payload: Uint8Array): boolean {
@@ -231,10 +201,9 @@ export class TelnetEngine implements Codec {
       case Opt.MCCP2:
         return this.#startCompression();
       case Opt.GMCP:
-        this.#onGmcp(payload);
-        return false;
       case Opt.MSDP:
-        this.#onMsdp(payload);
+        if (!this.#table.enabled('him', option)) return false;
+        this.#emit(option === Opt.GMCP ? gmcpEvent(payload) : msdpEvent(payload));
         return false;
       case Opt.MSSP:
         if (this.#table.enabled('him', Opt.MSSP))
@@ -279,20 +248,6 @@ export class TelnetEngine implements Codec {
     }
     this.#input.startCompression();
     return true;
-  }
-
-  #onGmcp(payload: Uint8Array): void {
-    if (!this.#table.enabled('him', Opt.GMCP)) return;
-    const message = decodeGmcp(payload);
-    if (message.kind === 'error') this.#emit({ kind: 'warning', message: message.message });
-    else this.#emit({ kind: 'gmcp', package: message.package, data: message.data });
-  }
-
-  #onMsdp(payload: Uint8Array): void {
-    if (!this.#table.enabled('him', Opt.MSDP)) return;
-    const message = decodeMsdp(payload);
-    if (message.kind === 'error') this.#emit({ kind: 'warning', message: message.message });
-    else this.#emit({ kind: 'msdp', data: message.data });
   }
 
   #subnegotiationLimit(option: number): number {

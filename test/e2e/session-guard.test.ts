@@ -3,32 +3,24 @@
  * and a live session is not left by accident (the logo, Back, closing the tab).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
 import { type NawsBackend, nawsRecorder } from './backends.ts';
-import {
-  launchBrowser,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
 let nawsRaw: NawsBackend;
 let nawsLine: NawsBackend;
 let recorder: FakeBackend;
 
-before(async () => {
+const suite = e2eSuite(async (keep) => {
   [nawsRaw, nawsLine, recorder] = await Promise.all([
     nawsRecorder(),
     nawsRecorder(),
     startBackend((s) => s.write('recorder ready\r\n')),
   ]);
-  server = await startServer({
+  for (const b of [nawsRaw, nawsLine, recorder]) keep(b);
+  return {
     hosts: [
       { id: 'naws', name: 'NAWS', target: `telnet://127.0.0.1:${nawsRaw.port}`, input: 'raw' },
       {
@@ -40,14 +32,7 @@ before(async () => {
       { id: 'rec', name: 'Recorder', target: recorder.target, input: 'raw' },
       { id: 'line', name: 'Line', target: recorder.target, input: 'line' },
     ],
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await Promise.all([nawsRaw?.close(), nawsLine?.close(), recorder?.close()]);
+  };
 });
 
 const received = (): string => Buffer.concat(recorder.received.flat()).toString('latin1');
@@ -65,14 +50,14 @@ for (const [id, backend, how] of [
   ['naws-line', () => nawsLine, 'by deep link to a line-mode host'],
 ] as const) {
   test(`one NAWS at connect (${how}), with the terminal's final size`, async () => {
-    const page = await browser.context.newPage();
+    const page = await suite.browser.context.newPage();
     if (how === 'from the picker') {
-      await page.goto(server.url);
+      await page.goto(suite.server.url);
       await page
         .getByRole('option', { name: /^NAWS\b/ })
         .first()
         .click();
-    } else await page.goto(`${server.url}/?host=${id}`);
+    } else await page.goto(`${suite.server.url}/?host=${id}`);
     await waitForState(page, 'connected');
     await until(() => backend().sizes.length > 0, 'the first NAWS', page);
     // Anything still settling (the input line appearing, a late fit) would show up by now.
@@ -88,8 +73,8 @@ for (const [id, backend, how] of [
 }
 
 test('closing Settings puts focus back in the session (input line, then terminal)', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=line`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=line`);
   await waitForState(page, 'connected');
   await page.locator('#btn-settings').click();
   await page.locator('#settings-dialog[open]').waitFor();
@@ -104,7 +89,7 @@ test('closing Settings puts focus back in the session (input line, then terminal
   await page.keyboard.press('Enter');
   await until(() => received().includes('after settings\r\n'), 'the line', page);
   assert.equal(await page.locator('#settings-dialog[open]').count(), 0, 'Enter did not reopen it');
-  await page.goto(`${server.url}/?host=rec`);
+  await page.goto(`${suite.server.url}/?host=rec`);
   await waitForScreen(page, 'recorder ready');
   await page.locator('#btn-settings').click();
   await page.locator('#settings-dialog[open]').waitFor();
@@ -116,8 +101,8 @@ test('closing Settings puts focus back in the session (input line, then terminal
 });
 
 test('leaving a live session asks first: the logo, Back, and closing the tab', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.url);
+  const page = await suite.browser.context.newPage();
+  await page.goto(suite.server.url);
   await page.getByRole('option', { name: /Recorder/ }).click();
   await waitForScreen(page, 'recorder ready');
   await page.keyboard.type('x'); // a user gesture: browsers only ask before unload after one
@@ -155,7 +140,7 @@ test('leaving a live session asks first: the logo, Back, and closing the tab', a
 });
 
 test('raw mode: Ctrl+W/T/N reach the shell; full screen takes them from the browser (Keyboard Lock)', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   // Record what the page asks of the Keyboard Lock API (headless has no browser keys to take).
   await page.addInitScript(() => {
     const calls: string[] = [];
@@ -169,7 +154,7 @@ test('raw mode: Ctrl+W/T/N reach the shell; full screen takes them from the brow
     };
     proto.unlock = () => calls.push('unlock');
   });
-  await page.goto(`${server.url}/?host=rec`);
+  await page.goto(`${suite.server.url}/?host=rec`);
   await waitForScreen(page, 'recorder ready');
   const before = received().length;
   await page.locator('#terminal').click();

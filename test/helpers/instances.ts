@@ -83,12 +83,13 @@ export interface Instance {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Writes `config` (port 0 unless set) into `dir` and starts the CLI on it. */
+/** Writes `config` (port 0 unless set) into `dir` and starts the CLI on it (`--workers N`: N listeners). */
 export async function startInstance(
   dir: string,
   name: string,
   config: Record<string, unknown>,
   args: string[] = [],
+  listeners = 1,
 ): Promise<Instance> {
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }), {
@@ -108,7 +109,7 @@ export async function startInstance(
   const running = /running at http:\/\/127\.0\.0\.1:(\d+)\//;
   await until(`${name} listening`, () => {
     if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${err}`);
-    return running.test(err);
+    return [...err.matchAll(new RegExp(running, 'g'))].length >= listeners;
   });
   return {
     port: Number(running.exec(err)?.[1]),

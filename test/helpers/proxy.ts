@@ -278,7 +278,7 @@ export function collect(ws: WebSocket): Collected {
 export async function waitFor(
   predicate: () => boolean,
   what: string,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
