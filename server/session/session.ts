@@ -32,7 +32,9 @@ export class Session implements ConnectionHost {
   readonly stats: SessionStats;
   /** The backend side; its `output` is where viewers attach. */
   readonly bridge: Bridge;
-  #opts: SessionOptions;
+  /** Without `ws`: kept here, the first browser's WebSocket (with its socket, receiver and
+   * sender, about 2.5 KB) outlived it in every detached and every resumed session. */
+  #opts: Omit<SessionOptions, 'ws'>;
   /** The owner's browser; undefined while detached (waiting for a resume). */
   #owner: BrowserConnection | undefined;
   /** Resumable sessions only: what a returning browser may have missed. */
@@ -47,7 +49,7 @@ export class Session implements ConnectionHost {
   /** Only extensions that want keystrokes; empty for almost every session (no cost per input). */
   #inputTaps: SessionExtension[] = [];
 
-  constructor(opts: SessionOptions) {
+  constructor({ ws, ...opts }: SessionOptions) {
     this.#opts = opts;
     this.id = opts.id;
     this.clientIp = opts.clientIp;
@@ -76,7 +78,7 @@ export class Session implements ConnectionHost {
     const v1 = opts.mode === SUBPROTOCOL;
     const resume = v1 ? opts.resume : undefined;
     this.#resume = resume;
-    const owner = new BrowserConnection(opts.ws, v1, this, limits, opts.log);
+    const owner = new BrowserConnection(ws, v1, this, limits, opts.log);
     this.#owner = owner;
     owner.send(this.#hello(undefined));
     owner.send({ type: 'status', state: 'connecting' });
