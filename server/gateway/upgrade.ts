@@ -302,7 +302,7 @@ function resumeOptions(
   const holdMs = hostResume ?? limits.resume;
   if (holdMs <= 0) return undefined;
   return {
-    token: `${tokenPrefix()}${randomBytes(16).toString('base64url')}`,
+    token: `${tokenPrefix(ctx.config.instanceId)}${randomBytes(16).toString('base64url')}`,
     holdMs,
     bufferBytes: limits.resumeBufferBytes,
   };
