@@ -1,7 +1,7 @@
 /**
- * `--workers N`: a resume must reach the worker that holds its session. Resume tokens of a
- * worker start with its cluster id (`2.` + 128 random bits). A worker that receives a resume
- * for another hands the connection over: the request head goes to the primary over IPC with
+ * `--workers N`: a resume or a spectator must reach the worker that holds its session. Resume
+ * tokens and watch links of a worker start with its cluster id (`2.` + 128 random bits). A
+ * worker that receives a `resume=` or `watch=` token of another hands the connection over: the request head goes to the primary over IPC with
  * the socket itself, the primary passes both on to the owning worker, and that worker runs
  * the upgrade as if it had accepted the connection (admission included). TLS connections
  * cannot move (their state lives in this process): they are refused as unknown (4020) and
@@ -27,7 +27,7 @@ export interface RoutedResume {
 /** Requests that came over IPC: never routed again (no loops). */
 const routed = new WeakSet<IncomingMessage>();
 
-/** The prefix this process puts on its resume tokens ('' outside a cluster). */
+/** The prefix this process puts on its resume tokens and watch links ('' outside a cluster). */
 export function tokenPrefix(): string {
   return cluster.worker === undefined ? '' : `${cluster.worker.id}.`;
 }
@@ -41,7 +41,8 @@ export function routeResume(
 ): boolean {
   const self = cluster.worker;
   if (self === undefined || routed.has(req) || process.send === undefined) return false;
-  const token = new URL(req.url ?? '/', 'http://localhost').searchParams.get('resume');
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const token = query.get('resume') ?? query.get('watch');
   const owner = /^(\d{1,3})\./.exec(token ?? '')?.[1];
   if (owner === undefined || Number(owner) === self.id) return false;
   // Only a plain TCP socket can be passed (not TLS, not a stream an embedder made).
@@ -56,8 +57,12 @@ export function routeResume(
     head: head.toString('base64'),
   };
   log.info(
-    { event: 'session.resume-routed', to: msg.to, from: self.id },
-    'resume handed to its worker',
+    {
+      event: query.has('resume') ? 'session.resume-routed' : 'share.watch-routed',
+      to: msg.to,
+      from: self.id,
+    },
+    query.has('resume') ? 'resume handed to its worker' : 'spectator handed to its worker',
   );
   process.send(msg, socket);
   return true;
