@@ -23,6 +23,8 @@ export type SessionOptions = SessionOptionsOf<Session>;
 
 type State = 'connecting' | 'open' | 'closed';
 
+const NO_EXTENSIONS: readonly SessionExtension[] = [];
+
 export class Session implements ConnectionHost {
   readonly id: string;
   readonly clientIp: string;
@@ -45,9 +47,10 @@ export class Session implements ConnectionHost {
   #closed = false;
   #closeCode = 0;
   #closeReason = '';
-  #extensions: SessionExtension[] = [];
+  /** Replaced, never mutated; most sessions keep the shared empty one (no array each). */
+  #extensions: readonly SessionExtension[] = NO_EXTENSIONS;
   /** Only extensions that want keystrokes; empty for almost every session (no cost per input). */
-  #inputTaps: SessionExtension[] = [];
+  #inputTaps: readonly SessionExtension[] = NO_EXTENSIONS;
 
   constructor({ ws, ...opts }: SessionOptions) {
     this.#opts = opts;
@@ -155,8 +158,8 @@ export class Session implements ConnectionHost {
 
   /** Adds sharing or recording to this session (before the backend sends its first byte). */
   extend(ext: SessionExtension): void {
-    this.#extensions.push(ext);
-    if (ext.input !== undefined) this.#inputTaps.push(ext);
+    this.#extensions = [...this.#extensions, ext];
+    if (ext.input !== undefined) this.#inputTaps = [...this.#inputTaps, ext];
   }
 
   /** A control message to the owner's browser (viewer counts, share links). */
