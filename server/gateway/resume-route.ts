@@ -8,6 +8,7 @@
  * the client starts a fresh session.
  */
 import cluster from 'node:cluster';
+import { randomFillSync } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -30,6 +31,26 @@ const routed = new WeakSet<IncomingMessage>();
 /** The prefix this process puts on its resume tokens and watch links ('' outside a cluster). */
 export function tokenPrefix(): string {
   return cluster.worker === undefined ? '' : `${cluster.worker.id}.`;
+}
+
+/**
+ * Resume tokens' entropy, drawn from the CSPRNG 4 KiB at a time as randomUUID() does: one
+ * randomFillSync per 256 sessions instead of one each (about 4 % of a session's set-up CPU
+ * in a --cpu-prof of conns). Bytes are zeroed once used.
+ */
+const entropy = Buffer.alloc(4096);
+let entropyAt = entropy.length;
+
+/** A fresh resume token: this process's prefix and 16 random bytes. */
+export function newResumeToken(): string {
+  if (entropyAt + 16 > entropy.length) {
+    randomFillSync(entropy);
+    entropyAt = 0;
+  }
+  const text = `${tokenPrefix()}${entropy.toString('base64url', entropyAt, entropyAt + 16)}`;
+  entropy.fill(0, entropyAt, entropyAt + 16);
+  entropyAt += 16;
+  return text;
 }
 
 /** True when the request was handed to another worker (the caller must not touch it). */
