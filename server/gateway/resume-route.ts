@@ -28,9 +28,13 @@ export interface RoutedResume {
 /** Requests that came over IPC: never routed again (no loops). */
 const routed = new WeakSet<IncomingMessage>();
 
-/** The prefix this process puts on its resume tokens and watch links ('' outside a cluster). */
-export function tokenPrefix(): string {
-  return cluster.worker === undefined ? '' : `${cluster.worker.id}.`;
+/**
+ * The prefix this process puts on its resume tokens and watch links: the configured
+ * `instanceId` (for a proxy in front of several instances), then the worker's cluster id.
+ */
+export function tokenPrefix(instanceId?: string): string {
+  const worker = cluster.worker === undefined ? '' : `${cluster.worker.id}.`;
+  return instanceId === undefined ? worker : `${instanceId}.${worker}`;
 }
 
 /**
@@ -42,16 +46,19 @@ const entropy = Buffer.alloc(4096);
 let entropyAt = entropy.length;
 
 /** A fresh resume token: this process's prefix and 16 random bytes. */
-export function newResumeToken(): string {
+export function newResumeToken(instanceId?: string): string {
   if (entropyAt + 16 > entropy.length) {
     randomFillSync(entropy);
     entropyAt = 0;
   }
-  const text = `${tokenPrefix()}${entropy.toString('base64url', entropyAt, entropyAt + 16)}`;
+  const text = `${tokenPrefix(instanceId)}${entropy.toString('base64url', entropyAt, entropyAt + 16)}`;
   entropy.fill(0, entropyAt, entropyAt + 16);
   entropyAt += 16;
   return text;
 }
+
+/** The owning worker's id in a token (`a.2.xxx` or `2.xxx`), if it names one. */
+const OWNER = /^(?:[a-z][a-z0-9-]{0,31}\.)?(\d{1,3})\./;
 
 /** True when the request was handed to another worker (the caller must not touch it). */
 export function routeResume(
@@ -64,7 +71,7 @@ export function routeResume(
   if (self === undefined || routed.has(req) || process.send === undefined) return false;
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const token = query.get('resume') ?? query.get('watch');
-  const owner = /^(\d{1,3})\./.exec(token ?? '')?.[1];
+  const owner = OWNER.exec(token ?? '')?.[1];
   if (owner === undefined || Number(owner) === self.id) return false;
   // Only a plain TCP socket can be passed (not TLS, not a stream an embedder made).
   if (!(socket instanceof Socket) || socket.constructor !== Socket) return false;

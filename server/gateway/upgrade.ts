@@ -302,7 +302,7 @@ function resumeOptions(
   const holdMs = hostResume ?? limits.resume;
   if (holdMs <= 0) return undefined;
   return {
-    token: newResumeToken(),
+    token: newResumeToken(ctx.config.instanceId),
     holdMs,
     bufferBytes: limits.resumeBufferBytes,
   };

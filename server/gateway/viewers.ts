@@ -50,7 +50,7 @@ export function attachViewers(
         watchBase: watchBase(ctx.config),
         watchers: host.watchers ?? 'signed-in',
         hello,
-        tokenPrefix: tokenPrefix(),
+        tokenPrefix: tokenPrefix(ctx.config.instanceId),
         log: ctx.log,
       }),
     );
