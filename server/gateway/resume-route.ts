@@ -8,6 +8,7 @@
  * the client starts a fresh session.
  */
 import cluster from 'node:cluster';
+import { randomFillSync } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -34,6 +35,26 @@ const routed = new WeakSet<IncomingMessage>();
 export function tokenPrefix(instanceId?: string): string {
   const worker = cluster.worker === undefined ? '' : `${cluster.worker.id}.`;
   return instanceId === undefined ? worker : `${instanceId}.${worker}`;
+}
+
+/**
+ * Resume tokens' entropy, drawn from the CSPRNG 4 KiB at a time as randomUUID() does: one
+ * randomFillSync per 256 sessions instead of one each (about 4 % of a session's set-up CPU
+ * in a --cpu-prof of conns). Bytes are zeroed once used.
+ */
+const entropy = Buffer.alloc(4096);
+let entropyAt = entropy.length;
+
+/** A fresh resume token: this process's prefix and 16 random bytes. */
+export function newResumeToken(instanceId?: string): string {
+  if (entropyAt + 16 > entropy.length) {
+    randomFillSync(entropy);
+    entropyAt = 0;
+  }
+  const text = `${tokenPrefix(instanceId)}${entropy.toString('base64url', entropyAt, entropyAt + 16)}`;
+  entropy.fill(0, entropyAt, entropyAt + 16);
+  entropyAt += 16;
+  return text;
 }
 
 /** The owning worker's id in a token (`a.2.xxx` or `2.xxx`), if it names one. */
