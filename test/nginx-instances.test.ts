@@ -213,6 +213,10 @@ test('two instances behind nginx: resumes and watch links go back to the instanc
   const url = String(sharer.got.control.find((m) => m.type === 'shared')?.url);
   const link = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
   assert.match(link, /^[ab]\.[A-Za-z0-9_-]{22}$/, 'the link names its instance');
+  // The spectator page (the client build) answers for a dotted link from either instance.
+  const page = await fetch(`${origin}/watch/${link}`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /watch/);
   const watchers = [];
   for (let i = 0; i < 4; i++)
     watchers.push(await open(`ws://127.0.0.1:${port}/ws?watch=${link}`, origin));
