@@ -2,11 +2,13 @@
  * CPU cost that does not depend on the machine's load: the proxy (the emitted build, as in
  * `npm run bench`) runs under valgrind's callgrind, and each phase reports the instructions
  * the proxy executed, per session set up and per MiB moved. Wall-clock figures on a busy
- * machine are noise; these are stable to about 1 % run to run, so an A/B of two builds can
- * be taken while other work runs. The load client and the backends run in other processes
+ * machine are noise; set-up counts agree to about 10 % run to run, so an A/B of two builds
+ * can be taken while other work runs (per MiB counts follow how the bytes get chunked,
+ * which depends on timing: an indication only). The load client and the backends run in other processes
  * (and are not counted). Slow (valgrind runs the proxy some 50 times slower): use small
  * counts. Needs valgrind (Debian: valgrind). BENCH_SERVER_MAIN=path/to/main.js measures another
- * build (e.g. `git archive` of the commit before, built with tsc): run both at once for an A/B.
+ * build (e.g. `git archive` of the commit before, built with tsc): run both at once for an A/B;
+ * BENCH_NODE_ARGS adds node flags (e.g. `--heap-growing-percent=0`).
  *
  *   node --import tsx bench/instructions.ts [--conns 1000] [--down 64] [--up 64] [--frame 64]
  *     [--mode v1|binary] [--level info]
@@ -19,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { BackendMessage } from './backend-child.ts';
 import type { LoadCommand, LoadMessage } from './load-child.ts';
 import { forkTs, nextMessage, ROOT } from './proc.ts';
-import { openWs, runDown, runUp } from './streams.ts';
+import { openWs, runDown, runUp, type Stream } from './streams.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,6 +46,7 @@ writeFileSync(
     listen: { host: '127.0.0.1', port: 0 },
     log: { level: flags.level },
     limits: {
+      headersTimeout: 15_000,
       maxSessions: 10_000,
       maxSessionsPerIp: 100_000,
       upgradesPerIpPerMinute: 100_000_000,
@@ -65,6 +68,7 @@ const proxy = spawn(
     '--instr-atstart=no',
     `--callgrind-out-file=${join(tmp, 'cg.out')}`,
     process.execPath,
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
     process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'build', 'server', 'main.js'),
     '--config',
     config,
@@ -113,11 +117,21 @@ const closeAll = (): Promise<LoadMessage> => {
   load.send({ cmd: 'close' } satisfies LoadCommand);
   return reply;
 };
+/** Under valgrind a handshake can outlast the proxy's 10 s header timeout (408): try again. */
+async function connect(host: string): Promise<Stream> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openWs(port, host, mode);
+    } catch (err) {
+      if (attempt === 5) throw err;
+    }
+  }
+}
 const down = async (mib: number): Promise<void> => {
-  await runDown(await openWs(port, 'flood', mode), mib * MiB);
+  await runDown(await connect('flood'), mib * MiB);
 };
 const up = async (mib: number): Promise<void> => {
-  await runUp(await openWs(port, 'sink', mode), mib * MiB, Number(flags.frame) * 1024);
+  await runUp(await connect('sink'), mib * MiB, Number(flags.frame) * 1024);
 };
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);

@@ -9,7 +9,9 @@ import { SUBPROTOCOL } from '../shared/protocol.ts';
 export type LoadCommand =
   | { cmd: 'open'; url: string; origin: string; count: number; concurrency: number }
   | { cmd: 'live' }
-  | { cmd: 'close' };
+  | { cmd: 'close' }
+  /** Every session's TCP connection cut without a close frame (a browser that vanished). */
+  | { cmd: 'drop' };
 
 export type LoadMessage =
   | { type: 'opened'; ok: number; failed: number; ms: number; failures: Record<string, number> }
@@ -98,6 +100,10 @@ process.on('message', (cmd: LoadCommand) => {
       return;
     case 'close':
       void closeAll().then(() => send({ type: 'closed' }));
+      return;
+    case 'drop':
+      for (const ws of live) (ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
+      send({ type: 'closed' });
       return;
   }
 });

@@ -4,7 +4,8 @@
  * RSS growth per held session, as the bench sees them (before any forced GC) and after a
  * forced GC (what a session really keeps); SNAP=1 also writes heap snapshots before and after (diff them
  * by constructor to see what each session keeps). A diagnostic, not part of the bench run.
- * Usage: node --expose-gc --import tsx bench/mem-probe.ts [N]
+ * DETACH=1 then drops every browser without a close frame and reports what each detached
+ * session (resume) keeps. Usage: node --expose-gc --import tsx bench/mem-probe.ts [N]
  */
 import type { ChildProcess } from 'node:child_process';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
@@ -89,6 +90,17 @@ process.stdout.write(
   `${held} of ${n} sessions held, per session (proxy only): ` +
     `${line(loaded)} before a forced GC; ${line(after)} after\n`,
 );
+if (process.env.DETACH === '1') {
+  // The browsers vanish: with resume on, each session stays, detached, with its replay ring
+  // (here the one 32-byte echo) until the resume window ends.
+  await ask(load, { cmd: 'drop' }, 'closed');
+  await new Promise((r) => setTimeout(r, 3000));
+  const detached = measure();
+  if (process.env.SNAP === '1') writeHeapSnapshot('/tmp/detached.heapsnapshot');
+  process.stdout.write(
+    `${porthole.sessions.size} detached sessions, per session: heap ${per(detached, 'heap')} B, rss ${per(detached, 'rss')} B\n`,
+  );
+}
 await ask(load, { cmd: 'close' }, 'closed');
 await proxy.close();
 load.kill();

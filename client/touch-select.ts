@@ -112,12 +112,19 @@ const later = (a: Cell, b: Cell): Cell =>
 
 /** The run of non-blank cells under `cell` (a word, a URL), or the one cell if it is blank. */
 function wordAt(term: Terminal, cell: Cell): { from: Cell; to: Cell } {
-  const text = term.buffer.active.getLine(cell.row)?.translateToString(false) ?? '';
-  const blank = (i: number): boolean => (text[i] ?? ' ').trim() === '';
+  const line = term.buffer.active.getLine(cell.row);
+  const scratch = term.buffer.active.getNullCell();
+  // Cell by cell, not by string index: a wide character fills two cells (the second is empty
+  // with width 0 and belongs to the first).
+  const blank = (x: number): boolean => {
+    const c = line?.getCell(x, scratch);
+    if (c === undefined) return true;
+    return c.getWidth() !== 0 && c.getChars().trim() === '';
+  };
   if (blank(cell.col)) return { from: cell, to: cell };
   let from = cell.col;
   let to = cell.col;
   while (from > 0 && !blank(from - 1)) from--;
-  while (to < text.length - 1 && !blank(to + 1)) to++;
+  while (to < term.cols - 1 && !blank(to + 1)) to++;
   return { from: { col: from, row: cell.row }, to: { col: to, row: cell.row } };
 }

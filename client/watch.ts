@@ -21,7 +21,7 @@ const LABELS: Readonly<Record<ConnectionState, string>> = {
 };
 
 adoptTokenFromUrl();
-const token = /\/watch\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? '';
+const token = /\/watch\/([A-Za-z0-9._-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? '';
 const state = byId('status-state', HTMLSpanElement);
 const stateText = byId('status-state-text', HTMLSpanElement);
 const detail = byId('viewer-detail', HTMLSpanElement);

@@ -12,7 +12,6 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AdmitAnswer } from '../shared/api.ts';
 import { CloseCode, chooseSubprotocol } from '../shared/protocol.ts';
-import { isClusterWorker } from './cluster.ts';
 import type { Codec, CodecOptions } from './codec/codec.ts';
 import { addressKey } from './common/address-key.ts';
 import { createLogger, type Logger } from './common/log.ts';
@@ -116,12 +115,6 @@ export function createPorthole(options: PortholeOptions): Porthole {
   const clientDir = options.clientDir ?? CLIENT_DIR;
   const hosts = new HostCatalogue(config.hosts);
   for (const line of hosts.insecureHosts()) log.warn({ event: 'backend.insecure' }, line);
-  // Watch links live in the worker that holds the session; others answer 404 (README).
-  if (isClusterWorker() && config.hosts.some((h) => h.share === true))
-    log.warn(
-      { event: 'share.workers' },
-      'share: true under --workers: a watch link works only when the spectator reaches the worker holding the session',
-    );
   const sessions = new SessionRegistry((ip) => addressKey(ip, config.limits.ipv6Prefix));
   const recordings =
     config.recording === undefined ? undefined : new RecordingStore(config.recording, log);

@@ -127,3 +127,11 @@ test('B3: odd IP spellings in configured targets are canonicalised; a numeric no
     /hosts\[0\]\.target/,
   );
 });
+
+test('instanceId: a lower-case name a proxy can match; anything else names the key', () => {
+  assert.equal(resolveConfig({ hosts: [host], instanceId: 'eu-1' }).instanceId, 'eu-1');
+  assert.equal(resolveConfig({ hosts: [host] }).instanceId, undefined);
+  // A digit first would read as a worker id in a token; a dot would split it.
+  for (const bad of ['1a', 'a.b', 'A', '', 'x'.repeat(33)])
+    assert.match(errorOf({ hosts: [host], instanceId: bad }), /instanceId.*lower-case letter/);
+});

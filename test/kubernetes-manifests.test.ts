@@ -87,6 +87,12 @@ test('ports and probes agree: container, config, probes, Services, Ingress', () 
   assert.deepEqual(metrics.spec.selector, podLabels);
   assert.equal(metrics.spec.ports[0].targetPort, 'metrics');
   const ingress = byKind('Ingress');
+  // Resume: a browser must come back to the pod holding its session (cookie affinity).
+  assert.equal(ingress.metadata.annotations['nginx.ingress.kubernetes.io/affinity'], 'cookie');
+  assert.equal(
+    ingress.metadata.annotations['nginx.ingress.kubernetes.io/affinity-mode'],
+    'persistent',
+  );
   const backends = ingress.spec.rules.flatMap((r: K8s) =>
     r.http.paths.map((p: K8s) => p.backend.service),
   );

@@ -16,9 +16,9 @@ import {
   type Collected,
   collect,
   openSession,
-  startProxy,
   type TestProxy,
   waitFor,
+  withProxy,
 } from './helpers/proxy.ts';
 import { makeSshKey, SSH_USER, type Sshd, startSshd } from './helpers/sshd.ts';
 
@@ -39,9 +39,7 @@ async function proxyWith(
   host: Omit<HostInput, 'id' | 'name'>,
   extra: Partial<ConfigInput> = {},
 ): Promise<TestProxy> {
-  const proxy = await startProxy({ hosts: [{ id: 'ssh', name: 'SSH', ...host }], ...extra });
-  t.after(() => proxy.close());
-  return proxy;
+  return withProxy(t, { hosts: [{ id: 'ssh', name: 'SSH', ...host }], ...extra });
 }
 
 const text = (got: Collected): string => got.bytes().toString('utf8');

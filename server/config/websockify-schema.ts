@@ -36,6 +36,14 @@ export const servingShape = {
    * port answers /metrics to this machine only.
    */
   metrics: z.strictObject({ listen: listenAddress.optional() }).default({}),
+  /**
+   * Several instances behind one proxy: put in front of this instance's resume tokens and
+   * watch links (`a.` + ...), so the proxy can send each back here (deploy/nginx).
+   */
+  instanceId: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lower-case letter, then up to 31 of a-z 0-9 -')
+    .optional(),
 };
 
 interface ServingKeysInput {

@@ -3,7 +3,7 @@
  * before any backend is dialled (Express middleware does not run for upgrades). Failures are
  * HTTP statuses with one log line each; an admitted request becomes a session.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -19,7 +19,7 @@ import { dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
-import { routeResume, tokenPrefix } from './resume-route.ts';
+import { newResumeToken, routeResume } from './resume-route.ts';
 import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
@@ -302,7 +302,7 @@ function resumeOptions(
   const holdMs = hostResume ?? limits.resume;
   if (holdMs <= 0) return undefined;
   return {
-    token: `${tokenPrefix()}${randomBytes(16).toString('base64url')}`,
+    token: newResumeToken(ctx.config.instanceId),
     holdMs,
     bufferBytes: limits.resumeBufferBytes,
   };

@@ -11,6 +11,7 @@ import type { RecordingStore } from '../session/recording-store.ts';
 import type { Session } from '../session/session.ts';
 import { SessionShare } from '../session/share.ts';
 import type { ShareRegistry } from '../session/shares.ts';
+import { tokenPrefix } from './resume-route.ts';
 
 export interface ViewerContext {
   config: Readonly<Config>;
@@ -49,6 +50,7 @@ export function attachViewers(
         watchBase: watchBase(ctx.config),
         watchers: host.watchers ?? 'signed-in',
         hello,
+        tokenPrefix: tokenPrefix(ctx.config.instanceId),
         log: ctx.log,
       }),
     );

@@ -34,7 +34,8 @@ export class ReplayRing implements Viewer {
   #full = false;
   #echo: boolean | undefined;
   #mxp: boolean | undefined;
-  #gmcp = new Map<string, ServerMessage>();
+  /** Made on the first GMCP message: an empty Map is about 220 bytes of every held session. */
+  #gmcp: Map<string, ServerMessage> | undefined;
 
   #inFlight: () => number;
 
@@ -74,12 +75,14 @@ export class ReplayRing implements Viewer {
     if (msg.type === 'echo') this.#echo = msg.local;
     else if (msg.type === 'mxp') this.#mxp = msg.enabled;
     else if (msg.type === 'gmcp') {
-      this.#gmcp.delete(msg.package);
-      if (this.#gmcp.size >= MAX_GMCP_PACKAGES) {
-        const oldest = this.#gmcp.keys().next().value;
-        if (oldest !== undefined) this.#gmcp.delete(oldest);
+      this.#gmcp ??= new Map();
+      const gmcp = this.#gmcp;
+      gmcp.delete(msg.package);
+      if (gmcp.size >= MAX_GMCP_PACKAGES) {
+        const oldest = gmcp.keys().next().value;
+        if (oldest !== undefined) gmcp.delete(oldest);
       }
-      this.#gmcp.set(msg.package, msg);
+      gmcp.set(msg.package, msg);
     }
   }
 
@@ -117,7 +120,7 @@ export class ReplayRing implements Viewer {
     const out: ServerMessage[] = [];
     if (this.#echo !== undefined) out.push({ type: 'echo', local: this.#echo });
     if (this.#mxp !== undefined) out.push({ type: 'mxp', enabled: this.#mxp });
-    out.push(...this.#gmcp.values());
+    if (this.#gmcp !== undefined) out.push(...this.#gmcp.values());
     return out;
   }
 

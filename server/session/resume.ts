@@ -8,8 +8,8 @@ import { CloseCode, SUBPROTOCOL } from '../../shared/protocol.ts';
 import type { Logger } from '../common/log.ts';
 import type { SessionRegistry } from './registry.ts';
 
-/** 128 random bits, base64url; under `--workers`, after the worker's id (`2.`). */
-const TOKEN = /^(?:\d{1,3}\.)?[A-Za-z0-9_-]{22}$/;
+/** 128 random bits, base64url; after the `instanceId` (`a.`) and the worker's id (`2.`). */
+const TOKEN = /^(?:[a-z][a-z0-9-]{0,31}\.)?(?:\d{1,3}\.)?[A-Za-z0-9_-]{22}$/;
 
 export interface ResumeRequest {
   token: string;

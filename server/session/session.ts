@@ -23,6 +23,8 @@ export type SessionOptions = SessionOptionsOf<Session>;
 
 type State = 'connecting' | 'open' | 'closed';
 
+const NO_EXTENSIONS: readonly SessionExtension[] = [];
+
 export class Session implements ConnectionHost {
   readonly id: string;
   readonly clientIp: string;
@@ -32,7 +34,9 @@ export class Session implements ConnectionHost {
   readonly stats: SessionStats;
   /** The backend side; its `output` is where viewers attach. */
   readonly bridge: Bridge;
-  #opts: SessionOptions;
+  /** Without `ws`: kept here, the first browser's WebSocket (with its socket, receiver and
+   * sender, about 2.5 KB) outlived it in every detached and every resumed session. */
+  #opts: Omit<SessionOptions, 'ws'>;
   /** The owner's browser; undefined while detached (waiting for a resume). */
   #owner: BrowserConnection | undefined;
   /** Resumable sessions only: what a returning browser may have missed. */
@@ -43,11 +47,12 @@ export class Session implements ConnectionHost {
   #closed = false;
   #closeCode = 0;
   #closeReason = '';
-  #extensions: SessionExtension[] = [];
+  /** Replaced, never mutated; most sessions keep the shared empty one (no array each). */
+  #extensions: readonly SessionExtension[] = NO_EXTENSIONS;
   /** Only extensions that want keystrokes; empty for almost every session (no cost per input). */
-  #inputTaps: SessionExtension[] = [];
+  #inputTaps: readonly SessionExtension[] = NO_EXTENSIONS;
 
-  constructor(opts: SessionOptions) {
+  constructor({ ws, ...opts }: SessionOptions) {
     this.#opts = opts;
     this.id = opts.id;
     this.clientIp = opts.clientIp;
@@ -76,7 +81,7 @@ export class Session implements ConnectionHost {
     const v1 = opts.mode === SUBPROTOCOL;
     const resume = v1 ? opts.resume : undefined;
     this.#resume = resume;
-    const owner = new BrowserConnection(opts.ws, v1, this, limits, opts.log);
+    const owner = new BrowserConnection(ws, v1, this, limits, opts.log);
     this.#owner = owner;
     owner.send(this.#hello(undefined));
     owner.send({ type: 'status', state: 'connecting' });
@@ -153,8 +158,8 @@ export class Session implements ConnectionHost {
 
   /** Adds sharing or recording to this session (before the backend sends its first byte). */
   extend(ext: SessionExtension): void {
-    this.#extensions.push(ext);
-    if (ext.input !== undefined) this.#inputTaps.push(ext);
+    this.#extensions = [...this.#extensions, ext];
+    if (ext.input !== undefined) this.#inputTaps = [...this.#inputTaps, ext];
   }
 
   /** A control message to the owner's browser (viewer counts, share links). */

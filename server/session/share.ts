@@ -25,6 +25,8 @@ export interface SessionShareOptions {
   watchers: 'signed-in' | 'anyone' | { users: readonly string[]; groups: readonly string[] };
   /** The spectators' hello (host, features), without session, role and size. */
   hello: Omit<HelloInfo, 'session' | 'windowBytes'>;
+  /** Put before each link's random part: the worker's cluster id under --workers (routing). */
+  tokenPrefix?: string;
   log: Logger;
 }
 
@@ -102,7 +104,7 @@ export class SessionShare implements SessionExtension {
     const maxMs = this.#opts.sharing.maxTtl;
     const ttlMs = Math.min(Math.max(ttlSeconds, MIN_TTL_SECONDS) * 1000, maxMs);
     if (this.#token === undefined) {
-      this.#token = newShareToken();
+      this.#token = newShareToken(this.#opts.tokenPrefix);
       this.#opts.registry.add(this.#token, this);
     }
     this.#expiresAt = Date.now() + ttlMs;

@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 
 const TICK_MS = 1000;
 
-/** 16 random bytes, base64url: 22 characters. */
-export function newShareToken(): string {
-  return randomBytes(16).toString('base64url');
+/** `prefix` (`instanceId.` and the worker's `2.`) + 16 random bytes, base64url: 22 characters. */
+export function newShareToken(prefix = ''): string {
+  return `${prefix}${randomBytes(16).toString('base64url')}`;
 }
 
-const TOKEN_RE = /^[A-Za-z0-9_-]{22}$/;
+const TOKEN_RE = /^(?:[a-z][a-z0-9-]{0,31}\.)?(?:\d{1,3}\.)?[A-Za-z0-9_-]{22}$/;
 
 /** What the registry needs of a share (SessionShare in share.ts). */
 export interface LiveShare {

@@ -5,24 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
+  e2eSuite,
   launchBrowser,
   screenshot,
   screenText,
-  startServer,
   type TestBrowser,
-  type TestServer,
   waitForScreen,
   waitForState,
 } from './helpers.ts';
 import { type ScriptedMud, scriptedMud } from './mud-backend.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
 let mud: ScriptedMud;
 
 const PROFILE = {
@@ -33,39 +30,32 @@ const PROFILE = {
   ],
 };
 
-let site: Server;
 let siteUrl: string;
 
-before(async () => {
-  mud = await scriptedMud();
+const suite = e2eSuite(async (keep) => {
+  mud = keep(await scriptedMud());
   // A MUD's own page that embeds the client and draws its own HP bar from postMessage.
-  site = createServer((_req, res) => {
-    res.setHeader('Content-Type', 'text/html');
-    res.end(
-      `<!doctype html><title>Play</title><p id="hp">no data</p>` +
-        `<iframe src="${server.url}/?host=tba&embed=1" width="900" height="500"></iframe>` +
-        `<script>window.got = []; addEventListener('message', (e) => {` +
-        `window.got.push({ origin: e.origin, data: e.data });` +
-        `if (e.data && e.data.source === 'porthole' && e.data.type === 'state' && e.data.health)` +
-        ` document.getElementById('hp').textContent = e.data.health.value + '/' + e.data.health.max; });</script>`,
-    );
-  });
+  const site = keep(
+    createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(
+        `<!doctype html><title>Play</title><p id="hp">no data</p>` +
+          `<iframe src="${suite.server.url}/?host=tba&embed=1" width="900" height="500"></iframe>` +
+          `<script>window.got = []; addEventListener('message', (e) => {` +
+          `window.got.push({ origin: e.origin, data: e.data });` +
+          `if (e.data && e.data.source === 'porthole' && e.data.type === 'state' && e.data.health)` +
+          ` document.getElementById('hp').textContent = e.data.health.value + '/' + e.data.health.max; });</script>`,
+      );
+    }),
+  );
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  server = await startServer({
+  return {
     frameAncestors: [siteUrl],
     hosts: [
       { id: 'tba', name: 'ScriptMUD', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
     ],
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await mud?.close();
-  site?.close();
+  };
 });
 
 async function until(
@@ -85,7 +75,7 @@ async function open(page: Page, profile: unknown = PROFILE): Promise<void> {
   await page.addInitScript((p) => {
     localStorage.setItem('porthole.profile.tba', p);
   }, JSON.stringify(profile));
-  await page.goto(`${server.url}/?host=tba`);
+  await page.goto(`${suite.server.url}/?host=tba`);
   await waitForState(page, 'connected');
   await waitForScreen(page, 'Temple Square');
 }
@@ -96,7 +86,7 @@ async function type(page: Page, line: string): Promise<void> {
 }
 
 test('n;e;s sends three commands; an alias expands; a trigger highlights, sends and a gag hides', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page);
   const before = mud.commands.length;
   await type(page, 'n;e;s');
@@ -127,7 +117,7 @@ async function gaugeIs(page: Page, kind: string, want: string): Promise<void> {
 }
 
 test('the client asks for GMCP and MSDP; the gauges move on MSDP alone and on GMCP alone; exits walk', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   const events: string[] = [];
   await page.exposeFunction('seen', (type: string) => events.push(type));
   await page.addInitScript(() => {
@@ -212,7 +202,7 @@ async function clickText(
 }
 
 test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, no tag is shown', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page, {});
   const screen = await waitForScreen(page, '[ Exits: n e ]');
   assert.doesNotMatch(screen, /<send|<\/send>|<a href/, 'MXP tags are markup, not text');
@@ -244,7 +234,7 @@ test('MXP: <send> links send when clicked, hints show on hover, <a> asks first, 
 });
 
 test('hostile MXP: no script runs, nothing reaches the DOM as HTML, javascript: links are text', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page, {});
   await type(page, 'hostile');
   await waitForScreen(page, 'open-mode');
@@ -268,7 +258,7 @@ const splitOpen = (page: Page): Promise<boolean> =>
   page.evaluate(() => document.querySelector('.mud-split')?.hasAttribute('hidden') === false);
 
 test('split scrollback: scrolling up during output shows live rows below; Esc and scrolling down close it', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page, {});
   await type(page, 'flood 120');
   await waitForScreen(page, 'Flood line 120 of 120');
@@ -306,7 +296,7 @@ test('split scrollback: scrolling up during output shows live rows below; Esc an
 });
 
 test('MUD tools: edit aliases and triggers per host, bad regex named and not saved, logs download', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page, {});
   await page.locator('#btn-mud-tools').click();
   const dialog = page.locator('dialog.mud-tools');
@@ -391,7 +381,7 @@ test('MUD tools: edit aliases and triggers per host, bad regex named and not sav
 });
 
 test('a trigger that answers itself is suspended with a message instead of looping', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page, { triggers: [{ pattern: '^You grin\\.$', regex: true, send: 'grin' }] });
   const grins = (): number => mud.commands.filter((c) => c === 'grin').length;
   const before = grins();
@@ -426,7 +416,7 @@ test('screenshots: the session with panels on a desktop and on a phone', async (
     await screenshot(page, name);
     await page.close();
   };
-  await shoot(browser, 'mud-desktop');
+  await shoot(suite.browser, 'mud-desktop');
   const phone = await launchBrowser({ viewport: { width: 390, height: 844 }, touch: true });
   try {
     await shoot(phone, 'mud-phone');
@@ -436,7 +426,7 @@ test('screenshots: the session with panels on a desktop and on a phone', async (
 });
 
 test('embed mode: the embedding page gets GMCP, MSDP and panel state by postMessage and draws its own gauge', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await page.addInitScript(() => localStorage.setItem('porthole.profile.tba', '{}'));
   await page.goto(siteUrl);
   await page.waitForFunction(
@@ -461,7 +451,7 @@ test('embed mode: the embedding page gets GMCP, MSDP and panel state by postMess
   );
   const ours = got.filter((m) => m.data?.source === 'porthole');
   assert.ok(
-    ours.every((m) => m.origin === server.url.replace(/\/$/, '')),
+    ours.every((m) => m.origin === suite.server.url.replace(/\/$/, '')),
     'sent by the client',
   );
   assert.ok(ours.some((m) => m.data.type === 'gmcp' && m.data.package === 'Char.Vitals'));
@@ -470,7 +460,7 @@ test('embed mode: the embedding page gets GMCP, MSDP and panel state by postMess
 });
 
 test('a 2 MB flood through MXP and triggers arrives in full, matched line by line', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await open(page, {
     triggers: [{ pattern: '^Flood line (39999) of 40000:', regex: true, send: 'seen $1' }],
   });

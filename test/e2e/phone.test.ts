@@ -3,22 +3,12 @@
  * word boundaries in line mode, the key bar has a paste key, and a long press selects.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type FakeBackend, startBackend } from '../helpers/backends.ts';
+import { startBackend } from '../helpers/backends.ts';
 import { onLines } from './backends.ts';
-import {
-  launchBrowser,
-  screenshot,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-} from './helpers.ts';
+import { e2eSuite, screenshot, waitForScreen } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-let mud: FakeBackend;
 const received: string[] = [];
 
 /** A room description hard-wrapped at 79 columns, as tbaMUD and most Diku MUDs send it. */
@@ -30,32 +20,33 @@ const ROOM = [
   'from colourful stalls, and a fountain splashes quietly near the eastern archway.',
 ];
 
-before(async () => {
-  mud = await startBackend((socket) => {
-    socket.write(`${ROOM.join('\r\n')}\r\n\r\n[ Exits: n e s w ]\r\n> `);
-    onLines(socket, (line) => {
-      received.push(line);
-      socket.write(`You say, '${line}'\r\n> `);
-    });
-  });
-  server = await startServer({
-    hosts: [
-      { id: 'mud', name: 'Midgaard', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
-    ],
-  });
-  browser = await launchBrowser({ viewport: { width: 390, height: 760 }, touch: true });
-  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await mud?.close();
-});
+const suite = e2eSuite(
+  async (keep) => {
+    const mud = keep(
+      await startBackend((socket) => {
+        socket.write(`${ROOM.join('\r\n')}\r\n\r\n[ Exits: n e s w ]\r\n> `);
+        onLines(socket, (line) => {
+          received.push(line);
+          socket.write(`You say, '${line}'\r\n> `);
+        });
+      }),
+    );
+    return {
+      hosts: [
+        { id: 'mud', name: 'Midgaard', target: `telnet://127.0.0.1:${mud.port}`, input: 'line' },
+      ],
+    };
+  },
+  {
+    browser: { viewport: { width: 390, height: 760 }, touch: true },
+    ready: ({ browser: chromium }) =>
+      chromium.context.grantPermissions(['clipboard-read', 'clipboard-write']),
+  },
+);
 
 test('phone, line mode: an 80-column room description wraps between words, never inside one', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   const screen = await waitForScreen(page, '[ Exits: n e s w ]');
   // Columns = the screen's width over one cell's (xterm measures a run of 32 characters).
   const cols = await page.evaluate(() => {
@@ -104,8 +95,8 @@ const clipboard = (page: Page): Promise<string> =>
   page.evaluate(() => navigator.clipboard.readText());
 
 test('phone: a long press selects a word, dragging extends it, and it is copied', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForScreen(page, '[ Exits: n e s w ]');
   await page.evaluate(() => navigator.clipboard.writeText('sentinel'));
   assert.equal(await page.locator('button[data-action="copy"]').isHidden(), true);
@@ -144,8 +135,8 @@ test('phone: a long press selects a word, dragging extends it, and it is copied'
 });
 
 test('phone: the key bar’s Paste sends a pasted line, and several lines as commands', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForScreen(page, '[ Exits: n e s w ]');
   received.length = 0;
   await page.evaluate(() => navigator.clipboard.writeText('hello there\nhow are you'));

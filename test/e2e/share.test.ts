@@ -18,6 +18,8 @@ const suite = e2eSuite((keep) => {
   return {
     auth: { mode: 'token', tokens: [{ name: 'root', token: ADMIN, groups: ['admins'] }] },
     recording: { dir },
+    // Links then start with `e2e.` (as behind several instances): the page must take them.
+    instanceId: 'e2e',
     hosts: [
       {
         id: 'demo',
@@ -48,7 +50,7 @@ test('a spectator page shows the owner’s output live; typing in it changes not
   const url = owner.locator('#share-url');
   await url.filter({ hasText: '/watch/' }).waitFor();
   const link = (await url.textContent()) ?? '';
-  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/watch\/[A-Za-z0-9_-]{22}$/);
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/watch\/e2e\.[A-Za-z0-9_-]{22}$/);
 
   const spectator = await suite.browser.context.newPage();
   spectator.on('pageerror', (err) => errors.push(err.message));
