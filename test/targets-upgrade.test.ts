@@ -75,3 +75,53 @@ test('B1/B3: enabled, only the allowed address and port connect; everything else
   await waitFor(() => backend0.sockets.length === 3, 'three connections');
   assert.equal(backend.sockets.length, 0);
 });
+
+test('B4: custom targets resolve through the embedder’s lookup, and its answer is still checked', async (t) => {
+  const backend0 = await startBackend();
+  t.after(() => backend0.close());
+  const asked: string[] = [];
+  const answers: Record<string, string> = {
+    'mud.porthole-lab.net': '127.0.0.1',
+    'meta.porthole-lab.net': '169.254.169.254',
+  };
+  const lookup = async (host: string): Promise<{ address: string }> => {
+    asked.push(host);
+    const address = answers[host];
+    if (address === undefined) throw Object.assign(new Error(`no ${host}`), { code: 'ENOTFOUND' });
+    return { address };
+  };
+  const proxy = await withProxy(
+    t,
+    {
+      backend: startBackend(),
+      hosts: [{ id: 'lab' }],
+      customTargets: { enabled: true, ports: [backend0.port], allowAddresses: ['127.0.0.1'] },
+    },
+    { lookup },
+  );
+  const ws = new WebSocket(
+    `${proxy.url}/ws?target=mud.porthole-lab.net:${backend0.port}`,
+    SUBPROTOCOL,
+    {
+      origin: proxy.origin,
+    },
+  );
+  t.after(() => ws.terminate());
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  await waitFor(() => backend0.sockets.length === 1, 'the connection the embedder’s answer named');
+  // An answer that points somewhere internal is refused like one from DNS.
+  const meta = new WebSocket(
+    `${proxy.url}/ws?target=meta.porthole-lab.net:${backend0.port}`,
+    SUBPROTOCOL,
+    {
+      origin: proxy.origin,
+    },
+  );
+  const closed = await new Promise<number>((resolve) =>
+    meta.once('close', (code) => resolve(code)),
+  );
+  assert.equal(closed, 1014);
+  assert.deepEqual(asked, ['mud.porthole-lab.net', 'meta.porthole-lab.net']);
+  assert.equal(backend0.sockets.length, 1);
+  assert.equal(proxy.backend.sockets.length, 0);
+});

@@ -15,7 +15,7 @@ import { codecProfileFor } from '../session/codec-factory.ts';
 import { resumeSession } from '../session/resume.ts';
 import { Session, type SessionResume } from '../session/session.ts';
 import type { HostEntry } from '../targets/catalogue.ts';
-import { dialCustom } from '../targets/choose.ts';
+import { customLookup, dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
@@ -229,6 +229,7 @@ function startSession(
               connectTimeoutMs: config.limits.connectTimeout,
               dnsTimeoutMs: config.limits.dnsTimeout,
               signal,
+              ...customLookup(ctx.lookup),
             })
           : dialHost(entry, {
               connectTimeoutMs: config.limits.connectTimeout,

@@ -3,7 +3,7 @@
  * custom target, what host entry a custom target runs as, and its pinned dial. Kept apart
  * from upgrade.ts so the gate stays a list of checks (SECURITY.md B1, B4).
  */
-import type { Socket } from 'node:net';
+import { isIPv6, type Socket } from 'node:net';
 import type { HostConfig } from '../config/config.ts';
 import type { CustomTargetsConfig } from '../config/custom-targets-schema.ts';
 import type { HostEntry } from './catalogue.ts';
@@ -14,6 +14,7 @@ import {
   TargetError,
   TargetPolicy,
 } from './custom.ts';
+import type { Lookup } from './dial.ts';
 
 /** Query parameters that ask for a browser-chosen target. */
 const TARGET_PARAMS = ['target', 'port', 'hostname'] as const;
@@ -99,4 +100,19 @@ export async function dialCustom(
   const resolveOptions = { dnsTimeoutMs, signal, ...(lookup === undefined ? {} : { lookup }) };
   const pinned = await policyFor(config).resolve(target, resolveOptions);
   return dialPinned(pinned, { connectTimeoutMs, dnsTimeoutMs, signal });
+}
+
+/**
+ * The embedder's `lookup` (one address per name, as configured hosts use it) in the form the
+ * custom-target policy asks for (every answer, so each can be checked): custom targets
+ * resolve through it too. Nothing when the embedder gave none (the system resolver).
+ */
+export function customLookup(lookup: Lookup | undefined): { lookup?: LookupFn } {
+  if (lookup === undefined) return {};
+  return {
+    lookup: async (hostname) => {
+      const { address } = await lookup(hostname.replace(/\.$/, ''));
+      return [{ address, family: isIPv6(address) ? 6 : 4 }];
+    },
+  };
 }
