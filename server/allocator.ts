@@ -12,7 +12,6 @@
  * about 25 ms once.
  */
 import { scryptSync } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
 
 const SCRYPT_N = 8192;
 const SCRYPT_R = 8;
@@ -23,22 +22,4 @@ const WORKING_BYTES = 128 * SCRYPT_N * SCRYPT_R;
 export function raiseMallocTrimThreshold(env: Readonly<Record<string, string | undefined>>): void {
   if (env.MALLOC_TRIM_THRESHOLD_ !== undefined || env.MALLOC_MMAP_THRESHOLD_ !== undefined) return;
   scryptSync('', '', 1, { N: SCRYPT_N, r: SCRYPT_R, p: 1, maxmem: 2 * WORKING_BYTES });
-}
-
-/**
- * V8 lets the old generation grow up to 4× its live size before the next full collection.
- * A burst of new sessions (a restart, a network blip: thousands reconnecting at once)
- * promotes the garbage of their handshakes into the old generation, and the pages it fills
- * stay resident long after: in the bench's `conns` (9 900 sessions), about 3 KB of RSS per
- * held session that no live object uses. Growing by 20 % at a time collects that garbage
- * while the heap grows, for a few more full collections during the burst (a proxy's steady
- * byte path barely allocates in the old generation). The flag is read at every collection,
- * so setting it at start takes effect; a `--heap-growing-percent` given to node wins.
- */
-const HEAP_GROWING_PERCENT = 20;
-
-/** Call once at process start (the CLI; an embedding application keeps its own settings). */
-export function limitHeapGrowth(execArgv: readonly string[], nodeOptions = ''): void {
-  const given = [...execArgv, nodeOptions].some((a) => a.includes('heap-growing-percent'));
-  if (!given) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

@@ -3,7 +3,7 @@
  * Process entry: flags and environment, config, start, signals. The only file that
  * touches process.* (argv, env, exit, signals).
  */
-import { limitHeapGrowth, raiseMallocTrimThreshold } from './allocator.ts';
+import { raiseMallocTrimThreshold } from './allocator.ts';
 import { createPorthole } from './app.ts';
 import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
 import {
@@ -118,7 +118,6 @@ async function serve(
   configPath?: string,
 ): Promise<void> {
   raiseMallocTrimThreshold(process.env);
-  limitHeapGrowth(process.execArgv, process.env.NODE_OPTIONS);
   const porthole = createPorthole({
     config,
     metricsListener: !isClusterWorker(),
