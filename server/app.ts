@@ -28,6 +28,7 @@ import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
+import type { SessionDirectory } from './http/sessions-api.ts';
 import { createTlsServer } from './http/tls.ts';
 import { registerViewerMetrics } from './http/viewer-metrics.ts';
 import { CLIENT_DIR } from './paths.ts';
@@ -61,6 +62,8 @@ export interface PortholeOptions {
   cookieKey?: string | undefined;
   /** Lockout, rates and session counts held elsewhere (a cluster worker asks its primary). */
   sharedState?: SharedState | undefined;
+  /** What the admin API lists and ends (default: this process's sessions; a worker asks its primary). */
+  sessionDirectory?: (local: SessionRegistry) => SessionDirectory;
 }
 
 export interface PortholeEvents {
@@ -106,6 +109,17 @@ function pathOf(url: string | undefined): string {
   } catch {
     return '';
   }
+}
+
+/** The admin API's view of this process alone. */
+export function localDirectory(registry: SessionRegistry): SessionDirectory {
+  return {
+    list: () => Promise.resolve(registry.summaries()),
+    end: (id) =>
+      Promise.resolve(
+        registry.end(id, CloseCode.ADMIN_ENDED, 'ended by an administrator', 'admin'),
+      ),
+  };
 }
 
 /** Builds a Porthole instance from a validated config. */
@@ -154,6 +168,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     isDraining: () => draining,
     explain: (req, hostId) => explain(req, hostId),
     recordings,
+    sessions: options.sessionDirectory?.(sessions) ?? localDirectory(sessions),
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {

@@ -59,3 +59,25 @@ export interface AdmitAnswer {
   verdict: AdmitVerdict;
   retryAfter?: number;
 }
+
+/** One live session in `GET /api/sessions` (the admin view). */
+export interface AdminSession {
+  id: string;
+  user: string;
+  /** The browser's address (the forwarded one behind a trusted proxy). */
+  clientIp: string;
+  host: string;
+  /** When the session opened, as an ISO 8601 time. */
+  since: string;
+  /** Bytes from the backend to the browser. */
+  bytesDown: number;
+  /** Bytes from the browser to the backend. */
+  bytesUp: number;
+  /** Whether the browser is gone and the backend is held for a resume. */
+  detached: boolean;
+}
+
+/** `GET /api/sessions`. */
+export interface AdminSessionsResponse {
+  sessions: AdminSession[];
+}

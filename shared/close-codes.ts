@@ -32,6 +32,8 @@ export const CloseCode = {
   RESUME_FOREIGN: 4022,
   /** To the old browser: the session was resumed elsewhere (another tab or device). */
   TAKEN_OVER: 4023,
+  /** An administrator ended the session (`DELETE /api/sessions/ID`). */
+  ADMIN_ENDED: 4030,
 } as const;
 
 /** Close reasons are at most 123 bytes (RFC 6455 §5.5: 125-byte control payload minus the code). */
@@ -61,6 +63,7 @@ const CLOSE_INFO: ReadonlyMap<number, CloseInfo> = new Map<number, CloseInfo>([
     CloseCode.TAKEN_OVER,
     { sentence: 'This session was taken over by another window or device.', retry: false },
   ],
+  [CloseCode.ADMIN_ENDED, { sentence: 'An administrator ended this session.', retry: false }],
   [CloseCode.NORMAL, { sentence: 'The session ended.', retry: false }],
   [
     CloseCode.GOING_AWAY,

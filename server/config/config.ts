@@ -15,6 +15,7 @@ import { customTargetsSchema } from './custom-targets-schema.ts';
 import { cidr, listenSchema } from './network-schema.ts';
 import { resolveSecrets, SecretError } from './secrets.ts';
 import {
+  adminsSchema,
   recordingSchema,
   shareHostShape,
   shareKeyProblems,
@@ -129,6 +130,7 @@ const schema = z
     /** Read-only watch links (hosts with `share: true`) and session recording (`record: true`). */
     sharing: sharingSchema,
     recording: recordingSchema,
+    admins: adminsSchema,
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

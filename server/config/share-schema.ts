@@ -51,21 +51,37 @@ export const recordingSchema = z
         maxTotalBytes: byteSize.default(1024 ** 3),
       })
       .default({ maxAge: 30 * 86_400_000, maxTotalBytes: 1024 ** 3 }),
-    /** Who may list, replay and download recordings (needs auth). */
+    /** Who may list, replay and download recordings (needs auth); default: the top-level `admins`. */
     admins: z
       .strictObject({
         users: z.array(z.string()).default([]),
         groups: z.array(z.string().min(1).max(64)).default(['admins']),
       })
-      .default({ users: [], groups: ['admins'] }),
+      .optional(),
   })
   .optional();
+
+/** Administrators: the session list and `DELETE /api/sessions/ID`, and recordings by default. */
+export const adminsSchema = z
+  .strictObject({
+    users: z.array(z.string()).default([]),
+    groups: z.array(z.string().min(1).max(64)).default(['admins']),
+    /**
+     * With `auth.mode: none` nobody is signed in, so the admin API is off (404) unless this
+     * is true; then anyone who reaches the server (from its own pages) is an administrator.
+     */
+    withoutAuth: z.boolean().default(false),
+  })
+  .default({ users: [], groups: ['admins'], withoutAuth: false });
+
+export type AdminsConfig = z.output<typeof adminsSchema>;
 
 export type SharingConfig = z.output<typeof sharingSchema>;
 export type RecordingConfig = NonNullable<z.output<typeof recordingSchema>>;
 
 interface ShareKeysInput {
   auth: { mode: string };
+  admins: { users: readonly string[]; groups: readonly string[] };
   recording?: RecordingConfig | undefined;
   sharing: SharingConfig;
   hosts: readonly {
@@ -82,6 +98,8 @@ export function shareKeyProblems(c: ShareKeysInput): [(string | number)[], strin
   const admins = c.recording?.admins;
   if (admins !== undefined && admins.users.length === 0 && admins.groups.length === 0)
     out.push([['recording', 'admins'], 'must name at least one user or group']);
+  if (c.admins.users.length === 0 && c.admins.groups.length === 0)
+    out.push([['admins'], 'must name at least one user or group']);
   // The replay goes out whole; a smaller buffer would cut every new spectator at once.
   if (c.sharing.replayBytes > c.sharing.spectatorBufferBytes)
     out.push([['sharing', 'replayBytes'], 'must not exceed sharing.spectatorBufferBytes']);

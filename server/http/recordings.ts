@@ -1,5 +1,5 @@
 /**
- * Recordings over HTTP, for users in `recording.admins`: `GET /api/recordings` (the list),
+ * Recordings over HTTP, for users in `recording.admins` (default: `admins`): `GET /api/recordings` (the list),
  * `GET /api/recordings/ID` (the .cast file; `?download=1` as an attachment), and the pages
  * that need no data of their own: `/replay/ID` (the player) and `/watch/TOKEN` (spectators).
  */
@@ -8,15 +8,22 @@ import { join } from 'node:path';
 import type express from 'express';
 import type { Request, Response } from 'express';
 import type { Logger } from '../common/log.ts';
+import type { AdminsConfig } from '../config/share-schema.ts';
 import { mayUse, type Principal } from '../gateway/auth.ts';
 import type { RecordingStore } from '../session/recording-store.ts';
 
 type Authed = Request & { principal?: Principal };
 
 /** Mounts the recordings API on the authenticated `api` router (when recording is configured). */
-export function mountRecordingsApi(api: express.Router, store: RecordingStore, log: Logger): void {
+export function mountRecordingsApi(
+  api: express.Router,
+  store: RecordingStore,
+  admins: AdminsConfig,
+  log: Logger,
+): void {
+  const allowed = store.config.admins ?? admins;
   const admin = (req: Authed, res: Response): boolean => {
-    if (req.principal !== undefined && mayUse(req.principal, store.config.admins)) return true;
+    if (req.principal !== undefined && mayUse(req.principal, allowed)) return true;
     log.info(
       { event: 'recording.refused', user: req.principal?.user, url: req.originalUrl },
       'recordings: not an admin',

@@ -20,6 +20,7 @@ import type { RecordingStore } from '../session/recording-store.ts';
 import type { HostCatalogue } from '../targets/catalogue.ts';
 import { mountLogin } from './login-routes.ts';
 import { mountRecordingsApi, mountViewerPages } from './recordings.ts';
+import { mountSessionsApi, type SessionDirectory } from './sessions-api.ts';
 
 export interface AppParts {
   config: Readonly<Config>;
@@ -32,6 +33,8 @@ export interface AppParts {
   explain: (req: IncomingMessage, hostId: string) => Promise<AdmitAnswer>;
   /** Recording's directory (GET /api/recordings); undefined without a `recording` section. */
   recordings?: RecordingStore | undefined;
+  /** The live sessions, for the admin API (`GET/DELETE /api/sessions`). */
+  sessions: SessionDirectory;
 }
 
 type Authed = Request & { principal?: Principal };
@@ -140,7 +143,9 @@ function mountRoutes(app: express.Router, parts: AppParts): void {
       auth: config.auth.mode,
     });
   });
-  if (parts.recordings !== undefined) mountRecordingsApi(api, parts.recordings, parts.log);
+  if (parts.recordings !== undefined)
+    mountRecordingsApi(api, parts.recordings, config.admins, parts.log);
+  mountSessionsApi(api, parts);
   app.use('/api', api);
   mountViewerPages(app, clientDir, config.basePath);
   if (config.web !== undefined) app.use(express.static(config.web, { index: ['index.html'] }));

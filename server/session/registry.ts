@@ -2,6 +2,7 @@
  * Live sessions: counts (global, per IP, per host), one shared timer for every session's
  * heartbeat and timeouts (no per-session timers), and a drain for shutdown.
  */
+import type { AdminSession } from '../../shared/api.ts';
 import type { Session } from './session.ts';
 
 const TICK_MS = 1000;
@@ -114,6 +115,30 @@ export class SessionRegistry {
   /** Successful resumes since start (for metrics). */
   get resumes(): number {
     return this.#resumes;
+  }
+
+  /** What the admin view shows of each live session. */
+  summaries(): AdminSession[] {
+    return [...this.#sessions].map((s) => ({
+      id: s.id,
+      user: s.user,
+      clientIp: s.clientIp,
+      host: s.hostId,
+      since: new Date(s.startedAt).toISOString(),
+      bytesDown: s.stats.bytesDown,
+      bytesUp: s.stats.bytesUp,
+      detached: s.detached,
+    }));
+  }
+
+  /** Ends the live session with this id (held ones too); false if there is none. */
+  end(id: string, code: number, reason: string, cause: string): boolean {
+    for (const s of this.#sessions) {
+      if (s.id !== id) continue;
+      s.close(code, reason, cause);
+      return true;
+    }
+    return false;
   }
 
   #tick(): void {
