@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from './common/log.ts';
+import { AdminHost, type AdminPeer, isAdminMessage } from './gateway/ipc-sessions.ts';
 import { isStateRequest, type StateChannel, StateHost } from './gateway/ipc-state.ts';
 import { forwardRoutedResumes } from './gateway/resume-route.ts';
 import type { MemoryState } from './gateway/shared-state.ts';
@@ -105,9 +106,27 @@ export function startCluster(
         });
     });
 
+  // The admin view: every worker's sessions, asked through here (gateway/ipc-sessions.ts).
+  const adminHost = new AdminHost();
+  const peerOf = (w: Worker): AdminPeer => ({
+    key: String(w.id),
+    send: (message) => {
+      if (w.isConnected()) w.send(message);
+    },
+  });
+  cluster.on('message', (worker, message: unknown) => {
+    if (isAdminMessage(message))
+      adminHost.handle(
+        peerOf(worker),
+        message,
+        [...live].filter((w) => w.isConnected()).map(peerOf),
+      );
+  });
+
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker);
     stateHost?.workerGone(String(worker.id));
+    adminHost.workerGone(String(worker.id));
     if (stopping) {
       if (live.size === 0) resolveDone(exitCode);
       return;

@@ -4,7 +4,7 @@
  * touches process.* (argv, env, exit, signals).
  */
 import { raiseMallocTrimThreshold } from './allocator.ts';
-import { createPorthole } from './app.ts';
+import { createPorthole, localDirectory } from './app.ts';
 import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
 import {
   clusterStateChannel,
@@ -19,6 +19,7 @@ import { type Config, ConfigError } from './config/config.ts';
 import { loosePermissionsWarning } from './config/file-permissions.ts';
 import { hashPassword } from './gateway/auth.ts';
 import { createHostRule } from './gateway/host-header.ts';
+import { ipcDirectory } from './gateway/ipc-sessions.ts';
 import { IpcState } from './gateway/ipc-state.ts';
 import { stateOptions } from './gateway/limits.ts';
 import { MemoryState } from './gateway/shared-state.ts';
@@ -126,6 +127,10 @@ async function serve(
       isClusterWorker() && config.store === undefined
         ? new IpcState(clusterStateChannel())
         : undefined,
+    // A worker's admin view asks the primary, which asks every worker.
+    ...(isClusterWorker()
+      ? { sessionDirectory: (local) => ipcDirectory(clusterStateChannel(), localDirectory(local)) }
+      : {}),
   });
   shareWorkerMetrics(porthole.metrics);
   let address: Awaited<ReturnType<typeof porthole.listen>>;

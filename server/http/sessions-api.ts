@@ -5,21 +5,17 @@
  */
 import type express from 'express';
 import type { Request, Response } from 'express';
-import type { AdminSession, AdminSessionsResponse } from '../../shared/api.ts';
+import type { AdminSessionsResponse } from '../../shared/api.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
 import { mayUse, type Principal } from '../gateway/auth.ts';
+import type { SessionDirectory } from '../gateway/ipc-sessions.ts';
 import type { Gate } from '../gateway/limits.ts';
 import { checkOrigin } from '../gateway/origin.ts';
 
 type Authed = Request & { principal?: Principal };
 
-/** Where the sessions are: this process's registry, or every worker's (cluster). */
-export interface SessionDirectory {
-  list(): Promise<AdminSession[]>;
-  /** Ends the session; resolves false if no process has it. */
-  end(id: string): Promise<boolean>;
-}
+export type { SessionDirectory };
 
 /** Whether the admin API is served at all under this config. */
 export function adminApiEnabled(config: Readonly<Config>): boolean {
