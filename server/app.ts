@@ -22,6 +22,7 @@ import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
 import type { SessionDirectory } from './gateway/ipc-sessions.ts';
 import { createGate } from './gateway/limits.ts';
+import { RedisState } from './gateway/redis-state.ts';
 import { acceptRoutedResumes } from './gateway/resume-route.ts';
 import type { SharedState } from './gateway/shared-state.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
@@ -29,6 +30,7 @@ import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
+import { localDirectory } from './http/sessions-api.ts';
 import { createTlsServer } from './http/tls.ts';
 import { registerViewerMetrics } from './http/viewer-metrics.ts';
 import { CLIENT_DIR } from './paths.ts';
@@ -111,15 +113,10 @@ function pathOf(url: string | undefined): string {
   }
 }
 
-/** The admin API's view of this process alone. */
-export function localDirectory(registry: SessionRegistry): SessionDirectory {
-  return {
-    list: () => Promise.resolve(registry.summaries()),
-    end: (id) =>
-      Promise.resolve(
-        registry.end(id, CloseCode.ADMIN_ENDED, 'ended by an administrator', 'admin'),
-      ),
-  };
+/** The admin API's sessions: this process's, and with a store every instance's. */
+function directoryOf(state: SharedState, registry: SessionRegistry): SessionDirectory {
+  const local = localDirectory(registry);
+  return state instanceof RedisState ? state.shareSessions(local) : local;
 }
 
 /** Builds a Porthole instance from a validated config. */
@@ -168,7 +165,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     isDraining: () => draining,
     explain: (req, hostId) => explain(req, hostId),
     recordings,
-    sessions: options.sessionDirectory?.(sessions) ?? localDirectory(sessions),
+    sessions: options.sessionDirectory?.(sessions) ?? directoryOf(state, sessions),
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {

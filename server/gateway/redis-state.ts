@@ -16,7 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../common/log.ts';
 import type { StoreConfig } from '../config/store-schema.ts';
+import type { SessionDirectory } from './ipc-sessions.ts';
 import { BUCKET, RESERVE, SETTLE, SLOT } from './redis-scripts.ts';
+import { RedisSessions } from './redis-sessions.ts';
 import {
   MemoryState,
   type MemoryStateOptions,
@@ -58,6 +60,7 @@ export class RedisState implements SharedState {
   readonly #held = new Set<Held>();
   #renewTimer: NodeJS.Timeout | undefined;
   #healthy = true;
+  #sessions: RedisSessions | undefined;
 
   constructor(config: StoreConfig, opts: MemoryStateOptions, log: Logger) {
     this.#config = config;
@@ -91,6 +94,7 @@ export class RedisState implements SharedState {
         `store ${redactStoreUrl(this.#config.url)} is unreachable: ${(err as Error).message}`,
       );
     }
+    await this.#sessions?.start();
     const every = Math.max(100, Math.floor(this.#config.slotTtl / 3));
     this.#renewTimer = setInterval(() => this.#renew(), every);
     this.#renewTimer.unref();
@@ -98,8 +102,21 @@ export class RedisState implements SharedState {
 
   async close(): Promise<void> {
     clearInterval(this.#renewTimer);
+    await this.#sessions?.close();
     // quit() lets the releases of the sessions just closed reach the store first.
     await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  /** The admin view across instances (see redis-sessions.ts); call before start(). */
+  shareSessions(local: SessionDirectory): SessionDirectory {
+    const opts = {
+      prefix: this.#config.prefix,
+      ttl: this.#config.slotTtl,
+      instance: this.#instance,
+      log: this.#log,
+    };
+    this.#sessions = new RedisSessions(this.#redis, opts, local);
+    return this.#sessions.directory();
   }
 
   #k(kind: string, key: string): string {
@@ -254,6 +271,7 @@ export class RedisState implements SharedState {
 
   /** Pushes every held slot's expiry forward (and re-adds it after a store restart). */
   #renew(): void {
+    this.#sessions?.publish();
     if (this.#held.size === 0) return;
     const until = Date.now() + this.#config.slotTtl;
     const p = this.#redis.pipeline();
