@@ -28,6 +28,7 @@ test(`resume: ${SESSIONS} detached sessions with full ${RING} rings stay within 
       maxSessions: SESSIONS + 100,
       maxSessionsPerIp: SESSIONS + 100,
       upgradesPerIpPerMinute: 100_000,
+      upgradeBurst: SESSIONS + 100,
       highWaterBytes: '32KiB',
       lowWaterBytes: '16KiB',
     },
