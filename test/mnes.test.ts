@@ -141,9 +141,16 @@ test('K6: inetutils telnetd (USER accepted) gets the MNES values and no USER, wh
   const got = collect(ws);
   // The CVE-2026-24061 shape, typed before the backend is even connected, then again.
   const attack = Buffer.from(sb(IS, VAR, ...ascii('USER'), VALUE, ...ascii('-f root')));
-  // Then Ctrl-C: the shell drops that line (its NEW-ENVIRON byte is a quote) and prompts again.
-  ws.send(Buffer.concat([attack, Buffer.from('\x03')]));
-  await waitFor(() => /[#$] $/.test(got.bytes().toString('utf8')), 'a shell prompt', 10_000);
+  ws.send(attack);
+  // Then Ctrl-C once the shell runs (sent earlier, it can reach the terminal before the shell
+  // and be lost): the shell drops that line (its NEW-ENVIRON byte is a quote) and prompts again.
+  await waitFor(() => /[#$] /.test(got.bytes().toString('utf8')), 'a shell prompt', 30_000);
+  const text = (): string => got.bytes().toString('utf8');
+  for (let tries = 0; !/[#$] $/.test(text()); tries++) {
+    assert.ok(tries < 15, `no fresh prompt: ${JSON.stringify(text().slice(-300))}`);
+    ws.send(Buffer.from('\x03'));
+    await waitFor(() => /[#$] $/.test(text()), 'a fresh prompt', 2000).catch(() => {});
+  }
   ws.send(Buffer.concat([attack, Buffer.from('\x03')]));
   const re = /U:\[([^\]$]*)\] IP:\[([^\]$]*)\] CN:\[([^\]$]*)\] MTTS:\[(\d*)\]/;
   // Repeated until it shows: the Ctrl-C may land after the next line and drop it too.

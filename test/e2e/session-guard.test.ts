@@ -165,15 +165,23 @@ test('raw mode: Ctrl+W/T/N reach the shell; full screen takes them from the brow
   await page.waitForFunction(() => document.fullscreenElement !== null);
   const calls = (): Promise<string[]> =>
     page.evaluate(() => (window as unknown as { lockCalls: string[] }).lockCalls);
-  await page.waitForTimeout(300);
+  // The lock follows mode and full screen as their events arrive: wait for each change.
+  const lastCall = (want: string): Promise<unknown> =>
+    page.waitForFunction(
+      (w) => (window as unknown as { lockCalls: string[] }).lockCalls.at(-1) === w,
+      want,
+      { timeout: 5000 },
+    );
+  await lastCall('lock KeyW,KeyT,KeyN');
   assert.deepEqual(await calls(), ['lock KeyW,KeyT,KeyN']);
   assert.equal(await page.locator('#btn-fullscreen').getAttribute('aria-pressed'), 'true');
   await page.locator('#btn-mode').click(); // line mode: the input line, not a shell
-  assert.deepEqual((await calls()).at(-1), 'unlock');
+  await lastCall('unlock');
   await page.locator('#btn-mode').click();
-  assert.deepEqual((await calls()).at(-1), 'lock KeyW,KeyT,KeyN');
+  await lastCall('lock KeyW,KeyT,KeyN');
   await page.locator('#btn-fullscreen').click();
   await page.waitForFunction(() => document.fullscreenElement === null);
+  await lastCall('unlock');
   assert.deepEqual((await calls()).at(-1), 'unlock');
   await page.close();
 });
