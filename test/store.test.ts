@@ -117,6 +117,37 @@ test('store: maxSessionsPerIp and the upgrade rate hold across instances', async
   three.close();
 });
 
+test('store: two instances with --workers 2 each: one session count and one lockout over all four processes', async (t) => {
+  const backend = await echoBackend();
+  const redis = await startRedis();
+  const workers = ['--workers', '2'];
+  const a = await startInstance(dir, `wa-${redis.port}`, config(backend, redis), workers, 2);
+  const b = await startInstance(dir, `wb-${redis.port}`, config(backend, redis), workers, 2);
+  t.after(async () => {
+    await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
+    await redis.stop();
+    await backend.close();
+  });
+  // Connections are dealt round-robin over each instance's workers: four fresh connections
+  // to A reach both of its workers, and the store must count them as one address.
+  const from = '127.0.0.6';
+  const held = [await open(a, from), await open(b, from)];
+  for (const i of [a, a, b, b]) assert.equal(await connectTo(i.port, Q, from), 429);
+  for (const ws of held) assert.ok(await echoes(ws));
+  // Five wrong guesses spread over both instances (and so over their workers) lock the
+  // address out on every process.
+  const api = (i: Instance, token: string) =>
+    httpRequest(i.port, {
+      path: '/api/hosts',
+      headers: { Authorization: `Bearer ${token}` },
+      localAddress: '127.0.0.7',
+    });
+  for (let n = 0; n < 5; n++)
+    assert.equal((await api(n % 2 === 0 ? a : b, `wrong-guess-${n}-xxxxxxxx`)).status, 401);
+  for (const i of [a, a, b, b]) assert.equal((await api(i, TOKEN)).status, 429);
+  for (const ws of held) ws.close();
+});
+
 test('store: killing an instance frees its slots within slotTtl', async (t) => {
   // Polling B every 250 ms must not run into the upgrade rate.
   const { a, b } = await setup(t, {
