@@ -40,6 +40,12 @@ const STABLE_AFTER_MS = 10_000;
 const CONTROL_ACK_DELAY_MS = 100;
 /** Pings unanswered for this many intervals mean the network is gone even if the socket says open. */
 const STALL_INTERVALS = 3;
+/**
+ * A handshake unanswered this long is given up and retried like a refused one. Browsers wait
+ * far longer on their own, and some connections are never answered: a balancer that drops
+ * them, or, under `--workers`, one node:cluster hands to a worker in the instant it dies.
+ */
+const OPEN_TIMEOUT_MS = 20_000;
 
 /** What to say, and whether to retry, for each reason a handshake was refused. */
 const PROBE_SENTENCES: Readonly<Record<ProbeResult, readonly [string, boolean]>> = {
@@ -71,6 +77,7 @@ export class Connection {
   #connectedAt: number | undefined;
   #cancelRetry: (() => void) | undefined;
   #cancelPing: (() => void) | undefined;
+  #cancelOpenTimeout: (() => void) | undefined;
   #cancelAckFlush: (() => void) | undefined;
   /** Keystrokes sent after the first in the current task (see send). */
   #burst: Uint8Array<ArrayBuffer>[] | undefined;
@@ -222,6 +229,11 @@ export class Connection {
         binary: (data) => live() && this.#onBinary(gen, data),
         close: (code, reason) => live() && this.#onClose(code, reason),
       });
+      this.#cancelOpenTimeout = this.#clock.schedule(() => {
+        if (!live() || this.#opened) return;
+        this.#drop();
+        this.#onClose(CloseCode.ABNORMAL, '');
+      }, OPEN_TIMEOUT_MS);
     } catch {
       this.#transport = undefined;
       this.#onClose(CloseCode.ABNORMAL, '');
@@ -255,6 +267,8 @@ export class Connection {
   }
 
   #onOpen(): void {
+    this.#cancelOpenTimeout?.();
+    this.#cancelOpenTimeout = undefined;
     this.#opened = true;
     this.#setState('dialing');
     const size = this.#size;
@@ -376,6 +390,8 @@ export class Connection {
   /** Forgets the current socket (closing it if still open) without reporting anything. */
   #drop(): void {
     this.#generation++;
+    this.#cancelOpenTimeout?.();
+    this.#cancelOpenTimeout = undefined;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
     this.#cancelAckFlush?.();
@@ -394,6 +410,8 @@ export class Connection {
 
   #onClose(code: number, reason: string): void {
     const wasOpen = this.#opened;
+    this.#cancelOpenTimeout?.();
+    this.#cancelOpenTimeout = undefined;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
     this.#cancelAckFlush?.();

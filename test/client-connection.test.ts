@@ -281,6 +281,25 @@ test('a refused handshake for a host that exists is retried', async () => {
   assert.equal(s.ended.at(-1)?.sentence, Sentences.refused);
 });
 
+test('a handshake never answered is given up after 20 s and retried; an answered one is kept', async () => {
+  const s = setup({ probe: 'ok' });
+  s.conn.connect();
+  s.clock.advance(19_999);
+  assert.equal(s.last().closed, undefined, 'still waiting just before the limit');
+  s.clock.advance(1);
+  assert.deepEqual(s.last().closed?.code, CloseCode.NORMAL, 'the silent socket is closed');
+  await flush();
+  assert.equal(s.probes(), 1, 'the server is asked why, as for a refused handshake');
+  assert.equal(s.conn.state, 'waiting');
+  s.clock.advance(s.ended.at(-1)?.retryInMs ?? 0);
+  assert.equal(s.sockets.length, 2, 'a new attempt');
+  // A socket that opens in time is never timed out, however long the session lasts.
+  s.openAndConnect();
+  s.clock.advance(25_000);
+  assert.equal(s.last().closed, undefined);
+  assert.equal(s.conn.state, 'connected');
+});
+
 test('Disconnect ends the session for good and closes the socket normally', () => {
   const s = setup();
   s.conn.connect();
