@@ -20,6 +20,7 @@ import { webSocketPaths } from './config/websockify-schema.ts';
 import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
+import { createForwarding } from './gateway/forward.ts';
 import type { SessionDirectory } from './gateway/ipc-sessions.ts';
 import { createGate } from './gateway/limits.ts';
 import { RedisState } from './gateway/redis-state.ts';
@@ -155,6 +156,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   registerViewerMetrics(metrics.registry, shares, recordings);
   const gate = createGate(config, log, options.cookieKey, options.sharedState);
   const { state } = gate;
+  const forwarding = createForwarding(config, gate, log, metrics.registry);
   const app = createExpressApp({
     config,
     hosts,
@@ -204,6 +206,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     createCodec: options.createCodec ?? createCodecFor,
     lookup: options.lookup,
     observer: metrics,
+    forward: forwarding?.context,
     onSession: (s) => {
       metrics.opened(s);
       emitter.emit('session', s);
@@ -288,6 +291,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
           server.off('error', reject);
           server.on('error', onAcceptError);
           resolve();
+          forwarding?.advertise((server.address() as AddressInfo).port);
         });
       });
       if (metricsAt !== undefined && metricsServer === undefined) {

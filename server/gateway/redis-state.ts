@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../common/log.ts';
 import type { StoreConfig } from '../config/store-schema.ts';
 import type { SessionDirectory } from './ipc-sessions.ts';
+import { RedisInstances } from './redis-instances.ts';
 import { BUCKET, RESERVE, SETTLE, SLOT } from './redis-scripts.ts';
 import { RedisSessions } from './redis-sessions.ts';
 import {
@@ -61,6 +62,7 @@ export class RedisState implements SharedState {
   #renewTimer: NodeJS.Timeout | undefined;
   #healthy = true;
   #sessions: RedisSessions | undefined;
+  #instances: RedisInstances | undefined;
 
   constructor(config: StoreConfig, opts: MemoryStateOptions, log: Logger) {
     this.#config = config;
@@ -95,6 +97,7 @@ export class RedisState implements SharedState {
       );
     }
     await this.#sessions?.start();
+    await this.#instances?.start();
     const every = Math.max(100, Math.floor(this.#config.slotTtl / 3));
     this.#renewTimer = setInterval(() => this.#renew(), every);
     this.#renewTimer.unref();
@@ -103,6 +106,7 @@ export class RedisState implements SharedState {
   async close(): Promise<void> {
     clearInterval(this.#renewTimer);
     await this.#sessions?.close();
+    await this.#instances?.close();
     // quit() lets the releases of the sessions just closed reach the store first.
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
@@ -117,6 +121,17 @@ export class RedisState implements SharedState {
     };
     this.#sessions = new RedisSessions(this.#redis, opts, local);
     return this.#sessions.directory();
+  }
+
+  /** Where every instance can be reached (see redis-instances.ts); call before start(). */
+  instances(instanceId: string): RedisInstances {
+    this.#instances = new RedisInstances(this.#redis, {
+      prefix: this.#config.prefix,
+      ttl: this.#config.slotTtl,
+      instance: instanceId,
+      log: this.#log,
+    });
+    return this.#instances;
   }
 
   #k(kind: string, key: string): string {
@@ -272,6 +287,7 @@ export class RedisState implements SharedState {
   /** Pushes every held slot's expiry forward (and re-adds it after a store restart). */
   #renew(): void {
     this.#sessions?.publish();
+    this.#instances?.publish();
     if (this.#held.size === 0) return;
     const until = Date.now() + this.#config.slotTtl;
     const p = this.#redis.pipeline();

@@ -1,0 +1,259 @@
+/**
+ * Issue 16, routing without a token-aware balancer: two Porthole processes share a real
+ * redis-server and advertise their addresses in it (`store.advertise`). A resume token or
+ * watch link of instance A presented to instance B is relayed by B to A at the TCP level
+ * (forward.ts), so the client gets A's session; A sees the client's address through a
+ * signed X-Porthole-Forwarded-For, which a client cannot forge; with A gone, B answers as
+ * before (4020 for a resume, 404 for a watch link).
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { WebSocket } from 'ws';
+import { ConfigError, resolveConfig } from '../server/config/config.ts';
+import { SUBPROTOCOL } from '../shared/protocol.ts';
+import { echoBackend, type FakeBackend, startBackend } from './helpers/backends.ts';
+import {
+  freePort,
+  type Instance,
+  type RedisServer,
+  startInstance,
+  startRedis,
+} from './helpers/instances.ts';
+import { type Collected, collect, waitFor } from './helpers/proxy.ts';
+import { rawUpgrade } from './helpers/raw-ws.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'porthole-forward-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A counter stream ("00000001\n"...), written as fast as the socket drains. */
+const LINE = 9;
+function expected(from: number, n: number): Buffer {
+  const first = Math.floor(from / LINE);
+  const lines = Math.ceil((from + n) / LINE) - first + 1;
+  const text = Array.from({ length: lines }, (_, i) => `${String(first + i).padStart(8, '0')}\n`);
+  return Buffer.from(text.join('')).subarray(from - first * LINE, from - first * LINE + n);
+}
+
+function counterBackend(): Promise<FakeBackend> {
+  return startBackend((s) => {
+    let line = 0;
+    const pump = (): void => {
+      while (!s.destroyed) {
+        const text = Array.from({ length: 512 }, () => `${String(line++).padStart(8, '0')}\n`);
+        if (!s.write(text.join(''))) return;
+      }
+    };
+    s.on('drain', pump);
+    pump();
+  });
+}
+
+test('config: store.advertise (or advertiseEnv) is validated by name and gives a per-address instanceId', () => {
+  const base = { hosts: [{ id: 'demo', name: 'Demo', target: 'builtin:demo' }] };
+  const store = (extra: Record<string, unknown>) => ({
+    ...base,
+    store: { url: 'redis://127.0.0.1:6379', ...extra },
+  });
+  const one = resolveConfig(store({ advertiseEnv: 'POD_IP' }), { POD_IP: '10.1.2.3' });
+  assert.equal(one.store?.advertise, '10.1.2.3');
+  assert.match(one.instanceId ?? '', /^i[0-9a-f]{12}$/);
+  const two = resolveConfig(store({ advertise: '10.1.2.4' }));
+  assert.notEqual(two.instanceId, one.instanceId, 'another address, another id');
+  assert.equal(resolveConfig(store({ advertise: '10.1.2.4' })).instanceId, two.instanceId);
+  const named = resolveConfig({ ...store({ advertise: '[fd00::1]:8080' }), instanceId: 'a' });
+  assert.equal(named.instanceId, 'a', 'a configured instanceId is kept');
+  assert.equal(resolveConfig(base).instanceId, undefined, 'no store, no id');
+  assert.throws(
+    () => resolveConfig(store({ advertise: 'http://x/' })),
+    /store\.advertise: must be/,
+  );
+  assert.throws(
+    () => resolveConfig(store({ advertiseEnv: 'POD_IP' }), {}),
+    (e: unknown) =>
+      e instanceof ConfigError && /store\.advertiseEnv: POD_IP is not set/.test(e.message),
+  );
+  assert.throws(
+    () => resolveConfig({ ...store({ advertise: '10.1.2.3' }), tls: { cert: 'c', key: 'k' } }),
+    /store\.advertise: instances relay to each other over plain HTTP/,
+  );
+});
+
+interface Setup {
+  redis: RedisServer;
+  a: Instance;
+  b: Instance;
+  counter: FakeBackend;
+  echo: FakeBackend;
+}
+
+async function setup(t: import('node:test').TestContext): Promise<Setup> {
+  const [counter, echo, redis] = await Promise.all([counterBackend(), echoBackend(), startRedis()]);
+  const start = async (name: string): Promise<Instance> => {
+    const port = await freePort();
+    return startInstance(dir, `${name}-${redis.port}`, {
+      listen: { host: '127.0.0.1', port },
+      hosts: [
+        { id: 'count', name: 'Count', target: counter.target },
+        { id: 'echo', name: 'Echo', target: echo.target, share: true },
+      ],
+      limits: { resume: '2m', connectTimeout: '2s' },
+      store: { url: redis.url, slotTtl: '3s', advertise: `127.0.0.1:${port}` },
+    });
+  };
+  const a = await start('a');
+  const b = await start('b');
+  t.after(async () => {
+    await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
+    await redis.stop();
+    await Promise.all([counter.close(), echo.close()]);
+  });
+  return { redis, a, b, counter, echo };
+}
+
+async function open(
+  port: number,
+  query: string,
+  localAddress = '127.0.0.1',
+): Promise<{ ws: WebSocket; got: Collected }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?${query}`, SUBPROTOCOL, {
+    origin: `http://127.0.0.1:${port}`,
+    localAddress,
+  });
+  const got = collect(ws);
+  await once(ws, 'open');
+  return { ws, got };
+}
+
+const hello = (got: Collected) => got.control.find((m) => m.type === 'hello');
+const logLines = (i: Instance, event: string): Record<string, unknown>[] =>
+  i
+    .out()
+    .split('\n')
+    .filter((l) => l.includes(`"event":"${event}"`))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+test('forward: a resume token of A presented to B reaches A: same backend connection, bytes after N once, the client address kept', async (t) => {
+  const { a, b, counter } = await setup(t);
+  const first = await open(a.port, 'host=count');
+  await waitFor(() => hello(first.got) !== undefined, 'hello', 20_000);
+  const token = (hello(first.got)?.resume as { token: string } | undefined)?.token ?? '';
+  assert.match(token, /^i[0-9a-f]{12}\.[A-Za-z0-9_-]{22}$/, 'the token names instance A');
+  await waitFor(() => first.got.bytes().length >= 32 * 1024, 'output on A', 20_000);
+  (first.ws as unknown as { _socket: Socket })._socket.destroy();
+  const before = first.got.bytes();
+  assert.ok(before.equals(expected(0, before.length)), 'in order on A');
+  const n = before.length;
+  // The client comes back through B, from another address.
+  const again = await open(b.port, `host=count&resume=${token}&from=${n}`, '127.0.0.7');
+  await waitFor(() => hello(again.got) !== undefined, 'resumed hello', 20_000);
+  assert.deepEqual(hello(again.got)?.resumed, { from: n });
+  await waitFor(() => again.got.bytes().length >= 64 * 1024, 'output after the resume', 20_000);
+  const rest = again.got.bytes();
+  assert.ok(rest.equals(expected(n, rest.length)), 'bytes after N exactly once, in order');
+  assert.equal(counter.sockets.length, 1, 'one backend connection throughout');
+  await waitFor(() => logLines(a, 'session.resume').length === 1, 'resume logged on A');
+  const relayed = logLines(b, 'upgrade.forwarded');
+  assert.equal(relayed.length, 1, 'B relayed the resume once');
+  assert.equal(relayed[0]?.kind, 'resume');
+  const resumed = logLines(a, 'session.resume');
+  assert.equal(resumed.length, 1, 'A took the resume');
+  assert.equal(resumed[0]?.ip, '127.0.0.7', "A counts the client's address, not B's");
+  again.ws.close(1000);
+});
+
+test("forward: a watch link of A opened on B shows A's output live", async (t) => {
+  const { a, b } = await setup(t);
+  const owner = await open(a.port, 'host=echo');
+  await waitFor(() => hello(owner.got) !== undefined, 'hello', 20_000);
+  owner.ws.send(Buffer.from('before the share\r\n'));
+  await waitFor(() => owner.got.bytes().toString().includes('before the share'), 'echo');
+  owner.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => owner.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(owner.got.control.find((m) => m.type === 'shared')?.url);
+  const token = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  assert.match(token, /^i[0-9a-f]{12}\.[A-Za-z0-9_-]{22}$/, 'the link names instance A');
+  const spectator = await open(b.port, `watch=${token}`, '127.0.0.8');
+  await waitFor(
+    () => spectator.got.control.some((m) => m.type === 'hello' && m.role === 'spectator'),
+    'spectator hello',
+    20_000,
+  );
+  await waitFor(() => spectator.got.bytes().toString().includes('before the share'), 'replay');
+  owner.ws.send(Buffer.from('live from A\r\n'));
+  await waitFor(() => spectator.got.bytes().toString().includes('live from A'), 'live output');
+  assert.equal(logLines(b, 'upgrade.forwarded')[0]?.kind, 'watch');
+  spectator.ws.close(1000);
+  owner.ws.close(1000);
+});
+
+test('forward: X-Porthole-Forwarded-For sent to A directly is believed only when signed with the store key and fresh', async (t) => {
+  const { a, redis } = await setup(t);
+  const store = new Redis(redis.url);
+  t.after(() => store.disconnect());
+  const key = Buffer.from((await store.get('porthole:forward-key')) ?? '', 'base64');
+  assert.equal(key.length, 32, 'the instances keep a 256-bit key in the store');
+  const path = '/ws?host=echo';
+  const header = (ip: string, at: number, k: Buffer): string => {
+    const fields = `${ip} 0 ${at}`;
+    const sig = createHmac('sha256', k).update(`${fields}\nGET ${path}`).digest('base64url');
+    return `${fields} ${sig}`;
+  };
+  const attempt = (value: string) =>
+    rawUpgrade(a.port, {
+      path,
+      protocol: SUBPROTOCOL,
+      headers: [['X-Porthole-Forwarded-For', value]],
+    });
+  const forged = await attempt(header('10.9.9.9', Date.now(), Buffer.alloc(32, 7)));
+  assert.equal(forged.status, 403, 'a header signed with another key is refused');
+  const stale = await attempt(header('10.9.9.9', Date.now() - 120_000, key));
+  assert.equal(stale.status, 403, 'a header older than 30 s is refused');
+  const unsigned = await attempt('10.9.9.9');
+  assert.equal(unsigned.status, 403, 'a bare address is refused');
+  await waitFor(() => logLines(a, 'upgrade.refused').length === 3, 'three refusals logged');
+  const reasons = logLines(a, 'upgrade.refused').map((l) => l.reason);
+  assert.deepEqual(reasons, [
+    'forwarded-for bad-signature',
+    'forwarded-for stale',
+    'forwarded-for malformed',
+  ]);
+  assert.equal(logLines(a, 'session.open').length, 0, 'no session from a forged address');
+  // The control: the same request signed with the store's key moves the address.
+  const good = await attempt(header('10.9.9.9', Date.now(), key));
+  assert.equal(good.status, 101);
+  await waitFor(() => logLines(a, 'session.open').length === 1, 'session open', 20_000);
+  assert.equal(logLines(a, 'session.open')[0]?.ip, '10.9.9.9');
+  good.socket.destroy();
+});
+
+test('forward: with the owner gone, B answers a resume with 4020 and a watch link with 404', async (t) => {
+  const { a, b } = await setup(t);
+  const first = await open(a.port, 'host=echo');
+  await waitFor(() => hello(first.got) !== undefined, 'hello', 20_000);
+  const token = (hello(first.got)?.resume as { token: string } | undefined)?.token ?? '';
+  first.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => first.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(first.got.control.find((m) => m.type === 'shared')?.url);
+  const watch = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  // Killed: A's entry stays in the store until slotTtl, so B tries it and finds nobody.
+  await a.stop('SIGKILL');
+  const resumed = await open(b.port, `host=echo&resume=${token}&from=0`);
+  assert.equal((await resumed.got.closed).code, 4020, 'the client starts a fresh session');
+  const spectator = await rawUpgrade(b.port, { path: `/ws?watch=${watch}`, protocol: SUBPROTOCOL });
+  assert.equal(spectator.status, 404);
+  await waitFor(() => logLines(b, 'upgrade.forward-failed').length === 2, 'two lines');
+  // Once A's entry has expired, B does not even try.
+  await waitFor(() => logLines(b, 'upgrade.forward-unknown').length === 0, 'nothing yet');
+  await new Promise((r) => setTimeout(r, 3500));
+  const later = await rawUpgrade(b.port, { path: `/ws?watch=${watch}`, protocol: SUBPROTOCOL });
+  assert.equal(later.status, 404);
+  await waitFor(() => logLines(b, 'upgrade.forward-unknown').length === 1, 'unknown owner');
+  assert.equal(logLines(b, 'upgrade.forward-failed').length, 2, 'one line per failed relay');
+});
