@@ -306,6 +306,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
       recordings?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      forwarding?.close();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);
       await state.close();
       server.closeAllConnections();

@@ -257,3 +257,67 @@ test('forward: with the owner gone, B answers a resume with 4020 and a watch lin
   await waitFor(() => logLines(b, 'upgrade.forward-unknown').length === 1, 'unknown owner');
   assert.equal(logLines(b, 'upgrade.forward-failed').length, 2, 'one line per failed relay');
 });
+
+test("forward: A runs --workers 2: watch links and a resume of A's worker, opened on B, reach that worker", async (t) => {
+  const [echo, redis] = await Promise.all([echoBackend(), startRedis()]);
+  const config = (port: number) => ({
+    listen: { host: '127.0.0.1', port },
+    hosts: [{ id: 'echo', name: 'Echo', target: echo.target, share: true }],
+    limits: { resume: '2m' },
+    store: { url: redis.url, slotTtl: '3s', advertise: `127.0.0.1:${port}` },
+  });
+  const aPort = await freePort();
+  const a = await startInstance(dir, `wa-${redis.port}`, config(aPort), ['--workers', '2'], 2);
+  const b = await startInstance(dir, `wb-${redis.port}`, config(await freePort()));
+  t.after(async () => {
+    await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
+    await redis.stop();
+    await echo.close();
+  });
+  const owner = await open(aPort, 'host=echo');
+  await waitFor(() => hello(owner.got) !== undefined, 'hello', 20_000);
+  const token = (hello(owner.got)?.resume as { token: string } | undefined)?.token ?? '';
+  assert.match(token, /^i[0-9a-f]{12}\.\d+\.[A-Za-z0-9_-]{22}$/, 'instance, then worker');
+  owner.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => owner.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(owner.got.control.find((m) => m.type === 'shared')?.url);
+  const watch = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  const spectators: { ws: WebSocket; got: Collected }[] = [];
+  for (let i = 0; i < 4; i++) spectators.push(await open(b.port, `watch=${watch}`));
+  owner.ws.send(Buffer.from('live to four\r\n'));
+  for (const [i, s] of spectators.entries())
+    await waitFor(() => s.got.bytes().toString().includes('live to four'), `spectator ${i}`);
+  (owner.ws as unknown as { _socket: Socket })._socket.destroy();
+  const n = owner.got.bytes().length;
+  const again = await open(b.port, `host=echo&resume=${token}&from=${n}`);
+  await waitFor(() => hello(again.got) !== undefined, 'resumed hello', 20_000);
+  assert.deepEqual(hello(again.got)?.resumed, { from: n });
+  again.ws.send(Buffer.from('after the resume\r\n'));
+  await waitFor(() => again.got.bytes().toString().includes('after the resume'), 'echo');
+  assert.equal(echo.sockets.length, 1, 'one backend connection');
+  assert.equal(logLines(b, 'upgrade.forwarded').length, 5, 'four spectators and a resume');
+  for (const s of [...spectators, again]) s.ws.close(1000);
+});
+
+test('forward: B stopping (SIGTERM) cuts the connections it relays and exits cleanly; the owner keeps the session', async (t) => {
+  const { a, b } = await setup(t);
+  const owner = await open(a.port, 'host=echo');
+  await waitFor(() => hello(owner.got) !== undefined, 'hello', 20_000);
+  owner.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => owner.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(owner.got.control.find((m) => m.type === 'shared')?.url);
+  const watch = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  const spectator = await open(b.port, `watch=${watch}`);
+  await waitFor(
+    () => spectator.got.control.some((m) => m.type === 'hello' && m.role === 'spectator'),
+    'spectator hello',
+    20_000,
+  );
+  await b.stop('SIGTERM');
+  // Exit code 1 would be the forced exit after 20 s: the relay would have held the drain.
+  assert.equal(b.process.exitCode, 0, 'drained without waiting for the relayed connection');
+  assert.equal((await spectator.got.closed).code, 1006, 'cut: the client reconnects');
+  owner.ws.send(Buffer.from('still here\r\n'));
+  await waitFor(() => owner.got.bytes().toString().includes('still here'), 'owner echo');
+  owner.ws.close(1000);
+});

@@ -32,6 +32,8 @@ export interface ForwardContext {
   fromTrustedProxy(req: IncomingMessage): boolean;
   /** Counts relays by outcome (metrics), if wanted. */
   counted?: (outcome: 'relayed' | 'unknown' | 'unreachable') => void;
+  /** Relays running (client sockets): cut on shutdown, as they belong to no session here. */
+  live: Set<Duplex>;
 }
 
 /** Relays being looked up or connected at once, at most (beyond: answered here). */
@@ -151,7 +153,7 @@ export async function relay(
       { event: 'upgrade.forwarded', ...fields, address },
       'upgrade relayed to its owner',
     );
-    pipeBoth(socket, up, headOf(req, signed), head);
+    pipeBoth(socket, up, headOf(req, signed), head, ctx.live);
     return true;
   } finally {
     pending--;
@@ -185,7 +187,14 @@ function dial(
   });
 }
 
-function pipeBoth(client: Duplex, up: Socket, headText: string, body: Buffer): void {
+function pipeBoth(
+  client: Duplex,
+  up: Socket,
+  headText: string,
+  body: Buffer,
+  live: Set<Duplex>,
+): void {
+  live.add(client);
   up.setNoDelay(true);
   up.write(headText);
   if (body.length > 0) up.write(body);
@@ -193,6 +202,7 @@ function pipeBoth(client: Duplex, up: Socket, headText: string, body: Buffer): v
   client.pipe(up);
   up.pipe(client);
   const end = (): void => {
+    live.delete(client);
     client.destroy();
     up.destroy();
   };
@@ -219,12 +229,13 @@ export function createForwarding(
   gate: Gate,
   log: Logger,
   registry?: Registry,
-): { context: ForwardContext; advertise(port: number): void } | undefined {
+): { context: ForwardContext; advertise(port: number): void; close(): void } | undefined {
   const advertise = config.store?.advertise;
   const id = config.instanceId;
   if (advertise === undefined || id === undefined || !(gate.state instanceof RedisState))
     return undefined;
   const directory = gate.state.instances(id);
+  const live = new Set<Duplex>();
   const relays = new Counter({
     name: 'porthole_upgrade_relays_total',
     help: 'Resume and watch upgrades for another instance, by outcome (relayed, unknown, unreachable)',
@@ -239,6 +250,12 @@ export function createForwarding(
       clientIp: gate.clientIp,
       fromTrustedProxy: gate.fromTrustedProxy,
       counted: (outcome) => relays.inc({ outcome }),
+      live,
+    },
+    // A cut relay is a dropped connection to the browser: it resumes, through another
+    // instance, on the owner (which is not the one stopping).
+    close: () => {
+      for (const client of live) client.destroy();
     },
     advertise: (port) => directory.advertise(advertisedAddress(advertise, port)),
   };
