@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import {
   startInstance,
   startRedis,
 } from './helpers/instances.ts';
+import { startNginxHttp } from './helpers/nginx.ts';
 import { type Collected, collect, waitFor } from './helpers/proxy.ts';
 import { rawUpgrade } from './helpers/raw-ws.ts';
 
@@ -320,4 +321,87 @@ test('forward: B stopping (SIGTERM) cuts the connections it relays and exits cle
   owner.ws.send(Buffer.from('still here\r\n'));
   await waitFor(() => owner.got.bytes().toString().includes('still here'), 'owner echo');
   owner.ws.close(1000);
+});
+
+/** A reader that acks like the client, so the counter stream keeps flowing. */
+function acking(ws: WebSocket): void {
+  let pending = 0;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    pending += data.length;
+    if (pending >= 32 * 1024) {
+      ws.send(JSON.stringify({ type: 'ack', bytes: pending }));
+      pending = 0;
+    }
+  });
+}
+
+test('forward: behind plain round-robin nginx (no token map), four resumes and four spectators all reach the owner', async (t) => {
+  const [counter, redis] = await Promise.all([counterBackend(), startRedis()]);
+  const ports = [await freePort(), await freePort()] as const;
+  const start = (name: string, port: number) =>
+    startInstance(dir, `${name}-rr-${redis.port}`, {
+      listen: { host: '127.0.0.1', port },
+      trustedProxies: ['127.0.0.1'],
+      hosts: [{ id: 'count', name: 'Count', target: counter.target, share: true }],
+      limits: { resume: '2m' },
+      store: { url: redis.url, slotTtl: '3s', advertise: `127.0.0.1:${port}` },
+    });
+  const a = await start('a', ports[0]);
+  const b = await start('b', ports[1]);
+  // The shipped two-instance site with its map reduced to the balanced upstream.
+  const site = readFileSync(new URL('../deploy/nginx/two-instances.conf', import.meta.url), 'utf8')
+    .replaceAll('127.0.0.1:8081', `127.0.0.1:${ports[0]}`)
+    .replaceAll('127.0.0.1:8082', `127.0.0.1:${ports[1]}`)
+    .replace(/^\s+~\^[ab]\\\..*$/gm, '')
+    .replace(/listen \[::\]:80;/, '');
+  assert.doesNotMatch(site, /porthole_a;/, 'no route by token');
+  const nginx = await startNginxHttp((port) =>
+    site.replace(/listen 80;/, `listen 127.0.0.1:${port};`),
+  );
+  t.after(async () => {
+    await nginx.close();
+    await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
+    await redis.stop();
+    await counter.close();
+  });
+  const base = `host=count`;
+  let reader = await open(nginx.port, base, '127.0.0.9');
+  acking(reader.ws);
+  await waitFor(() => hello(reader.got) !== undefined, 'hello', 20_000);
+  const token = (hello(reader.got)?.resume as { token: string } | undefined)?.token ?? '';
+  let n = 0;
+  for (let round = 0; round < 4; round++) {
+    await waitFor(() => reader.got.bytes().length >= 32 * 1024, 'output', 20_000);
+    (reader.ws as unknown as { _socket: Socket })._socket.destroy();
+    const got = reader.got.bytes();
+    assert.ok(got.equals(expected(n, got.length)), `round ${round}: in order`);
+    n += got.length;
+    reader = await open(nginx.port, `${base}&resume=${token}&from=${n}`, '127.0.0.9');
+    acking(reader.ws);
+    await waitFor(() => hello(reader.got) !== undefined, `resumed hello ${round}`, 20_000);
+    assert.deepEqual(hello(reader.got)?.resumed, { from: n }, `round ${round}`);
+  }
+  await waitFor(() => reader.got.bytes().length >= 32 * 1024, 'output after the resumes', 20_000);
+  const last = reader.got.bytes();
+  assert.ok(last.equals(expected(n, last.length)), 'in order after the last resume');
+  assert.equal(counter.sockets.length, 1, 'one backend connection throughout');
+  reader.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => reader.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(reader.got.control.find((m) => m.type === 'shared')?.url);
+  const watch = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  const spectators: { ws: WebSocket; got: Collected }[] = [];
+  for (let i = 0; i < 4; i++) spectators.push(await open(nginx.port, `watch=${watch}`));
+  for (const [i, s] of spectators.entries())
+    await waitFor(() => s.got.bytes().length > 0, `spectator ${i} sees output`, 20_000);
+  const relayed = [...logLines(a, 'upgrade.forwarded'), ...logLines(b, 'upgrade.forwarded')];
+  assert.ok(relayed.length >= 2, `round robin sent some to the other instance (${relayed.length})`);
+  const resumes = [...logLines(a, 'session.resume'), ...logLines(b, 'session.resume')];
+  assert.equal(resumes.length, 4);
+  assert.ok(
+    resumes.every((r) => r.ip === '127.0.0.9'),
+    "the owner counts the browser's address (through nginx and the relay)",
+  );
+  t.diagnostic(`${relayed.length} of 8 upgrades relayed between instances`);
+  for (const s of [...spectators, reader]) s.ws.close(1000);
 });
