@@ -11,7 +11,12 @@
  * BENCH_NODE_ARGS adds node flags (e.g. `--heap-growing-percent=0`).
  *
  *   node --import tsx bench/instructions.ts [--conns 1000] [--down 64] [--up 64] [--frame 64]
- *     [--mode v1|binary] [--level info]
+ *     [--mode v1|binary] [--level info] [--store]
+ *
+ * `--store` runs the proxy with `store: { url }` on a redis-server started here (Debian's,
+ * on a free loopback port, stopped at the end): the A/B of what the store costs per session
+ * set up and per MiB (redis-server's own instructions are not counted; the store's timeout is
+ * raised to 30 s, as valgrind slows the proxy's event loop).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +26,7 @@ import { parseArgs } from 'node:util';
 import type { BackendMessage } from './backend-child.ts';
 import type { LoadCommand, LoadMessage } from './load-child.ts';
 import { forkTs, nextMessage, ROOT } from './proc.ts';
+import { startStore, storeMissing } from './store.ts';
 import { openWs, runDown, runUp, type Stream } from './streams.ts';
 
 const { values: flags } = parseArgs({
@@ -31,6 +37,7 @@ const { values: flags } = parseArgs({
     frame: { type: 'string', default: '64' },
     mode: { type: 'string', default: 'v1' },
     level: { type: 'string', default: 'info' },
+    store: { type: 'boolean', default: false },
   },
 });
 const MiB = 2 ** 20;
@@ -39,12 +46,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'porthole-ir-'));
 const backend = forkTs('backend-child.ts');
 const load = forkTs('load-child.ts');
 const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(backend, 'ready');
+const store = flags.store ? await startStore() : undefined;
+if (flags.store && store === undefined) throw new Error(storeMissing);
 const config = join(tmp, 'config.json');
 writeFileSync(
   config,
   JSON.stringify({
     listen: { host: '127.0.0.1', port: 0 },
     log: { level: flags.level },
+    ...(store === undefined ? {} : { store: { url: store.url, timeout: '30s' } }),
     limits: {
       headersTimeout: 15_000,
       maxSessions: 10_000,
@@ -167,5 +177,6 @@ try {
   proxy.kill('SIGKILL');
   load.kill();
   backend.kill();
+  await store?.stop();
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -10,7 +10,8 @@ import { AckBatcher } from '../shared/flow-control.ts';
 import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../shared/protocol.ts';
 import type { PeerName } from './peers.ts';
 
-export type Path = 'direct' | PeerName | 'v1' | 'binary';
+/** `v1-store` and `binary-store`: Porthole with `store` on (bench/store.ts). */
+export type Path = 'direct' | PeerName | 'v1' | 'binary' | 'v1-store' | 'binary-store';
 export type Role = 'echo' | 'sink' | 'flood';
 
 export interface Stream {
