@@ -25,6 +25,7 @@ import {
   type RedisServer,
   startInstance,
   startRedis,
+  stopChild,
 } from './helpers/instances.ts';
 import { startNginxHttp } from './helpers/nginx.ts';
 import { type Collected, collect, waitFor } from './helpers/proxy.ts';
@@ -404,4 +405,30 @@ test('forward: behind plain round-robin nginx (no token map), four resumes and f
   );
   t.diagnostic(`${relayed.length} of 8 upgrades relayed between instances`);
   for (const s of [...spectators, reader]) s.ws.close(1000);
+});
+
+test('forward: after the store restarts empty, the instances put their addresses and the key back and relays work again', async (t) => {
+  const { a, b, redis } = await setup(t);
+  const owner = await open(a.port, 'host=echo');
+  await waitFor(() => hello(owner.got) !== undefined, 'hello', 20_000);
+  owner.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => owner.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(owner.got.control.find((m) => m.type === 'shared')?.url);
+  const watch = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  await stopChild(redis.process, 'SIGKILL');
+  const again = await startRedis(redis.port);
+  t.after(() => again.stop());
+  // Until the next renewal (slotTtl / 3 = 1 s) B may not find A; then it must.
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 101; i++) {
+    const r = await rawUpgrade(b.port, { path: `/ws?watch=${watch}`, protocol: SUBPROTOCOL });
+    status = r.status;
+    r.socket.destroy();
+    if (status !== 101) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal(status, 101, 'a relayed watch link is admitted by A again');
+  const store = new Redis(again.url);
+  t.after(() => store.disconnect());
+  assert.equal((await store.get('porthole:forward-key'))?.length, 44, 'the key is back');
+  owner.ws.close(1000);
 });
