@@ -133,6 +133,16 @@ async function open(
   return { ws, got };
 }
 
+/** porthole_upgrade_relays_total{outcome} as the instance's /metrics (loopback) reports it. */
+async function relays(i: Instance, outcome: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${i.port}/metrics`)).text();
+  const m = new RegExp(
+    `^porthole_upgrade_relays_total\\{outcome="${outcome}"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
+  return Number(m?.[1] ?? 0);
+}
+
 const hello = (got: Collected) => got.control.find((m) => m.type === 'hello');
 const logLines = (i: Instance, event: string): Record<string, unknown>[] =>
   i
@@ -164,6 +174,7 @@ test('forward: a resume token of A presented to B reaches A: same backend connec
   const relayed = logLines(b, 'upgrade.forwarded');
   assert.equal(relayed.length, 1, 'B relayed the resume once');
   assert.equal(relayed[0]?.kind, 'resume');
+  assert.equal(await relays(b, 'relayed'), 1, 'counted in the metrics');
   const resumed = logLines(a, 'session.resume');
   assert.equal(resumed.length, 1, 'A took the resume');
   assert.equal(resumed[0]?.ip, '127.0.0.7', "A counts the client's address, not B's");
@@ -258,6 +269,8 @@ test('forward: with the owner gone, B answers a resume with 4020 and a watch lin
   assert.equal(later.status, 404);
   await waitFor(() => logLines(b, 'upgrade.forward-unknown').length === 1, 'unknown owner');
   assert.equal(logLines(b, 'upgrade.forward-failed').length, 2, 'one line per failed relay');
+  assert.equal(await relays(b, 'unreachable'), 2);
+  assert.equal(await relays(b, 'unknown'), 1);
 });
 
 test("forward: A runs --workers 2: watch links and a resume of A's worker, opened on B, reach that worker", async (t) => {
