@@ -25,6 +25,7 @@ import {
   type RedisServer,
   startInstance,
   startRedis,
+  stopChild,
 } from './helpers/instances.ts';
 import { startNginxHttp } from './helpers/nginx.ts';
 import { type Collected, collect, waitFor } from './helpers/proxy.ts';
@@ -132,6 +133,16 @@ async function open(
   return { ws, got };
 }
 
+/** porthole_upgrade_relays_total{outcome} as the instance's /metrics (loopback) reports it. */
+async function relays(i: Instance, outcome: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${i.port}/metrics`)).text();
+  const m = new RegExp(
+    `^porthole_upgrade_relays_total\\{outcome="${outcome}"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
+  return Number(m?.[1] ?? 0);
+}
+
 const hello = (got: Collected) => got.control.find((m) => m.type === 'hello');
 const logLines = (i: Instance, event: string): Record<string, unknown>[] =>
   i
@@ -163,6 +174,7 @@ test('forward: a resume token of A presented to B reaches A: same backend connec
   const relayed = logLines(b, 'upgrade.forwarded');
   assert.equal(relayed.length, 1, 'B relayed the resume once');
   assert.equal(relayed[0]?.kind, 'resume');
+  assert.equal(await relays(b, 'relayed'), 1, 'counted in the metrics');
   const resumed = logLines(a, 'session.resume');
   assert.equal(resumed.length, 1, 'A took the resume');
   assert.equal(resumed[0]?.ip, '127.0.0.7', "A counts the client's address, not B's");
@@ -257,6 +269,8 @@ test('forward: with the owner gone, B answers a resume with 4020 and a watch lin
   assert.equal(later.status, 404);
   await waitFor(() => logLines(b, 'upgrade.forward-unknown').length === 1, 'unknown owner');
   assert.equal(logLines(b, 'upgrade.forward-failed').length, 2, 'one line per failed relay');
+  assert.equal(await relays(b, 'unreachable'), 2);
+  assert.equal(await relays(b, 'unknown'), 1);
 });
 
 test("forward: A runs --workers 2: watch links and a resume of A's worker, opened on B, reach that worker", async (t) => {
@@ -404,4 +418,30 @@ test('forward: behind plain round-robin nginx (no token map), four resumes and f
   );
   t.diagnostic(`${relayed.length} of 8 upgrades relayed between instances`);
   for (const s of [...spectators, reader]) s.ws.close(1000);
+});
+
+test('forward: after the store restarts empty, the instances put their addresses and the key back and relays work again', async (t) => {
+  const { a, b, redis } = await setup(t);
+  const owner = await open(a.port, 'host=echo');
+  await waitFor(() => hello(owner.got) !== undefined, 'hello', 20_000);
+  owner.ws.send(JSON.stringify({ type: 'share', ttl: 600 }));
+  await waitFor(() => owner.got.control.some((m) => m.type === 'shared'), 'shared');
+  const url = String(owner.got.control.find((m) => m.type === 'shared')?.url);
+  const watch = /\/watch\/([A-Za-z0-9._-]+)$/.exec(url)?.[1] ?? '';
+  await stopChild(redis.process, 'SIGKILL');
+  const again = await startRedis(redis.port);
+  t.after(() => again.stop());
+  // Until the next renewal (slotTtl / 3 = 1 s) B may not find A; then it must.
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 101; i++) {
+    const r = await rawUpgrade(b.port, { path: `/ws?watch=${watch}`, protocol: SUBPROTOCOL });
+    status = r.status;
+    r.socket.destroy();
+    if (status !== 101) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal(status, 101, 'a relayed watch link is admitted by A again');
+  const store = new Redis(again.url);
+  t.after(() => store.disconnect());
+  assert.equal((await store.get('porthole:forward-key'))?.length, 44, 'the key is back');
+  owner.ws.close(1000);
 });
