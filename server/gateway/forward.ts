@@ -139,14 +139,20 @@ export async function relay(
       return false;
     }
     const signed = signForwarded(key, req, { ip, trusted: ctx.fromTrustedProxy(req) });
+    // A client that left meanwhile is not relayed (nothing would ever close the owner's end).
+    if (socket.destroyed) return true;
     const up = await dial(target, ctx.connectTimeoutMs, socket);
+    if (socket.destroyed) {
+      if (!(up instanceof Error)) up.destroy();
+      return true;
+    }
     if (up instanceof Error) {
       ctx.counted?.('unreachable');
       ctx.log.warn(
         { event: 'upgrade.forward-failed', ...fields, address, detail: up.message },
         'owning instance unreachable: answered here',
       );
-      return socket.destroyed;
+      return false;
     }
     ctx.counted?.('relayed');
     ctx.log.info(
