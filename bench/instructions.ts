@@ -11,7 +11,10 @@
  * BENCH_NODE_ARGS adds node flags (e.g. `--heap-growing-percent=0`).
  *
  *   node --import tsx bench/instructions.ts [--conns 1000] [--down 64] [--up 64] [--frame 64]
- *     [--mode v1|binary] [--level info] [--store]
+ *     [--mode v1|binary] [--level info] [--store] [--hold 30]
+ *
+ * `--hold S` counts, after the set-up, S seconds with the sessions held idle: the timers'
+ * cost per held session (heartbeats; with `--store`, the slot renewals every slotTtl / 3).
  *
  * `--store` runs the proxy with `store: { url }` on a redis-server started here (Debian's,
  * on a free loopback port, stopped at the end): the A/B of what the store costs per session
@@ -38,6 +41,7 @@ const { values: flags } = parseArgs({
     mode: { type: 'string', default: 'v1' },
     level: { type: 'string', default: 'info' },
     store: { type: 'boolean', default: false },
+    hold: { type: 'string', default: '0' },
   },
 });
 const MiB = 2 ** 20;
@@ -159,6 +163,14 @@ try {
   if (conns > 0) {
     const ir = await count(() => open(conns));
     out(`set-up: ${Math.round(ir / conns).toLocaleString('en')} instructions per session`);
+    const holdS = Number(flags.hold);
+    if (holdS > 0) {
+      const idle = await count(() => new Promise((r) => setTimeout(r, holdS * 1000)));
+      const perMin = (idle / conns) * (60 / holdS);
+      out(
+        `held idle: ${Math.round(perMin).toLocaleString('en')} instructions per session per minute`,
+      );
+    }
     await closeAll();
   }
   const downMiB = Number(flags.down);
