@@ -6,11 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { judge, markdownTable, type Ref, type Row, textTable } from './report.ts';
+import { type AbRow, storeAbMarkdown, storeAbText } from './store-ab.ts';
 import { median } from './streams.ts';
 
 const files = process.argv.slice(2);
 if (files.length === 0) throw new Error('usage: combine.ts RUN.json [RUN.json …]');
-const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as { rows: Row[] });
+const runs = files.map(
+  (f) => JSON.parse(readFileSync(f, 'utf8')) as { rows: Row[]; storeAb?: AbRow[] },
+);
 const first = runs[0]?.rows ?? [];
 const matching = (metric: string): Row[] =>
   runs.map((r) => r.rows.find((row) => row.metric === metric)).filter((r) => r !== undefined);
@@ -34,3 +37,12 @@ const rows: Row[] = first.map((template) => {
   return row;
 });
 process.stdout.write(`${textTable(rows)}\n\n${markdownTable(rows)}\n`);
+// The store A/B (runs with redis-server): the median of each side across the runs.
+const ab: AbRow[] = (runs[0]?.storeAb ?? []).map((template) => {
+  const same = runs
+    .map((r) => r.storeAb?.find((a) => a.metric === template.metric))
+    .filter((a) => a !== undefined);
+  const off = medianOf(same.map((a) => a.off));
+  return { ...template, off, on: medianOf(same.map((a) => a.on)) ?? NaN };
+});
+if (ab.length > 0) process.stdout.write(`\n${storeAbText(ab)}\n\n${storeAbMarkdown(ab)}\n`);

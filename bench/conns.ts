@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { BackendMessage, BackendPorts } from './backend-child.ts';
 import type { LoadCommand, LoadMessage } from './load-child.ts';
-import { forkTs, nextMessage, type ProxyProcess } from './proc.ts';
+import { forkTs, nextMessage, type ProcSample, type ProxyProcess } from './proc.ts';
 
 export interface ConnsOptions {
   /** How the table names this run: "1 process", "1 process, token auth", "naive relay". */
@@ -22,6 +22,8 @@ export interface ConnsOptions {
   holdSeconds: number;
   /** Extra sessions tried once all are held, to see how the proxy refuses them. */
   overload: number;
+  /** The proxy runs with `store` on: this samples the store's own process (redis-server). */
+  store?: { sample(): ProcSample } | undefined;
   /** Starts the proxy with one echo host per backend (`echo-0`, `echo-1`, …). */
   startProxy: (echoPorts: number[], workers: number) => Promise<ProxyProcess>;
 }
@@ -30,6 +32,8 @@ export interface ConnsResult {
   label: string;
   workers: number;
   auth: boolean;
+  /** Whether the proxy ran with `store` on. */
+  store: boolean;
   target: number;
   held: number;
   failed: number;
@@ -38,6 +42,8 @@ export interface ConnsResult {
   /** Proxy CPU time per session set up, and the share of one core it used during the ramp. */
   setupCpuUs: number;
   setupCoreShare: number;
+  /** With `store` on: the store's (redis-server's) CPU time per session set up. */
+  storeSetupCpuUs?: number;
   rssIdleMiB: number;
   rssLoadedMiB: number;
   rssPerSessionBytes: number;
@@ -99,6 +105,7 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
     await Promise.all(loads.map((l) => ask(l, { cmd: 'close' }, 'closed')));
     await sleep(2000);
     const idle = proxy.sample();
+    const storeIdle = opts.store?.sample();
     const per = Math.floor(opts.sessions / opts.loads);
     const t0 = performance.now();
     const opened = await Promise.all(
@@ -112,6 +119,8 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
     );
     const setupS = (performance.now() - t0) / 1000;
     const rampCpuS = proxy.sample().cpuS - idle.cpuS;
+    const storeCpuS =
+      storeIdle === undefined ? undefined : (opts.store?.sample().cpuS ?? 0) - storeIdle.cpuS;
     const failures: Record<string, number> = {};
     for (const o of opened) merge(failures, o.failures);
     const ok = opened.reduce((a, o) => a + o.ok, 0);
@@ -125,6 +134,7 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
       label: opts.label,
       workers: opts.workers,
       auth: opts.token !== undefined,
+      store: opts.store !== undefined,
       target: per * opts.loads,
       held,
       failed: per * opts.loads - ok,
@@ -132,6 +142,7 @@ export async function runConns(opts: ConnsOptions): Promise<ConnsResult> {
       setupPerS: ok / setupS,
       setupCpuUs: (rampCpuS / Math.max(ok, 1)) * 1e6,
       setupCoreShare: rampCpuS / setupS,
+      ...(storeCpuS === undefined ? {} : { storeSetupCpuUs: (storeCpuS / Math.max(ok, 1)) * 1e6 }),
       rssIdleMiB: idle.rssBytes / 2 ** 20,
       rssLoadedMiB: loaded.rssBytes / 2 ** 20,
       rssPerSessionBytes: ok > 0 ? (loaded.rssBytes - idle.rssBytes) / ok : Number.NaN,

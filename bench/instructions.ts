@@ -14,7 +14,16 @@
  * (one per phase, for callgrind_annotate: native functions by name, JIT code as "???").
  *
  *   node --import tsx bench/instructions.ts [--conns 1000] [--down 64] [--up 64] [--frame 64]
- *     [--mode v1|binary] [--level info] [--relay porthole|naive] [--keep] [--warm 2000]
+ *     [--mode v1|binary] [--level info] [--store] [--hold 30] [--relay porthole|naive] [--keep]
+ *     [--warm 2000]
+ *
+ * `--hold S` counts, after the set-up, S seconds with the sessions held idle: the timers'
+ * cost per held session (heartbeats; with `--store`, the slot renewals every slotTtl / 3).
+ *
+ * `--store` runs the proxy with `store: { url }` on a redis-server started here (Debian's,
+ * on a free loopback port, stopped at the end): the A/B of what the store costs per session
+ * set up and per MiB (redis-server's own instructions are not counted; the store's timeout is
+ * raised to 30 s, as valgrind slows the proxy's event loop).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +34,7 @@ import type { BackendMessage } from './backend-child.ts';
 import type { LoadCommand, LoadMessage } from './load-child.ts';
 import { NAIVE_RELAY_JS } from './peers.ts';
 import { forkTs, nextMessage, ROOT } from './proc.ts';
+import { startStore, storeMissing } from './store.ts';
 import { openWs, runDown, runUp, type Stream } from './streams.ts';
 
 const { values: flags } = parseArgs({
@@ -38,6 +48,8 @@ const { values: flags } = parseArgs({
     relay: { type: 'string', default: 'porthole' },
     keep: { type: 'boolean', default: false },
     warm: { type: 'string', default: '2000' },
+    store: { type: 'boolean', default: false },
+    hold: { type: 'string', default: '0' },
   },
 });
 const MiB = 2 ** 20;
@@ -50,12 +62,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'porthole-ir-'));
 const backend = forkTs('backend-child.ts');
 const load = forkTs('load-child.ts');
 const { ports } = await nextMessage<Extract<BackendMessage, { type: 'ready' }>>(backend, 'ready');
+const store = flags.store ? await startStore() : undefined;
+if (flags.store && store === undefined) throw new Error(storeMissing);
 const config = join(tmp, 'config.json');
 writeFileSync(
   config,
   JSON.stringify({
     listen: { host: '127.0.0.1', port: 0 },
     log: { level: flags.level },
+    ...(store === undefined ? {} : { store: { url: store.url, timeout: '30s' } }),
     limits: {
       headersTimeout: 15_000,
       maxSessions: 10_000,
@@ -184,6 +199,14 @@ try {
   if (conns > 0) {
     const ir = await count(() => open(conns));
     out(`set-up: ${per(ir, conns, 'session')}`);
+    const holdS = Number(flags.hold);
+    if (holdS > 0) {
+      const idle = await count(() => new Promise((r) => setTimeout(r, holdS * 1000)));
+      const perMin = (idle.all / conns) * (60 / holdS);
+      out(
+        `held idle: ${Math.round(perMin).toLocaleString('en')} instructions per session per minute`,
+      );
+    }
     await closeAll();
   }
   const downMiB = Number(flags.down);
@@ -200,6 +223,7 @@ try {
   proxy.kill('SIGKILL');
   load.kill();
   backend.kill();
+  await store?.stop();
   if (flags.keep) out(`callgrind dumps kept in ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
 }

@@ -10,6 +10,13 @@
  *   npm run bench -- --quick      smoke run (about 2 minutes)
  *   npm run bench -- --only down,rtt --paths socat,naive,v1 --repeats 5 --prof
  *   npm run bench -- --only conns --conns naive,1 --sessions 4000   (some conns plans only)
+ *   npm run bench -- --only down,up,rtt,conns --paths v1,binary,v1-store,binary-store \
+ *     --conns 1,store,token,token-store --repeats 3     (the store A/B only)
+ *
+ * With Debian's redis-server installed, Porthole also runs with `store: { url }` (paths
+ * `v1-store`, `binary-store`; conns plans `store`, `token-store`), next to the store-less
+ * Porthole in the same run, and a second table gives store on ÷ store off. `--no-store` (or
+ * no redis-server) leaves it out.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +29,8 @@ import { type FloodResult, runFlood } from './flood.ts';
 import { missingReason, NAIVE_RELAY_JS, startRelay } from './peers.ts';
 import { forkTs, nextMessage, type ProxyProcess, ROOT, sample, startProxy } from './proc.ts';
 import { markdownTable, textTable } from './report.ts';
+import { type BenchStore, startStore, storeMissing } from './store.ts';
+import { storeAb, storeAbMarkdown, storeAbText } from './store-ab.ts';
 import { summarise } from './summary.ts';
 import { type Measured, throughputSuites } from './throughput.ts';
 
@@ -44,6 +53,7 @@ const { values: flags } = parseArgs({
     limits: { type: 'string' },
     conns: { type: 'string' },
     hold: { type: 'string' },
+    'no-store': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'bench-results') },
   },
 });
@@ -99,17 +109,24 @@ function extraLimits(): Record<string, number | string> {
   return out;
 }
 
+/** The shared store, when a store path or plan is measured and redis-server is installed. */
+let store: BenchStore | undefined;
+
 function writeConfig(
   name: string,
   hosts: Record<string, number>,
   maxSessions: number,
   token = false,
+  withStore = false,
 ): string {
   const path = join(tmp, `${name}.json`);
+  if (withStore && store === undefined) throw new Error('no store running');
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
     ...(token ? { auth: { mode: 'token', tokens: [{ name: 'bench', token: TOKEN }] } } : {}),
+    // Its own key prefix per config: no run sees another's slots or buckets.
+    ...(withStore ? { store: { url: store?.url, prefix: `bench-${name}:` } } : {}),
     // The per-address, per-user and per-session rate limits are lifted: this measures the
     // byte path, and every bench client comes from 127.0.0.1.
     limits: {
@@ -196,6 +213,7 @@ interface ConnsPlan {
   overload: number;
   subject: 'porthole' | 'naive';
   token?: boolean;
+  store?: boolean;
 }
 
 function connsSuite(plan: ConnsPlan): Promise<ConnsResult> {
@@ -210,6 +228,7 @@ function connsSuite(plan: ConnsPlan): Promise<ConnsResult> {
     holdSeconds: opts.holdSeconds,
     overload: quick ? 0 : plan.overload,
     ...(plan.token === true ? { token: TOKEN } : {}),
+    store: plan.store === true ? store : undefined,
     startProxy: (echoPorts, w): Promise<ProxyProcess> =>
       plan.subject === 'naive'
         ? startNaive(echoPorts)
@@ -219,6 +238,7 @@ function connsSuite(plan: ConnsPlan): Promise<ConnsResult> {
               Object.fromEntries(echoPorts.map((p, i) => [`echo-${i}`, p])),
               plan.maxSessions,
               plan.token === true,
+              plan.store === true,
             ),
             proxyLog,
             w,
@@ -236,6 +256,8 @@ function connsPlans(): ConnsPlan[] {
     plans.push({ ...one, label: 'naive relay', overload: 0, subject: 'naive' });
   else log(`naive relay conns: skipped, ${missingReason('naive')}`);
   plans.push({ ...one, label: '1 process', overload: 400, subject: 'porthole' });
+  const withStore = { ...one, overload: 0, subject: 'porthole', store: true } as const;
+  if (storeWanted()) plans.push({ ...withStore, label: '1 process, store' });
   plans.push({
     ...one,
     label: '1 process, token auth',
@@ -243,6 +265,8 @@ function connsPlans(): ConnsPlan[] {
     subject: 'porthole',
     token: true,
   });
+  if (storeWanted())
+    plans.push({ ...withStore, label: '1 process, token auth, store', token: true });
   plans.push({
     label: '2 workers',
     workers: 2,
@@ -251,17 +275,39 @@ function connsPlans(): ConnsPlan[] {
     overload: 1200,
     subject: 'porthole',
   });
-  // `--conns naive,1,token,2`: only those plans (naive relay, 1 process, token auth, 2 workers).
+  // `--conns naive,1,store,token,token-store,2`: only those plans.
   const wanted = flags.conns?.split(',');
   if (wanted === undefined) return plans;
-  const key = (p: ConnsPlan): string =>
-    p.subject === 'naive' ? 'naive' : p.token === true ? 'token' : String(p.workers);
-  return plans.filter((p) => wanted.includes(key(p)));
+  return plans.filter((p) => wanted.includes(planKey(p)));
+}
+
+function planKey(p: ConnsPlan): string {
+  if (p.subject === 'naive') return 'naive';
+  const base = p.token === true ? 'token' : String(p.workers);
+  return p.store === true ? (base === '1' ? 'store' : `${base}-store`) : base;
+}
+
+/** Whether this run measures Porthole with `store` on (before redis-server is looked for). */
+function storeWanted(): boolean {
+  if (flags['no-store'] === true) return false;
+  const paths = flags.paths?.split(',');
+  const plans = flags.conns?.split(',');
+  const byteStore =
+    (only.has('down') || only.has('up') || only.has('rtt')) &&
+    (paths === undefined || paths.some((p) => p.endsWith('-store')));
+  const connsStore =
+    only.has('conns') && (plans === undefined || plans.some((p) => p.endsWith('store')));
+  return byteStore || connsStore;
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const loadavgBefore = loadavg();
+  if (storeWanted()) {
+    store = await startStore();
+    if (store === undefined) log(`store rows: skipped, ${storeMissing}`);
+    else log(`store: redis-server at ${store.url}`);
+  }
   const byteSuites = new Set((['down', 'up', 'rtt'] as const).filter((s) => only.has(s)));
   const measured: Measured =
     byteSuites.size > 0
@@ -280,6 +326,16 @@ async function main(): Promise<void> {
               1,
               nodeArgs('throughput'),
             ),
+          startStoreProxy:
+            store === undefined
+              ? undefined
+              : (ports) =>
+                  startProxy(
+                    writeConfig('throughput-store', { ...ports }, 1000, false, true),
+                    proxyLog,
+                    1,
+                    nodeArgs('throughput-store'),
+                  ),
         })
       : { down: {}, up: {}, rtt: {}, cpu: {} };
   const flood = only.has('flood') ? await floodSuite() : undefined;
@@ -287,13 +343,16 @@ async function main(): Promise<void> {
   let naiveConns: ConnsResult | undefined;
   if (only.has('conns')) {
     for (const plan of connsPlans()) {
+      if (plan.store === true && store === undefined) continue;
       const result = await connsSuite(plan);
       if (plan.subject === 'naive') naiveConns = result;
       else conns.push(result);
       await sleep(2000);
     }
   }
-  const rows = summarise({ ...measured, flood, conns, naiveConns });
+  const figures = { ...measured, flood, conns, naiveConns };
+  const rows = summarise(figures);
+  const ab = storeAb(figures);
   const meta = {
     date: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -302,22 +361,26 @@ async function main(): Promise<void> {
     cores: availableParallelism(),
     loadavgBefore,
     quick,
+    store: store !== undefined,
     ...opts,
     seconds: Math.round((Date.now() - started) / 1000),
     loadavgAfter: loadavg(),
   };
   writeFileSync(
     join(outDir, 'latest.json'),
-    `${JSON.stringify({ meta, rows, ...measured, flood, conns, naiveConns }, null, 2)}\n`,
+    `${JSON.stringify({ meta, rows, storeAb: ab, ...measured, flood, conns, naiveConns }, null, 2)}\n`,
   );
-  const md = `${markdownTable(rows)}\n\n_${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, \`${meta.command}\`; medians of ${opts.repeats} interleaved repeats; MB = 10⁶ bytes; load average ${meta.loadavgBefore[0]?.toFixed(1)} before, ${meta.loadavgAfter[0]?.toFixed(1)} after._\n`;
+  const abMd = ab.length === 0 ? '' : `\n\n${storeAbMarkdown(ab)}`;
+  const md = `${markdownTable(rows)}${abMd}\n\n_${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, \`${meta.command}\`; medians of ${opts.repeats} interleaved repeats; MB = 10⁶ bytes; load average ${meta.loadavgBefore[0]?.toFixed(1)} before, ${meta.loadavgAfter[0]?.toFixed(1)} after._\n`;
   writeFileSync(join(outDir, 'latest.md'), md);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
+  if (ab.length > 0) process.stdout.write(`${storeAbText(ab)}\n\n`);
   log(`wrote ${join(outDir, 'latest.json')} and latest.md in ${meta.seconds} s`);
 }
 
 try {
   await main();
 } finally {
+  await store?.stop();
   rmSync(tmp, { recursive: true, force: true });
 }

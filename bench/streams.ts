@@ -10,7 +10,8 @@ import { AckBatcher } from '../shared/flow-control.ts';
 import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../shared/protocol.ts';
 import type { PeerName } from './peers.ts';
 
-export type Path = 'direct' | PeerName | 'v1' | 'binary';
+/** `v1-store` and `binary-store`: Porthole with `store` on (bench/store.ts). */
+export type Path = 'direct' | PeerName | 'v1' | 'binary' | 'v1-store' | 'binary-store';
 export type Role = 'echo' | 'sink' | 'flood';
 
 export interface Stream {
@@ -46,8 +47,9 @@ function endSignal(subscribe: (fail: (why: string) => void) => void): {
 }
 
 const HIGH_WATER_BYTES = 1024 * 1024;
-/** The real client acknowledges every 64 KiB, and whatever is left once writes go idle. */
+/** The real client acknowledges every 64 KiB, and what is left 100 ms after writes go idle. */
 const ACK_EVERY_BYTES = 64 * 1024;
+const ACK_IDLE_DELAY_MS = 100;
 
 export function openTcp(port: number): Promise<Stream> {
   return new Promise((resolve, reject) => {
@@ -114,7 +116,7 @@ export function openWs(port: number, hostId: string, mode: 'v1' | 'binary'): Pro
     if (n > 0) ws.send(encode({ type: 'ack', bytes: n }));
     else if (!idleFlush) {
       idleFlush = true;
-      setImmediate(flush);
+      setTimeout(flush, ACK_IDLE_DELAY_MS);
     }
   });
   return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ export interface Figures {
   rtt: Record<string, ByPath<{ p50: SeriesLike; p99: SeriesLike }>>;
   cpu: Record<string, { sPerGiB: number }>;
   flood: FloodResult | undefined;
-  /** Porthole's conns runs (1 process, 1 process with token auth, 2 workers). */
+  /** Porthole's conns runs (1 process, 1 process with token auth, 2 workers; each with `store` on too). */
   conns: ConnsResult[];
   /** The naive relay's conns run, when it was measured. */
   naiveConns: ConnsResult | undefined;
@@ -201,7 +201,8 @@ function floodRows(fl: FloodResult): Row[] {
 
 export function summarise(f: Figures): Row[] {
   const rows: (Row | undefined)[] = [...rateRows(f), ...rttRows(f), ...cpuRows(f)];
-  for (const c of f.conns) rows.push(...connsRows(c, f.naiveConns));
+  // Store-on runs go to the store A/B table (store-ab.ts), next to their store-off twins.
+  for (const c of f.conns.filter((c) => !c.store)) rows.push(...connsRows(c, f.naiveConns));
   if (f.flood !== undefined) rows.push(...floodRows(f.flood));
   return rows.filter((r): r is Row => r !== undefined);
 }

@@ -45,6 +45,8 @@ export interface ThroughputOptions {
   /** `--paths`: only these paths (all when undefined). */
   wanted: readonly string[] | undefined;
   startProxy: (ports: BackendPorts) => Promise<ProxyProcess>;
+  /** Porthole with `store` on, for the `v1-store` and `binary-store` paths (none: skipped). */
+  startStoreProxy?: ((ports: BackendPorts) => Promise<ProxyProcess>) | undefined;
   log: (msg: string) => void;
 }
 
@@ -83,6 +85,7 @@ function lanes(
   ports: BackendPorts,
   peers: Map<PeerName, Peer<Role>>,
   proxy: ProxyProcess,
+  storeProxy: ProxyProcess | undefined,
 ): Map<Path, Lane> {
   const out = new Map<Path, Lane>();
   out.set('direct', { open: (role) => openTcp(ports[role]), cpu: () => undefined });
@@ -95,8 +98,15 @@ function lanes(
       cpu: () => peer.sample(),
     });
   }
-  for (const mode of ['v1', 'binary'] as const)
+  // Store on next to store off, so the A/B of each mode is taken moments apart.
+  for (const mode of ['v1', 'binary'] as const) {
     out.set(mode, { open: (role) => openWs(proxy.port, role, mode), cpu: () => proxy.sample() });
+    if (storeProxy !== undefined)
+      out.set(`${mode}-store`, {
+        open: (role) => openWs(storeProxy.port, role, mode),
+        cpu: () => storeProxy.sample(),
+      });
+  }
   return out;
 }
 
@@ -178,8 +188,11 @@ export async function throughputSuites(o: ThroughputOptions): Promise<Measured> 
   const ports = ready.ports;
   const peers = await startPeers(ports, o);
   const proxy = await o.startProxy(ports);
+  const storeWanted = o.wanted === undefined || o.wanted.some((p) => p.endsWith('-store'));
+  let storeProxy: ProxyProcess | undefined;
   try {
-    const all = lanes(ports, peers, proxy);
+    if (storeWanted && o.startStoreProxy !== undefined) storeProxy = await o.startStoreProxy(ports);
+    const all = lanes(ports, peers, proxy, storeProxy);
     const paths = new Map([...all].filter(([p]) => o.wanted === undefined || o.wanted.includes(p)));
     o.log(`warm-up on ${[...paths.keys()].join(', ')}`);
     for (const lane of paths.values()) {
@@ -190,6 +203,7 @@ export async function throughputSuites(o: ThroughputOptions): Promise<Measured> 
     return await measure(paths, o);
   } finally {
     await proxy.stop();
+    await storeProxy?.stop();
     for (const peer of peers.values()) peer.stop();
     backend.kill();
   }

@@ -36,10 +36,21 @@ export * from './connection-types.ts';
 const MAX_FRAME_BYTES = 64 * 1024;
 /** A drop after this long connected starts the backoff from the first step again. */
 const STABLE_AFTER_MS = 10_000;
-/** Control messages are acknowledged at most this often when no terminal bytes carry the ack. */
-const CONTROL_ACK_DELAY_MS = 100;
+/**
+ * What is left below a full batch (terminal bytes once xterm goes idle, control messages) is
+ * acknowledged this long after, in one ack: typing at a shell costs one ack per 100 ms, not
+ * one per echo, and the ack is off the round trip's path. The server's window (512 KiB) is
+ * far above one batch, so the delay never holds the backend back.
+ */
+const ACK_IDLE_DELAY_MS = 100;
 /** Pings unanswered for this many intervals mean the network is gone even if the socket says open. */
 const STALL_INTERVALS = 3;
+/**
+ * A handshake unanswered this long is given up and retried like a refused one. Browsers wait
+ * far longer on their own, and some connections are never answered: a balancer that drops
+ * them, or, under `--workers`, one node:cluster hands to a worker in the instant it dies.
+ */
+const OPEN_TIMEOUT_MS = 20_000;
 
 /** What to say, and whether to retry, for each reason a handshake was refused. */
 const PROBE_SENTENCES: Readonly<Record<ProbeResult, readonly [string, boolean]>> = {
@@ -71,6 +82,7 @@ export class Connection {
   #connectedAt: number | undefined;
   #cancelRetry: (() => void) | undefined;
   #cancelPing: (() => void) | undefined;
+  #cancelOpenTimeout: (() => void) | undefined;
   #cancelAckFlush: (() => void) | undefined;
   /** Keystrokes sent after the first in the current task (see send). */
   #burst: Uint8Array<ArrayBuffer>[] | undefined;
@@ -222,6 +234,11 @@ export class Connection {
         binary: (data) => live() && this.#onBinary(gen, data),
         close: (code, reason) => live() && this.#onClose(code, reason),
       });
+      this.#cancelOpenTimeout = this.#clock.schedule(() => {
+        if (!live() || this.#opened) return;
+        this.#drop();
+        this.#onClose(CloseCode.ABNORMAL, '');
+      }, OPEN_TIMEOUT_MS);
     } catch {
       this.#transport = undefined;
       this.#onClose(CloseCode.ABNORMAL, '');
@@ -255,6 +272,8 @@ export class Connection {
   }
 
   #onOpen(): void {
+    this.#cancelOpenTimeout?.();
+    this.#cancelOpenTimeout = undefined;
     this.#opened = true;
     this.#setState('dialing');
     const size = this.#size;
@@ -278,10 +297,12 @@ export class Connection {
    */
   #ackControl(n: number): void {
     const bytes = this.#acks.processed(n);
-    if (bytes > 0) {
-      this.#control({ type: 'ack', bytes });
-      return;
-    }
+    if (bytes > 0) this.#control({ type: 'ack', bytes });
+    else this.#flushAcksSoon();
+  }
+
+  /** Acknowledges the remainder after ACK_IDLE_DELAY_MS, once xterm has no writes pending. */
+  #flushAcksSoon(): void {
     if (this.#cancelAckFlush !== undefined) return;
     const gen = this.#generation;
     this.#cancelAckFlush = this.#clock.schedule(() => {
@@ -289,7 +310,7 @@ export class Connection {
       if (gen !== this.#generation || this.#writesInFlight > 0) return;
       const pending = this.#acks.flush();
       if (pending > 0) this.#control({ type: 'ack', bytes: pending });
-    }, CONTROL_ACK_DELAY_MS);
+    }, ACK_IDLE_DELAY_MS);
   }
 
   #onControl(msg: ServerMessage): void {
@@ -348,13 +369,13 @@ export class Connection {
     this.#opts.sink.write(bytes, () => this.#written(gen, n));
   }
 
-  /** xterm has parsed n bytes: acknowledge in batches, and everything once writes go idle. */
+  /** xterm has parsed n bytes: acknowledge in batches, and the rest soon after writes go idle. */
   #written(gen: number, n: number): void {
     if (gen !== this.#generation) return;
     this.#writesInFlight--;
-    let bytes = this.#acks.processed(n);
-    if (bytes === 0 && this.#writesInFlight === 0) bytes = this.#acks.flush();
+    const bytes = this.#acks.processed(n);
     if (bytes > 0) this.#control({ type: 'ack', bytes });
+    else if (this.#writesInFlight === 0) this.#flushAcksSoon();
   }
 
   #ping(): void {
@@ -376,6 +397,8 @@ export class Connection {
   /** Forgets the current socket (closing it if still open) without reporting anything. */
   #drop(): void {
     this.#generation++;
+    this.#cancelOpenTimeout?.();
+    this.#cancelOpenTimeout = undefined;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
     this.#cancelAckFlush?.();
@@ -394,6 +417,8 @@ export class Connection {
 
   #onClose(code: number, reason: string): void {
     const wasOpen = this.#opened;
+    this.#cancelOpenTimeout?.();
+    this.#cancelOpenTimeout = undefined;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
     this.#cancelAckFlush?.();

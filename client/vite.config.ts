@@ -15,9 +15,15 @@ export default defineConfig({
     target: 'es2022',
     // The WebGL addon is loaded on demand (real GPUs only); the main chunk is xterm itself.
     chunkSizeWarningLimit: 600,
-    // Three pages: the client, a spectator's read-only view (/watch/TOKEN), the replay (/replay/ID).
+    // Four pages: the client, a spectator's read-only view (/watch/TOKEN), the replay (/replay/ID)
+    // and the admins' live sessions (/sessions/).
     rollupOptions: {
-      input: { main: at('index.html'), watch: at('watch.html'), replay: at('replay.html') },
+      input: {
+        main: at('index.html'),
+        watch: at('watch.html'),
+        replay: at('replay.html'),
+        sessions: at('sessions.html'),
+      },
     },
   },
 });

@@ -20,8 +20,10 @@ import { webSocketPaths } from './config/websockify-schema.ts';
 import { admit } from './gateway/admission.ts';
 import type { Principal } from './gateway/auth.ts';
 import { capConnectionsPerAddress } from './gateway/connection-cap.ts';
+import { createForwarding } from './gateway/forward.ts';
 import type { SessionDirectory } from './gateway/ipc-sessions.ts';
 import { createGate } from './gateway/limits.ts';
+import { RedisState } from './gateway/redis-state.ts';
 import { acceptRoutedResumes } from './gateway/resume-route.ts';
 import type { SharedState } from './gateway/shared-state.ts';
 import { handleUpgrade, refuse, type UpgradeContext } from './gateway/upgrade.ts';
@@ -29,6 +31,7 @@ import { onClientError } from './http/client-error.ts';
 import { createMetrics } from './http/metrics.ts';
 import { createMetricsServer, type MetricsServer } from './http/metrics-server.ts';
 import { createExpressApp } from './http/routes.ts';
+import { localDirectory } from './http/sessions-api.ts';
 import { createTlsServer } from './http/tls.ts';
 import { registerViewerMetrics } from './http/viewer-metrics.ts';
 import { CLIENT_DIR } from './paths.ts';
@@ -111,15 +114,10 @@ function pathOf(url: string | undefined): string {
   }
 }
 
-/** The admin API's view of this process alone. */
-export function localDirectory(registry: SessionRegistry): SessionDirectory {
-  return {
-    list: () => Promise.resolve(registry.summaries()),
-    end: (id) =>
-      Promise.resolve(
-        registry.end(id, CloseCode.ADMIN_ENDED, 'ended by an administrator', 'admin'),
-      ),
-  };
+/** The admin API's sessions: this process's, and with a store every instance's. */
+function directoryOf(state: SharedState, registry: SessionRegistry): SessionDirectory {
+  const local = localDirectory(registry);
+  return state instanceof RedisState ? state.shareSessions(local) : local;
 }
 
 /** Builds a Porthole instance from a validated config. */
@@ -158,6 +156,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
   registerViewerMetrics(metrics.registry, shares, recordings);
   const gate = createGate(config, log, options.cookieKey, options.sharedState);
   const { state } = gate;
+  const forwarding = createForwarding(config, gate, log, metrics.registry);
   const app = createExpressApp({
     config,
     hosts,
@@ -168,7 +167,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     isDraining: () => draining,
     explain: (req, hostId) => explain(req, hostId),
     recordings,
-    sessions: options.sessionDirectory?.(sessions) ?? localDirectory(sessions),
+    sessions: options.sessionDirectory?.(sessions) ?? directoryOf(state, sessions),
   });
   // SECURITY.md defaults: 10 s for headers, 8 KiB of them, at most 100.
   const serverOptions = {
@@ -207,6 +206,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
     createCodec: options.createCodec ?? createCodecFor,
     lookup: options.lookup,
     observer: metrics,
+    forward: forwarding?.context,
     onSession: (s) => {
       metrics.opened(s);
       emitter.emit('session', s);
@@ -291,6 +291,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
           server.off('error', reject);
           server.on('error', onAcceptError);
           resolve();
+          forwarding?.advertise((server.address() as AddressInfo).port);
         });
       });
       if (metricsAt !== undefined && metricsServer === undefined) {
@@ -305,6 +306,7 @@ export function createPorthole(options: PortholeOptions): Porthole {
       recordings?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      forwarding?.close();
       await sessions.closeAll(CloseCode.GOING_AWAY, 'server shutting down', graceMs);
       await state.close();
       server.closeAllConnections();

@@ -4,7 +4,7 @@
  * touches process.* (argv, env, exit, signals).
  */
 import { raiseMallocTrimThreshold } from './allocator.ts';
-import { createPorthole, localDirectory } from './app.ts';
+import { createPorthole } from './app.ts';
 import { packageVersion, parseCommandLine, USAGE, UsageError } from './cli.ts';
 import {
   clusterStateChannel,
@@ -24,6 +24,7 @@ import { IpcState } from './gateway/ipc-state.ts';
 import { stateOptions } from './gateway/limits.ts';
 import { MemoryState } from './gateway/shared-state.ts';
 import { healthcheck } from './healthcheck.ts';
+import { localDirectory } from './http/sessions-api.ts';
 import { reloadConfig } from './reload.ts';
 
 const FORCE_EXIT_MS = 20_000;
@@ -127,8 +128,9 @@ async function serve(
       isClusterWorker() && config.store === undefined
         ? new IpcState(clusterStateChannel())
         : undefined,
-    // A worker's admin view asks the primary, which asks every worker.
-    ...(isClusterWorker()
+    // A worker's admin view asks the primary, which asks every worker (with a store, each
+    // worker is an instance of its own there).
+    ...(isClusterWorker() && config.store === undefined
       ? { sessionDirectory: (local) => ipcDirectory(clusterStateChannel(), localDirectory(local)) }
       : {}),
   });

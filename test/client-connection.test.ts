@@ -172,8 +172,20 @@ test('acknowledges processed bytes in batches, and the remainder once writes go 
   s.writes[1]?.done();
   assert.deepEqual(acks(), [{ type: 'ack', bytes: 80 * 1024 }]);
   s.writes[2]?.done();
-  assert.deepEqual(acks().at(-1), { type: 'ack', bytes: 40 * 1024 }, 'idle flush');
+  assert.equal(acks().length, 1, 'the remainder waits a little (typing costs no ack per echo)');
+  s.clock.advance(99);
+  assert.equal(acks().length, 1);
+  s.clock.advance(1);
+  assert.deepEqual(acks().at(-1), { type: 'ack', bytes: 40 * 1024 }, 'idle flush after 100 ms');
   assert.equal(s.conn.stats.bytesDown, 120 * 1024);
+  // Ten echoes within 100 ms: one ack for all of them.
+  for (let i = 0; i < 10; i++) {
+    s.last().handlers.binary(new Uint8Array(3));
+    s.writes.at(-1)?.done();
+    s.clock.advance(9);
+  }
+  s.clock.advance(100);
+  assert.deepEqual(acks().slice(2), [{ type: 'ack', bytes: 30 }]);
 });
 
 test('write callbacks from a previous socket never acknowledge on the new one', () => {
@@ -279,6 +291,25 @@ test('a refused handshake for a host that exists is retried', async () => {
   await flush();
   assert.equal(s.conn.state, 'waiting');
   assert.equal(s.ended.at(-1)?.sentence, Sentences.refused);
+});
+
+test('a handshake never answered is given up after 20 s and retried; an answered one is kept', async () => {
+  const s = setup({ probe: 'ok' });
+  s.conn.connect();
+  s.clock.advance(19_999);
+  assert.equal(s.last().closed, undefined, 'still waiting just before the limit');
+  s.clock.advance(1);
+  assert.deepEqual(s.last().closed?.code, CloseCode.NORMAL, 'the silent socket is closed');
+  await flush();
+  assert.equal(s.probes(), 1, 'the server is asked why, as for a refused handshake');
+  assert.equal(s.conn.state, 'waiting');
+  s.clock.advance(s.ended.at(-1)?.retryInMs ?? 0);
+  assert.equal(s.sockets.length, 2, 'a new attempt');
+  // A socket that opens in time is never timed out, however long the session lasts.
+  s.openAndConnect();
+  s.clock.advance(25_000);
+  assert.equal(s.last().closed, undefined);
+  assert.equal(s.conn.state, 'connected');
 });
 
 test('Disconnect ends the session for good and closes the socket normally', () => {

@@ -26,7 +26,7 @@ const byKind = (kind: string, name?: string): K8s => {
   assert.equal(found.length, 1, `one ${kind}${name === undefined ? '' : ` ${name}`}`);
   return found[0];
 };
-const deployment = byKind('Deployment');
+const deployment = byKind('Deployment', 'porthole');
 const pod = deployment.spec.template.spec;
 const container = pod.containers[0];
 const podLabels = deployment.spec.template.metadata.labels;
@@ -53,7 +53,8 @@ function loadConfig(): Readonly<Config> {
     writeFileSync(copy, value);
     token.tokenFile = copy;
   }
-  return resolveConfig(input);
+  // The pod's own address, as the downward API gives it (checked in the store test).
+  return resolveConfig(input, { POD_IP: '10.0.0.7' });
 }
 
 test('the ConfigMap config validates, with auth from the Secret the pod mounts', () => {
@@ -127,7 +128,7 @@ test('draining: PodDisruptionBudget, preStop delay, grace period longer than pre
 
 test('NetworkPolicy: in from the ingress and Prometheus on their ports; out to DNS and the configured backend only', () => {
   const config = loadConfig();
-  const policy = byKind('NetworkPolicy');
+  const policy = byKind('NetworkPolicy', 'porthole');
   assert.deepEqual(policy.spec.podSelector.matchLabels, podLabels);
   assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
   const inPorts = policy.spec.ingress.flatMap((r: K8s) => r.ports.map((p: K8s) => p.port)).sort();
@@ -154,11 +155,16 @@ test('NetworkPolicy: in from the ingress and Prometheus on their ports; out to D
     );
     assert.ok(rule !== undefined, `egress to ${host.id} (${target.host}:${target.port})`);
   }
-  const allowedPorts = others.flatMap((r) => r.ports.map((p: K8s) => p.port));
+  const allowedPorts = others.flatMap((r) => r.ports.map((p: K8s) => p.port)).sort();
+  const store = new URL(config.store?.url ?? '');
   assert.deepEqual(
     allowedPorts,
-    config.hosts.map((h) => parseTarget(h.target).port),
-    'nothing beyond the backends',
+    [
+      ...config.hosts.map((h) => parseTarget(h.target).port),
+      Number(store.port),
+      portNamed('http'),
+    ].sort(),
+    'nothing beyond the backends, the store and the other replicas',
   );
 });
 
@@ -168,4 +174,52 @@ test('the pod runs unprivileged with a read-only root file system', () => {
   assert.equal(container.securityContext.allowPrivilegeEscalation, false);
   assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
   assert.equal(pod.automountServiceAccountToken, false);
+});
+
+test('the store: the config reaches the store Service, each pod advertises its own address, relays may pass', () => {
+  const config = loadConfig();
+  const url = new URL(config.store?.url ?? '');
+  const service = byKind('Service', url.hostname);
+  const store = byKind('Deployment', 'porthole-store');
+  const storePod = store.spec.template;
+  assert.deepEqual(service.spec.selector, storePod.metadata.labels);
+  const storePort = storePod.spec.containers[0].ports.find(
+    (p: K8s) => p.name === service.spec.ports[0].targetPort,
+  );
+  assert.equal(service.spec.ports[0].port, Number(url.port));
+  assert.equal(storePort.containerPort, Number(url.port));
+  // store.advertiseEnv names a variable the downward API fills with the pod's address.
+  const input = parseYaml(byKind('ConfigMap').data['porthole.yaml']);
+  const variable = container.env.find((e: K8s) => e.name === input.store.advertiseEnv);
+  assert.deepEqual(variable?.valueFrom, { fieldRef: { fieldPath: 'status.podIP' } });
+  assert.equal(config.store?.advertise, '10.0.0.7', 'the port is the listening one');
+  assert.match(config.instanceId ?? '', /^i[0-9a-f]{12}$/, 'no per-pod instanceId needed');
+  // Only Porthole's pods reach the store; Porthole's pods reach each other's web port.
+  const storePolicy = byKind('NetworkPolicy', 'porthole-store');
+  assert.deepEqual(storePolicy.spec.podSelector.matchLabels, storePod.metadata.labels);
+  assert.deepEqual(storePolicy.spec.ingress, [
+    {
+      from: [{ podSelector: { matchLabels: podLabels } }],
+      ports: [{ protocol: 'TCP', port: Number(url.port) }],
+    },
+  ]);
+  assert.deepEqual(storePolicy.spec.egress, []);
+  const policy = byKind('NetworkPolicy', 'porthole');
+  const reaches = (labels: K8s, port: number): boolean =>
+    policy.spec.egress.some(
+      (r: K8s) =>
+        r.to?.some(
+          (t: K8s) => JSON.stringify(t.podSelector?.matchLabels) === JSON.stringify(labels),
+        ) && r.ports.some((p: K8s) => p.port === port),
+    );
+  assert.ok(reaches(storePod.metadata.labels, Number(url.port)), 'egress to the store');
+  assert.ok(reaches(podLabels, portNamed('http')), 'egress to the other replicas');
+  const admitsPeers = policy.spec.ingress.some(
+    (r: K8s) =>
+      r.from.some(
+        (f: K8s) => JSON.stringify(f.podSelector?.matchLabels) === JSON.stringify(podLabels),
+      ) && r.ports.some((p: K8s) => p.port === portNamed('http')),
+  );
+  assert.ok(admitsPeers, 'ingress from the other replicas on the web port');
+  assert.equal(storePod.spec.containers[0].securityContext.readOnlyRootFilesystem, true);
 });

@@ -2,7 +2,8 @@
  * Issue 16: `store: { url: redis://... }` makes the gate's promises hold across instances.
  * Two Porthole processes and a real redis-server, all on loopback, started and stopped here
  * by PID: one lockout, one session count per address, one upgrade rate; a killed instance's
- * slots come back within `slotTtl`; Redis going away keeps live sessions and follows
+ * slots come back within `slotTtl`, a live one's are renewed (also into a Redis that restarted
+ * empty); Redis going away keeps live sessions and follows
  * `store.onError`; a store that is unreachable at start is a clear error (exit 2).
  */
 import assert from 'node:assert/strict';
@@ -117,6 +118,37 @@ test('store: maxSessionsPerIp and the upgrade rate hold across instances', async
   three.close();
 });
 
+test('store: two instances with --workers 2 each: one session count and one lockout over all four processes', async (t) => {
+  const backend = await echoBackend();
+  const redis = await startRedis();
+  const workers = ['--workers', '2'];
+  const a = await startInstance(dir, `wa-${redis.port}`, config(backend, redis), workers, 2);
+  const b = await startInstance(dir, `wb-${redis.port}`, config(backend, redis), workers, 2);
+  t.after(async () => {
+    await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
+    await redis.stop();
+    await backend.close();
+  });
+  // Connections are dealt round-robin over each instance's workers: four fresh connections
+  // to A reach both of its workers, and the store must count them as one address.
+  const from = '127.0.0.6';
+  const held = [await open(a, from), await open(b, from)];
+  for (const i of [a, a, b, b]) assert.equal(await connectTo(i.port, Q, from), 429);
+  for (const ws of held) assert.ok(await echoes(ws));
+  // Five wrong guesses spread over both instances (and so over their workers) lock the
+  // address out on every process.
+  const api = (i: Instance, token: string) =>
+    httpRequest(i.port, {
+      path: '/api/hosts',
+      headers: { Authorization: `Bearer ${token}` },
+      localAddress: '127.0.0.7',
+    });
+  for (let n = 0; n < 5; n++)
+    assert.equal((await api(n % 2 === 0 ? a : b, `wrong-guess-${n}-xxxxxxxx`)).status, 401);
+  for (const i of [a, a, b, b]) assert.equal((await api(i, TOKEN)).status, 429);
+  for (const ws of held) ws.close();
+});
+
 test('store: killing an instance frees its slots within slotTtl', async (t) => {
   // Polling B every 250 ms must not run into the upgrade rate.
   const { a, b } = await setup(t, {
@@ -138,6 +170,53 @@ test('store: killing an instance frees its slots within slotTtl', async (t) => {
   assert.ok(waited <= 2000 + 3000, `freed after ${waited} ms (slotTtl 2 s)`);
   assert.ok(await echoes(got));
   got.close();
+});
+
+test('store: held slots are renewed: the address and the user stay full past slotTtl and after Redis restarts empty', async (t) => {
+  // Polling B must not run into the upgrade rate.
+  const { a, b, redis } = await setup(t, {
+    limits: {
+      maxSessionsPerIp: 2,
+      maxSessionsPerUser: 3,
+      upgradeBurst: 1000,
+      upgradesPerIpPerMinute: 6000,
+    },
+  });
+  // A holds two sessions from one address and a third from another: the address .10 and
+  // the user alice are full; the renewal groups them by set (one ZADD per address or user).
+  const held = [
+    await open(a, '127.0.0.10'),
+    await open(a, '127.0.0.10'),
+    await open(a, '127.0.0.11'),
+  ];
+  const refusedBoth = async (): Promise<boolean> => {
+    let ok = true;
+    for (const from of ['127.0.0.10', '127.0.0.12']) {
+      const r = await connectTo(b.port, Q, from);
+      if (typeof r !== 'number') {
+        r.close(1000);
+        await new Promise((res) => r.once('close', res));
+        ok = false;
+      } else if (r !== 429) throw new Error(`HTTP ${r} from ${from}`);
+    }
+    return ok;
+  };
+  assert.ok(await refusedBoth(), 'full at once');
+  await new Promise((r) => setTimeout(r, 3 * 2000 + 500));
+  assert.ok(await refusedBoth(), 'still full after 3 × slotTtl (the slots were renewed)');
+  // Redis restarts empty on the same port: A's next renewal refills both sets.
+  await stopChild(redis.process, 'SIGKILL');
+  const restarted = await startRedis(redis.port);
+  t.after(() => restarted.stop());
+  let full = false;
+  const since = Date.now();
+  while (!full && Date.now() - since < 10_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    full = await refusedBoth().catch(() => false);
+  }
+  assert.ok(full, 'the address and the user are full again once A has renewed');
+  for (const ws of held) assert.ok(await echoes(ws));
+  for (const ws of held) ws.close();
 });
 
 test('store: Redis going away keeps live sessions; onError closed refuses new ones, local admits them', async (t) => {

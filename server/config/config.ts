@@ -21,7 +21,7 @@ import {
   shareKeyProblems,
   sharingSchema,
 } from './share-schema.ts';
-import { storeSchema } from './store-schema.ts';
+import { storeKeyProblems, storeSchema, withDefaultInstanceId } from './store-schema.ts';
 import { schemeOf, targetSchema } from './target-url.ts';
 import { byteSize, duration } from './units.ts';
 import { servingKeyProblems, servingShape } from './websockify-schema.ts';
@@ -173,6 +173,8 @@ const schema = z
     }
     for (const [path, message] of shareKeyProblems(c))
       ctx.addIssue({ code: 'custom', path, message });
+    for (const [path, message] of storeKeyProblems(c))
+      ctx.addIssue({ code: 'custom', path, message });
     if (c.limits.lowWaterBytes >= c.limits.highWaterBytes) {
       ctx.addIssue({
         code: 'custom',
@@ -180,7 +182,8 @@ const schema = z
         message: 'must be below limits.highWaterBytes',
       });
     }
-  });
+  })
+  .transform(withDefaultInstanceId);
 
 export type Config = z.output<typeof schema>;
 export type HostConfig = Config['hosts'][number];

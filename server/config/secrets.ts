@@ -1,12 +1,20 @@
 /**
  * Secrets outside the config body: next to a secret key X (`cookieSecret`, `secret`,
- * `publicKey`, `token`, `password`), `XFile: PATH` reads it from a file (a Kubernetes Secret
+ * `publicKey`, `token`, `password`; and `store.advertise`), `XFile: PATH` reads it from a file (a Kubernetes Secret
  * volume, systemd's credentials directory) and `XEnv: NAME` from an environment variable.
  * Resolved before validation, so every later rule (length, format) applies to the value.
  */
 import { readFileSync } from 'node:fs';
 
-const SECRET_KEYS = new Set(['cookieSecret', 'secret', 'publicKey', 'token', 'password']);
+// `advertise` is no secret, but in Kubernetes it comes from the pod's address (`advertiseEnv`).
+const SECRET_KEYS = new Set([
+  'cookieSecret',
+  'secret',
+  'publicKey',
+  'token',
+  'password',
+  'advertise',
+]);
 const MAX_SECRET_BYTES = 64 * 1024;
 
 /** A bad `*File`/`*Env` key; `path` is the key's place in the config, as errors name it. */

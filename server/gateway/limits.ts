@@ -15,6 +15,7 @@ import {
   createAuthenticator,
   type Principal,
 } from './auth.ts';
+import { relayedClient } from './forwarded-for.ts';
 import { createHostRule } from './host-header.ts';
 import { checkOrigin, createOriginPolicy, type OriginPolicy } from './origin.ts';
 import { RedisState } from './redis-state.ts';
@@ -111,14 +112,18 @@ export function createGate(
   });
   const isTrustedPeer = (peer: string): boolean =>
     config.trustedProxies.length > 0 && trust(peer, 0);
+  // A request relayed by another instance (forward.ts) is judged as that instance saw it.
   const fromTrustedProxy = (req: IncomingMessage): boolean => {
+    const relayed = relayedClient(req);
+    if (relayed !== undefined) return relayed.trusted;
     const peer = req.socket.remoteAddress;
     return peer !== undefined && isTrustedPeer(peer);
   };
   const clientIp = (req: IncomingMessage): string =>
-    config.trustedProxies.length === 0
+    relayedClient(req)?.ip ??
+    (config.trustedProxies.length === 0
       ? (req.socket.remoteAddress ?? 'unknown')
-      : proxyaddr(req, trust);
+      : proxyaddr(req, trust));
   const foreign = (req: IncomingMessage): boolean => {
     const o = req.headers.origin;
     if (o !== undefined && o !== 'null') return checkOrigin(origin, req) !== 'ok';

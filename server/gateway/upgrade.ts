@@ -19,7 +19,13 @@ import { customLookup, dialCustom } from '../targets/choose.ts';
 import type { Lookup } from '../targets/dial.ts';
 import { dialHost } from '../targets/host-dial.ts';
 import { type AdmissionContext, type Admitted, admit, type Refusal } from './admission.ts';
+import { type ForwardContext, relayForeign } from './forward.ts';
+import { FORWARDED_HEADER } from './forwarded-for.ts';
+import { refuse } from './refuse.ts';
 import { newResumeToken, routeResume } from './resume-route.ts';
+
+export { refuse };
+
 import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 
@@ -40,43 +46,8 @@ export interface UpgradeContext extends AdmissionContext, ViewerContext {
   lookup: Lookup | undefined;
   onSession?: (session: Session) => void;
   onSessionClose?: (session: Session) => void;
-}
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  421: 'Misdirected Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
-
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-export function refuse(
-  socket: Duplex,
-  status: number,
-  body: string,
-  extra: Record<string, string> = {},
-): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const headers = {
-    Connection: 'close',
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(body)),
-    ...extra,
-  };
-  const head = Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\r\n');
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${head}\r\n\r\n${body}`);
-  socket.destroy();
+  /** With `store.advertise`: relays other instances' resume and watch tokens (forward.ts). */
+  forward?: ForwardContext | undefined;
 }
 
 function destroyOnError(this: Duplex): void {
@@ -92,6 +63,22 @@ export function handleUpgrade(
   // A module-level listener: a closure here would share this scope's context and keep `req`
   // (headers and all) and `head` alive for the whole session (about 1.5 KB each, bench conns).
   socket.on('error', destroyOnError);
+  if (ctx.forward === undefined && req.headers[FORWARDED_HEADER] === undefined) {
+    serveUpgrade(ctx, req, socket, head);
+    return;
+  }
+  const local = (): void => serveUpgrade(ctx, req, socket, head);
+  const here = { log: ctx.log, local, refused: ctx.observer?.refused.bind(ctx.observer) };
+  if (!relayForeign(ctx.forward, req, socket, head, here)) local();
+}
+
+/** The upgrade answered by this instance. */
+function serveUpgrade(
+  ctx: UpgradeContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
   if (routeResume(req, socket, head, ctx.log)) return;
   const ip = ctx.gate.clientIp(req);
   const deny = (r: Pick<Refusal, 'status' | 'reason' | 'headers' | 'detail'>): void => {

@@ -57,7 +57,7 @@ export function mountRecordingsApi(
 }
 
 /**
- * `/replay/ID` and `/watch/TOKEN`: pages of the client build, with `<base href>` = basePath
+ * `/replay/ID`, `/watch/TOKEN` and `/sessions/`: pages of the client build, with `<base href>` = basePath
  * like index.html (their URLs are relative to it); they fetch what they need themselves.
  */
 export function mountViewerPages(app: express.Router, clientDir: string, basePath: string): void {
@@ -65,6 +65,7 @@ export function mountViewerPages(app: express.Router, clientDir: string, basePat
     ['/replay', 'replay.html'],
     ['/replay/:id', 'replay.html'],
     ['/watch/:token', 'watch.html'],
+    ['/sessions', 'sessions.html'],
   ] as const) {
     const file = join(clientDir, name);
     if (!existsSync(file)) continue;

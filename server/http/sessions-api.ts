@@ -6,16 +6,29 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
 import type { AdminSessionsResponse } from '../../shared/api.ts';
+import { CloseCode } from '../../shared/close-codes.ts';
 import type { Logger } from '../common/log.ts';
 import type { Config } from '../config/config.ts';
 import { mayUse, type Principal } from '../gateway/auth.ts';
 import type { SessionDirectory } from '../gateway/ipc-sessions.ts';
 import type { Gate } from '../gateway/limits.ts';
 import { checkOrigin } from '../gateway/origin.ts';
+import type { SessionRegistry } from '../session/registry.ts';
 
 type Authed = Request & { principal?: Principal };
 
 export type { SessionDirectory };
+
+/** The admin API's view of this process alone. */
+export function localDirectory(registry: SessionRegistry): SessionDirectory {
+  return {
+    list: () => Promise.resolve(registry.summaries()),
+    end: (id) =>
+      Promise.resolve(
+        registry.end(id, CloseCode.ADMIN_ENDED, 'ended by an administrator', 'admin'),
+      ),
+  };
+}
 
 /** Whether the admin API is served at all under this config. */
 export function adminApiEnabled(config: Readonly<Config>): boolean {

@@ -4,45 +4,29 @@
  * masks the line only at a real password prompt.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import {
-  startBusyboxTelnetd,
-  startInetutilsTelnetd,
-  type TelnetServer,
-} from '../helpers/telnet-servers.ts';
+import { startBackend } from '../helpers/backends.ts';
+import { startBusyboxTelnetd, startInetutilsTelnetd } from '../helpers/telnet-servers.ts';
 import { onLines } from './backends.ts';
-import {
-  launchBrowser,
-  screenshot,
-  screenText,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, screenshot, screenText, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-let busybox: TelnetServer;
-let inetutils: TelnetServer;
-let mud: FakeBackend;
 /** Each line the line-mode MUD received, with when it arrived. */
 const lines: { text: string; at: number }[] = [];
 
-before(async () => {
-  busybox = await startBusyboxTelnetd();
-  inetutils = await startInetutilsTelnetd();
-  mud = await startBackend((socket) => {
-    socket.write('Welcome\r\n> ');
-    onLines(socket, (text) => {
-      lines.push({ text, at: Date.now() });
-      socket.write(`ok ${text}\r\n> `);
-    });
-  });
-  server = await startServer({
+const suite = e2eSuite(async (keep) => {
+  const busybox = keep(await startBusyboxTelnetd());
+  const inetutils = keep(await startInetutilsTelnetd());
+  const mud = keep(
+    await startBackend((socket) => {
+      socket.write('Welcome\r\n> ');
+      onLines(socket, (text) => {
+        lines.push({ text, at: Date.now() });
+        socket.write(`ok ${text}\r\n> `);
+      });
+    }),
+  );
+  return {
     hosts: [
       { id: 'demo', name: 'Porthole demo', target: 'builtin:demo', input: 'line' },
       { id: 'bb', name: 'BusyBox', target: busybox.target, input: 'line' },
@@ -55,16 +39,7 @@ before(async () => {
         noHistory: ['^login\\s'],
       },
     ],
-  });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await busybox?.close();
-  await inetutils?.close();
-  await mud?.close();
+  };
 });
 
 const count = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
@@ -75,8 +50,8 @@ async function send(page: Page, line: string): Promise<void> {
 }
 
 test('the demo in line mode: a plain input line, each command shown once, history kept', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=demo`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=demo`);
   await waitForScreen(page, 'Welcome to the Porthole demo host');
   await page.waitForTimeout(500);
   const input = page.locator('#line-input');
@@ -103,8 +78,8 @@ for (const [id, name] of [
   ['gnu', 'GNU inetutils'],
 ] as const) {
   test(`${name} telnetd in line mode: masked only at the password prompt, never stored`, async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${server.url}/?host=${id}`);
+    const page = await suite.browser.context.newPage();
+    await page.goto(`${suite.server.url}/?host=${id}`);
     await waitForState(page, 'connected');
     await waitForScreen(page, /^[#$]$/m, 10_000);
     const input = page.locator('#line-input');
@@ -138,9 +113,9 @@ for (const [id, name] of [
 }
 
 test('a paste of 200 lines in line mode asks first, then arrives as 200 paced commands', async () => {
-  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  await suite.browser.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForScreen(page, 'Welcome');
   const text = Array.from({ length: 200 }, (_, i) => `say line ${i + 1}`).join('\n');
   await page.evaluate((t) => navigator.clipboard.writeText(t), text);
@@ -185,8 +160,8 @@ test('a paste of 200 lines in line mode asks first, then arrives as 200 paced co
 });
 
 test('logins with a password stay out of history: MUSH connect/create and the host’s own pattern', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForScreen(page, 'Welcome');
   for (const line of ['connect Gandalf mellon', 'login frodo ring', 'look']) {
     await send(page, line);
@@ -205,8 +180,8 @@ test('logins with a password stay out of history: MUSH connect/create and the ho
 });
 
 test('a line-mode host switched to raw: typed keys are shown while it does not echo', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${server.url}/?host=mud`);
+  const page = await suite.browser.context.newPage();
+  await page.goto(`${suite.server.url}/?host=mud`);
   await waitForScreen(page, 'Welcome');
   await page.locator('#btn-mode').click();
   await page.locator('#line-input').waitFor({ state: 'hidden' });

@@ -6,21 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type FakeBackend, startBackend } from '../helpers/backends.ts';
-import {
-  launchBrowser,
-  screenshot,
-  screenText,
-  startServer,
-  type TestBrowser,
-  type TestServer,
-  waitForScreen,
-  waitForState,
-} from './helpers.ts';
+import { e2eSuite, screenshot, screenText, waitForScreen, waitForState } from './helpers.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
 let host: FakeBackend;
 let relay: Server;
 let relayPort = 0;
@@ -60,26 +49,26 @@ function cut(): void {
   for (const s of [...relayed]) s.destroy();
 }
 
-before(async () => {
-  host = await tickingHost();
-  server = await startServer({
-    hosts: [{ id: 'ticker', name: 'Ticker', target: host.target, input: 'line' }],
-    limits: { resume: '2m' },
-  });
-  await startRelay(server.port);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  relay?.close();
-  cut();
-  await server?.close();
-  await host?.close();
-});
+const suite = e2eSuite(
+  async (keep) => {
+    host = keep(await tickingHost());
+    // Closed after the server: the relay's listener, then whatever still runs through it.
+    keep({
+      close: () => {
+        relay?.close();
+        cut();
+      },
+    });
+    return {
+      hosts: [{ id: 'ticker', name: 'Ticker', target: host.target, input: 'line' }],
+      limits: { resume: '2m' },
+    };
+  },
+  { ready: (s) => startRelay(s.server.port) },
+);
 
 test('the client resumes by itself after its connection is cut, showing the missed lines once', async () => {
-  const page = await browser.context.newPage();
+  const page = await suite.browser.context.newPage();
   await page.goto(`http://127.0.0.1:${relayPort}/?host=ticker`);
   await waitForState(page, 'connected');
   await waitForScreen(page, /line 5\b/);
@@ -104,6 +93,6 @@ test('the client resumes by itself after its connection is cut, showing the miss
     'the missed lines are shown',
   );
   assert.equal(host.sockets.length, 1, 'the same backend connection');
-  assert.equal(server.porthole.sessions.resumes, 1);
+  assert.equal(suite.server.porthole.sessions.resumes, 1);
   await page.close();
 });

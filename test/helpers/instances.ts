@@ -120,7 +120,12 @@ export async function startInstance(
   };
 }
 
-/** Opens a binary session to `host` on an instance; resolves with the socket or the HTTP status. */
+/**
+ * Opens a binary session to `host` on an instance; resolves with the socket or the HTTP status.
+ * The handshake times out (rejects) after 10 s: under `--workers`, a connection the primary
+ * hands to a worker in the instant that worker dies is never answered (node:cluster waits
+ * for the dead worker's acknowledgement), and a retry loop must get past it.
+ */
 export function connectTo(
   port: number,
   query: string,
@@ -129,6 +134,7 @@ export function connectTo(
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?${query}`, 'binary', {
     origin: `http://127.0.0.1:${port}`,
     localAddress,
+    handshakeTimeout: 10_000,
   });
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws));

@@ -16,11 +16,18 @@ export interface Nginx {
   close(): Promise<void>;
 }
 
-function siteConfig(dir: string, port: number, upstreamPort: number): string {
-  const location = readFileSync(
-    new URL('../../deploy/nginx/porthole-location.conf', import.meta.url),
-    'utf8',
-  ).replace('127.0.0.1:8080', `127.0.0.1:${upstreamPort}`);
+function siteConfig(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+  edit: (location: string) => string,
+): string {
+  const location = edit(
+    readFileSync(
+      new URL('../../deploy/nginx/porthole-location.conf', import.meta.url),
+      'utf8',
+    ).replace('127.0.0.1:8080', `127.0.0.1:${upstreamPort}`),
+  );
   return `daemon off;
 master_process off;
 pid ${dir}/nginx.pid;
@@ -39,12 +46,40 @@ http {
 `;
 }
 
-/** nginx proxying to Porthole on 127.0.0.1:`upstreamPort`; resolves once it has started. */
-export async function startNginx(upstreamPort: number): Promise<Nginx> {
+/**
+ * nginx proxying to Porthole on 127.0.0.1:`upstreamPort`; resolves once it has started.
+ * `edit` may change the shipped location block first (a shorter timeout, say).
+ */
+export async function startNginx(
+  upstreamPort: number,
+  edit: (location: string) => string = (l) => l,
+): Promise<Nginx> {
+  return startNginxConfig((dir, port) => siteConfig(dir, port, upstreamPort, edit));
+}
+
+/** nginx with the `http` block's contents `site(port)` (temp paths and logging are set). */
+export function startNginxHttp(site: (port: number) => string): Promise<Nginx> {
+  return startNginxConfig(
+    (dir, port) => `daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  ${site(port)}
+}
+`,
+  );
+}
+
+async function startNginxConfig(config: (dir: string, port: number) => string): Promise<Nginx> {
   requireBinary(NGINX, 'nginx');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'porthole-nginx-'));
-  writeFileSync(join(dir, 'nginx.conf'), siteConfig(dir, port, upstreamPort));
+  writeFileSync(join(dir, 'nginx.conf'), config(dir, port));
   const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

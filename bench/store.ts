@@ -1,0 +1,28 @@
+/**
+ * The shared store for the bench's `store` rows: Debian's redis-server on a free loopback
+ * port with no persistence (the same start as test/store.test.ts), stopped by PID. Porthole
+ * runs with `store: { url }` next to the store-less Porthole in the same interleaved run, so
+ * the table shows what the store costs: at upgrade and close only, never per byte.
+ */
+import { existsSync } from 'node:fs';
+import { type RedisServer, startRedis } from '../test/helpers/instances.ts';
+import { type ProcSample, sample } from './proc.ts';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+export interface BenchStore {
+  url: string;
+  /** redis-server's own CPU and RSS (its time is not the proxy's). */
+  sample(): ProcSample;
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server, or undefined when it is not installed (the caller says so and skips). */
+export async function startStore(): Promise<BenchStore | undefined> {
+  if (!existsSync(REDIS_SERVER)) return undefined;
+  const redis: RedisServer = await startRedis();
+  const pid = redis.process.pid ?? 0;
+  return { url: redis.url, sample: () => sample(pid), stop: () => redis.stop() };
+}
+
+export const storeMissing = `${REDIS_SERVER} not found (apt-get install redis-server)`;
