@@ -8,10 +8,14 @@
  * (and are not counted). Slow (valgrind runs the proxy some 50 times slower): use small
  * counts. Needs valgrind (Debian: valgrind). BENCH_SERVER_MAIN=path/to/main.js measures another
  * build (e.g. `git archive` of the commit before, built with tsc): run both at once for an A/B;
- * BENCH_NODE_ARGS adds node flags (e.g. `--heap-growing-percent=0`).
+ * BENCH_NODE_ARGS adds node flags (e.g. `--heap-growing-percent=0`). `--relay naive` counts
+ * the naive `ws` + `net` relay instead (build/bench/naive-relay.js, which `npm run bench`
+ * builds; set-up only: it relays to the echo backend alone). `--keep` keeps callgrind's dumps
+ * (one per phase, for callgrind_annotate: native functions by name, JIT code as "???").
  *
  *   node --import tsx bench/instructions.ts [--conns 1000] [--down 64] [--up 64] [--frame 64]
- *     [--mode v1|binary] [--level info] [--store] [--hold 30]
+ *     [--mode v1|binary] [--level info] [--store] [--hold 30] [--relay porthole|naive] [--keep]
+ *     [--warm 2000]
  *
  * `--hold S` counts, after the set-up, S seconds with the sessions held idle: the timers'
  * cost per held session (heartbeats; with `--store`, the slot renewals every slotTtl / 3).
@@ -22,12 +26,13 @@
  * raised to 30 s, as valgrind slows the proxy's event loop).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendMessage } from './backend-child.ts';
 import type { LoadCommand, LoadMessage } from './load-child.ts';
+import { NAIVE_RELAY_JS } from './peers.ts';
 import { forkTs, nextMessage, ROOT } from './proc.ts';
 import { startStore, storeMissing } from './store.ts';
 import { openWs, runDown, runUp, type Stream } from './streams.ts';
@@ -40,11 +45,18 @@ const { values: flags } = parseArgs({
     frame: { type: 'string', default: '64' },
     mode: { type: 'string', default: 'v1' },
     level: { type: 'string', default: 'info' },
+    relay: { type: 'string', default: 'porthole' },
+    keep: { type: 'boolean', default: false },
+    warm: { type: 'string', default: '2000' },
     store: { type: 'boolean', default: false },
     hold: { type: 'string', default: '0' },
   },
 });
 const MiB = 2 ** 20;
+const naive = flags.relay === 'naive';
+if (naive && (flags.down !== '0' || flags.up !== '0')) {
+  throw new Error('--relay naive counts set-up only: add --down 0 --up 0');
+}
 const mode = flags.mode === 'binary' ? 'binary' : 'v1';
 const tmp = mkdtempSync(join(tmpdir(), 'porthole-ir-'));
 const backend = forkTs('backend-child.ts');
@@ -80,40 +92,60 @@ const proxy = spawn(
   [
     '--tool=callgrind',
     '--instr-atstart=no',
+    '--separate-threads=yes',
     `--callgrind-out-file=${join(tmp, 'cg.out')}`,
     process.execPath,
     ...(process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
-    process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'build', 'server', 'main.js'),
-    '--config',
-    config,
+    ...(naive
+      ? [NAIVE_RELAY_JS, '0', String(ports.echo)]
+      : [
+          process.env.BENCH_SERVER_MAIN ?? join(ROOT, 'build', 'server', 'main.js'),
+          '--config',
+          config,
+        ]),
   ],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
+  // The naive relay says where it listens on stdout, Porthole on stderr.
+  { stdio: ['ignore', naive ? 'pipe' : 'ignore', naive ? 'ignore' : 'pipe'] },
 );
+const said = naive ? proxy.stdout : proxy.stderr;
 const port = await new Promise<number>((resolve, reject) => {
   let seen = '';
-  proxy.stderr.on('data', (chunk: Buffer) => {
+  said?.on('data', (chunk: Buffer) => {
     seen += chunk.toString('utf8');
-    const m = /running at http:\/\/[^:]+:(\d+)\//.exec(seen);
+    const m = /(?:running at http:\/\/[^:]+|listening on [^:]+):(\d+)/.exec(seen);
     if (m?.[1] !== undefined) resolve(Number(m[1]));
   });
   proxy.once('exit', (code) => reject(new Error(`proxy exited (${code}): ${seen}`)));
 });
-proxy.stderr.resume();
+said?.resume();
 const control = (...args: string[]): void => {
   execFileSync('callgrind_control', [...args, String(proxy.pid)], { stdio: 'ignore' });
 };
-/** Instructions executed by the proxy while `work` ran. */
-async function count(work: () => Promise<unknown>): Promise<number> {
+let dumps = 0;
+/**
+ * Instructions executed by the proxy while `work` ran: in all its threads, and in the main
+ * thread alone (the event loop; V8's concurrent compiler, its GC helpers and libuv's
+ * thread pool run in the others).
+ */
+async function count(work: () => Promise<unknown>): Promise<{ all: number; main: number }> {
   control('-z');
   await work();
   control('-d');
-  const dumps = readdirSync(tmp)
-    .filter((f) => f.startsWith('cg.out'))
-    .map((f) => join(tmp, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  const text = readFileSync(dumps[0] ?? '', 'utf8');
-  return Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+  dumps++;
+  // --separate-threads: one file per thread, cg.out.<dump>-<thread>, thread 01 the main one.
+  let all = 0;
+  let main = 0;
+  for (const f of readdirSync(tmp).filter((f) => f.startsWith(`cg.out.${dumps}-`))) {
+    const text = readFileSync(join(tmp, f), 'utf8');
+    const ir = Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+    all += ir;
+    if (f.endsWith('-01')) main = ir;
+  }
+  return { all, main };
 }
+/** "1,234,567 instructions per session (main thread 1,000,000)". */
+const per = ({ all, main }: { all: number; main: number }, n: number, unit: string): string =>
+  `${Math.round(all / n).toLocaleString('en')} instructions per ${unit} (main thread ${Math.round(main / n).toLocaleString('en')})`;
 const open = (count: number): Promise<LoadMessage> => {
   const cmd: LoadCommand = {
     cmd: 'open',
@@ -154,19 +186,23 @@ const out = (line: string): void => {
 try {
   // Warm-up with instrumentation on: the JIT settles before anything is counted.
   control('-i', 'on');
-  await open(200);
+  // Enough sessions that the optimising compiler is done with the set-up path: with 200,
+  // about half of the set-up count was TurboFan compiling it.
+  await open(Number(flags.warm));
   await closeAll();
   await new Promise((r) => setTimeout(r, 5000)); // the closes finish (slowly, under valgrind)
-  await down(8);
-  await up(8);
+  if (!naive) {
+    await down(8);
+    await up(8);
+  }
   const conns = Number(flags.conns);
   if (conns > 0) {
     const ir = await count(() => open(conns));
-    out(`set-up: ${Math.round(ir / conns).toLocaleString('en')} instructions per session`);
+    out(`set-up: ${per(ir, conns, 'session')}`);
     const holdS = Number(flags.hold);
     if (holdS > 0) {
       const idle = await count(() => new Promise((r) => setTimeout(r, holdS * 1000)));
-      const perMin = (idle / conns) * (60 / holdS);
+      const perMin = (idle.all / conns) * (60 / holdS);
       out(
         `held idle: ${Math.round(perMin).toLocaleString('en')} instructions per session per minute`,
       );
@@ -176,19 +212,18 @@ try {
   const downMiB = Number(flags.down);
   if (downMiB > 0) {
     const ir = await count(() => down(downMiB));
-    out(`down (${mode}): ${Math.round(ir / downMiB).toLocaleString('en')} instructions per MiB`);
+    out(`down (${mode}): ${per(ir, downMiB, 'MiB')}`);
   }
   const upMiB = Number(flags.up);
   if (upMiB > 0) {
     const ir = await count(() => up(upMiB));
-    out(
-      `up (${mode}, ${flags.frame} KiB frames): ${Math.round(ir / upMiB).toLocaleString('en')} instructions per MiB`,
-    );
+    out(`up (${mode}, ${flags.frame} KiB frames): ${per(ir, upMiB, 'MiB')}`);
   }
 } finally {
   proxy.kill('SIGKILL');
   load.kill();
   backend.kill();
   await store?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  if (flags.keep) out(`callgrind dumps kept in ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
 }
