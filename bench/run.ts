@@ -336,6 +336,8 @@ async function main(): Promise<void> {
                     1,
                     nodeArgs('throughput-store'),
                   ),
+          storeCommands:
+            store === undefined ? undefined : () => store?.commands() ?? Promise.resolve(0),
         })
       : { down: {}, up: {}, rtt: {}, cpu: {} };
   const flood = only.has('flood') ? await floodSuite() : undefined;

@@ -78,8 +78,18 @@ function connsRows(on: ConnsResult, off: ConnsResult | undefined): AbRow[] {
 }
 
 /** Every store-on figure of the run with its store-off twin. */
-export function storeAb(f: Figures): AbRow[] {
+export function storeAb(f: Figures & { store?: { sessions: number; commands: number } }): AbRow[] {
   const rows = byteRows(f);
+  // What the store saw during the byte-path suites: a few commands per session, whatever
+  // the bytes moved (per byte, this would be millions).
+  if (f.store !== undefined)
+    rows.push({
+      metric: `store commands per session, byte-path suites (${f.store.sessions} sessions)`,
+      unit: 'commands',
+      off: undefined,
+      on: f.store.commands / f.store.sessions,
+      lowerIsBetter: true,
+    });
   for (const on of f.conns.filter((c) => c.store)) {
     const off = f.conns.find((c) => !c.store && c.workers === on.workers && c.auth === on.auth);
     rows.push(...connsRows(on, off));
@@ -90,7 +100,7 @@ export function storeAb(f: Figures): AbRow[] {
 function fmt(v: number | undefined, unit: string): string {
   if (v === undefined || Number.isNaN(v)) return '–';
   if (unit === 's/GiB') return v.toFixed(2);
-  if (unit === 'KB') return v.toFixed(1);
+  if (unit === 'KB' || unit === 'commands') return v.toFixed(1);
   return Math.round(v).toLocaleString('en-US');
 }
 

@@ -34,6 +34,8 @@ export interface Measured {
   up: Record<string, Record<string, Series>>;
   rtt: Record<string, Record<string, { p50: Series; p99: Series }>>;
   cpu: Record<string, { cpuS: number; sysS: number; bytes: number; sPerGiB: number }>;
+  /** With `store` on: sessions opened on the store paths and the store's commands meanwhile. */
+  store?: { sessions: number; commands: number };
 }
 
 export interface ThroughputOptions {
@@ -47,6 +49,8 @@ export interface ThroughputOptions {
   startProxy: (ports: BackendPorts) => Promise<ProxyProcess>;
   /** Porthole with `store` on, for the `v1-store` and `binary-store` paths (none: skipped). */
   startStoreProxy?: ((ports: BackendPorts) => Promise<ProxyProcess>) | undefined;
+  /** The store's command count so far (with startStoreProxy). */
+  storeCommands?: (() => Promise<number>) | undefined;
   log: (msg: string) => void;
 }
 
@@ -86,6 +90,7 @@ function lanes(
   peers: Map<PeerName, Peer<Role>>,
   proxy: ProxyProcess,
   storeProxy: ProxyProcess | undefined,
+  opened: { store: number },
 ): Map<Path, Lane> {
   const out = new Map<Path, Lane>();
   out.set('direct', { open: (role) => openTcp(ports[role]), cpu: () => undefined });
@@ -103,7 +108,10 @@ function lanes(
     out.set(mode, { open: (role) => openWs(proxy.port, role, mode), cpu: () => proxy.sample() });
     if (storeProxy !== undefined)
       out.set(`${mode}-store`, {
-        open: (role) => openWs(storeProxy.port, role, mode),
+        open: (role) => {
+          opened.store++;
+          return openWs(storeProxy.port, role, mode);
+        },
         cpu: () => storeProxy.sample(),
       });
   }
@@ -192,7 +200,9 @@ export async function throughputSuites(o: ThroughputOptions): Promise<Measured> 
   let storeProxy: ProxyProcess | undefined;
   try {
     if (storeWanted && o.startStoreProxy !== undefined) storeProxy = await o.startStoreProxy(ports);
-    const all = lanes(ports, peers, proxy, storeProxy);
+    const opened = { store: 0 };
+    const before = storeProxy === undefined ? undefined : await o.storeCommands?.();
+    const all = lanes(ports, peers, proxy, storeProxy, opened);
     const paths = new Map([...all].filter(([p]) => o.wanted === undefined || o.wanted.includes(p)));
     o.log(`warm-up on ${[...paths.keys()].join(', ')}`);
     for (const lane of paths.values()) {
@@ -200,7 +210,17 @@ export async function throughputSuites(o: ThroughputOptions): Promise<Measured> 
       await runUp(await lane.open('sink'), 32 * MiB, 4096);
       await runRtt([await lane.open('echo')], 500);
     }
-    return await measure(paths, o);
+    const measured = await measure(paths, o);
+    await sleep(500); // the last sessions' releases reach the store
+    const after = before === undefined ? undefined : await o.storeCommands?.();
+    if (before !== undefined && after !== undefined && opened.store > 0) {
+      // Less the two INFO connections themselves.
+      measured.store = { sessions: opened.store, commands: after - before - 1 };
+      o.log(
+        `store: ${after - before - 1} commands for ${opened.store} sessions on the store paths`,
+      );
+    }
+    return measured;
   } finally {
     await proxy.stop();
     await storeProxy?.stop();
