@@ -30,7 +30,14 @@ import { missingReason, NAIVE_RELAY_JS, startRelay } from './peers.ts';
 import { forkTs, nextMessage, type ProxyProcess, ROOT, sample, startProxy } from './proc.ts';
 import { markdownTable, textTable } from './report.ts';
 import { type BenchStore, startStore, storeMissing } from './store.ts';
-import { storeAb, storeAbMarkdown, storeAbText } from './store-ab.ts';
+import {
+  resumeAb,
+  resumeAbMarkdown,
+  resumeAbText,
+  storeAb,
+  storeAbMarkdown,
+  storeAbText,
+} from './store-ab.ts';
 import { summarise } from './summary.ts';
 import { type Measured, throughputSuites } from './throughput.ts';
 
@@ -118,6 +125,7 @@ function writeConfig(
   maxSessions: number,
   token = false,
   withStore = false,
+  limits: Record<string, number | string> = {},
 ): string {
   const path = join(tmp, `${name}.json`);
   if (withStore && store === undefined) throw new Error('no store running');
@@ -137,6 +145,7 @@ function writeConfig(
       upgradeBurst: 100_000,
       maxMessagesPerSecond: 100_000_000,
       maxBytesPerSecond: 2 ** 40,
+      ...limits,
       ...extraLimits(),
     },
     hosts: Object.entries(hosts).map(([id, port]) => ({
@@ -336,6 +345,14 @@ async function main(): Promise<void> {
                     1,
                     nodeArgs('throughput-store'),
                   ),
+          // The resume A/B: the same build with resume off (it is on by default).
+          startNoResumeProxy: (ports) =>
+            startProxy(
+              writeConfig('throughput-noresume', { ...ports }, 1000, false, false, { resume: 0 }),
+              proxyLog,
+              1,
+              nodeArgs('throughput-noresume'),
+            ),
           storeCommands:
             store === undefined ? undefined : () => store?.commands() ?? Promise.resolve(0),
         })
@@ -355,6 +372,7 @@ async function main(): Promise<void> {
   const figures = { ...measured, flood, conns, naiveConns };
   const rows = summarise(figures);
   const ab = storeAb(figures);
+  const resume = resumeAb(figures);
   const meta = {
     date: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -370,13 +388,16 @@ async function main(): Promise<void> {
   };
   writeFileSync(
     join(outDir, 'latest.json'),
-    `${JSON.stringify({ meta, rows, storeAb: ab, ...measured, flood, conns, naiveConns }, null, 2)}\n`,
+    `${JSON.stringify({ meta, rows, storeAb: ab, resumeAb: resume, ...measured, flood, conns, naiveConns }, null, 2)}\n`,
   );
-  const abMd = ab.length === 0 ? '' : `\n\n${storeAbMarkdown(ab)}`;
+  const abMd =
+    (ab.length === 0 ? '' : `\n\n${storeAbMarkdown(ab)}`) +
+    (resume.length === 0 ? '' : `\n\n${resumeAbMarkdown(resume)}`);
   const md = `${markdownTable(rows)}${abMd}\n\n_${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${meta.cores} cores (${meta.cpu}), Node ${meta.node}, \`${meta.command}\`; medians of ${opts.repeats} interleaved repeats; MB = 10⁶ bytes; load average ${meta.loadavgBefore[0]?.toFixed(1)} before, ${meta.loadavgAfter[0]?.toFixed(1)} after._\n`;
   writeFileSync(join(outDir, 'latest.md'), md);
   process.stdout.write(`\n${textTable(rows)}\n\n`);
   if (ab.length > 0) process.stdout.write(`${storeAbText(ab)}\n\n`);
+  if (resume.length > 0) process.stdout.write(`${resumeAbText(resume)}\n\n`);
   log(`wrote ${join(outDir, 'latest.json')} and latest.md in ${meta.seconds} s`);
 }
 

@@ -1,7 +1,8 @@
 /**
- * The store A/B: each figure of Porthole with `store` on next to the same figure with the
- * store off, from the same interleaved run, and their ratio. The store is touched at
- * upgrade and close only, so the byte-path rows should agree within the run's noise.
+ * The A/B tables: each figure of Porthole with `store` on next to the same figure with the
+ * store off, and with resume on (the default) next to resume off, from the same interleaved
+ * run, with their ratio. The store is touched at upgrade and close only, and an unused resume
+ * ring should cost the byte path nothing, so those rows should agree within the run's noise.
  */
 import type { ConnsResult } from './conns.ts';
 import type { Figures } from './summary.ts';
@@ -19,24 +20,35 @@ const MODES = [
   ['binary', 'binary'],
 ] as const;
 
-function byteRows(f: Figures): AbRow[] {
+/**
+ * The byte-path rows of a variant path (`v1${suffix}`) against the plain one: the variant is
+ * the "on" column (store on), or with `variantIsOff` the "off" one (resume off).
+ */
+function byteRows(f: Figures, suffix: string, variantIsOff = false): AbRow[] {
   const rows: AbRow[] = [];
-  const add = (metric: string, unit: string, off?: number, on?: number, lower = false): void => {
-    if (on !== undefined) rows.push({ metric, unit, off, on, lowerIsBetter: lower });
+  const add = (metric: string, unit: string, base?: number, variant?: number, lower = false) => {
+    const [off, on] = variantIsOff ? [variant, base] : [base, variant];
+    if (variant !== undefined && on !== undefined)
+      rows.push({ metric, unit, off, on, lowerIsBetter: lower });
   };
   for (const [mode, label] of MODES)
-    add(`down, ${label}`, 'MB/s', f.down[mode]?.median, f.down[`${mode}-store`]?.median);
+    add(`down, ${label}`, 'MB/s', f.down[mode]?.median, f.down[`${mode}${suffix}`]?.median);
   for (const frame of ['4KiB', '64KiB'])
     for (const [mode, label] of MODES) {
       const s = f.up[frame];
-      add(`up ${frame} frames, ${label}`, 'MB/s', s?.[mode]?.median, s?.[`${mode}-store`]?.median);
+      add(
+        `up ${frame} frames, ${label}`,
+        'MB/s',
+        s?.[mode]?.median,
+        s?.[`${mode}${suffix}`]?.median,
+      );
     }
   for (const n of ['1', '16'])
     for (const which of ['p50', 'p99'] as const)
       for (const [mode, label] of MODES) {
         const s = f.rtt[n];
         const name = `rtt ${which}, ${n} session${n === '1' ? '' : 's'}, ${label}`;
-        add(name, 'µs', s?.[mode]?.[which].median, s?.[`${mode}-store`]?.[which].median, true);
+        add(name, 'µs', s?.[mode]?.[which].median, s?.[`${mode}${suffix}`]?.[which].median, true);
       }
   for (const [key, name] of [
     ['down', 'down'],
@@ -45,7 +57,7 @@ function byteRows(f: Figures): AbRow[] {
   ] as const)
     for (const [mode, label] of MODES) {
       const off = f.cpu[`${key}/${mode}`]?.sPerGiB;
-      const on = f.cpu[`${key}/${mode}-store`]?.sPerGiB;
+      const on = f.cpu[`${key}/${mode}${suffix}`]?.sPerGiB;
       add(`cpu per GiB ${name}, ${label}`, 's/GiB', off, on, true);
     }
   return rows;
@@ -79,7 +91,7 @@ function connsRows(on: ConnsResult, off: ConnsResult | undefined): AbRow[] {
 
 /** Every store-on figure of the run with its store-off twin. */
 export function storeAb(f: Figures & { store?: { sessions: number; commands: number } }): AbRow[] {
-  const rows = byteRows(f);
+  const rows = byteRows(f, '-store');
   // What the store saw during the byte-path suites: a few commands per session, whatever
   // the bytes moved (per byte, this would be millions).
   if (f.store !== undefined)
@@ -95,6 +107,11 @@ export function storeAb(f: Figures & { store?: { sessions: number; commands: num
     rows.push(...connsRows(on, off));
   }
   return rows;
+}
+
+/** Resume on (the default) against resume off (`limits.resume: 0`), byte path only. */
+export function resumeAb(f: Figures): AbRow[] {
+  return byteRows(f, '-noresume', true);
 }
 
 function fmt(v: number | undefined, unit: string): string {
@@ -119,9 +136,10 @@ function cells(r: AbRow): string[] {
   ];
 }
 
-const HEAD = ['store A/B', 'unit', 'store off', 'store on', 'on ÷ off', 'better'];
+const STORE_HEAD = ['store A/B', 'unit', 'store off', 'store on', 'on ÷ off', 'better'];
+const RESUME_HEAD = ['resume A/B', 'unit', 'resume off', 'resume on', 'on ÷ off', 'better'];
 
-export function storeAbMarkdown(rows: readonly AbRow[]): string {
+export function storeAbMarkdown(rows: readonly AbRow[], HEAD = STORE_HEAD): string {
   return [
     `| ${HEAD.join(' | ')} |`,
     '| --- | --- | --: | --: | --: | --- |',
@@ -129,7 +147,7 @@ export function storeAbMarkdown(rows: readonly AbRow[]): string {
   ].join('\n');
 }
 
-export function storeAbText(rows: readonly AbRow[]): string {
+export function storeAbText(rows: readonly AbRow[], HEAD = STORE_HEAD): string {
   const all = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string =>
@@ -141,3 +159,7 @@ export function storeAbText(rows: readonly AbRow[]): string {
     '\n',
   );
 }
+
+export const resumeAbMarkdown = (rows: readonly AbRow[]): string =>
+  storeAbMarkdown(rows, RESUME_HEAD);
+export const resumeAbText = (rows: readonly AbRow[]): string => storeAbText(rows, RESUME_HEAD);

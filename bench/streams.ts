@@ -10,8 +10,19 @@ import { AckBatcher } from '../shared/flow-control.ts';
 import { BINARY_SUBPROTOCOL, encode, SUBPROTOCOL } from '../shared/protocol.ts';
 import type { PeerName } from './peers.ts';
 
-/** `v1-store` and `binary-store`: Porthole with `store` on (bench/store.ts). */
-export type Path = 'direct' | PeerName | 'v1' | 'binary' | 'v1-store' | 'binary-store';
+/**
+ * `v1-store` and `binary-store`: Porthole with `store` on (bench/store.ts); `v1-noresume` and
+ * `binary-noresume`: with `limits.resume: 0` (the resume A/B).
+ */
+export type Path =
+  | 'direct'
+  | PeerName
+  | 'v1'
+  | 'binary'
+  | 'v1-store'
+  | 'binary-store'
+  | 'v1-noresume'
+  | 'binary-noresume';
 export type Role = 'echo' | 'sink' | 'flood';
 
 export interface Stream {

@@ -49,6 +49,8 @@ export interface ThroughputOptions {
   startProxy: (ports: BackendPorts) => Promise<ProxyProcess>;
   /** Porthole with `store` on, for the `v1-store` and `binary-store` paths (none: skipped). */
   startStoreProxy?: ((ports: BackendPorts) => Promise<ProxyProcess>) | undefined;
+  /** Porthole with `limits.resume: 0`, for the `v1-noresume` and `binary-noresume` paths. */
+  startNoResumeProxy?: ((ports: BackendPorts) => Promise<ProxyProcess>) | undefined;
   /** The store's command count so far (with startStoreProxy). */
   storeCommands?: (() => Promise<number>) | undefined;
   log: (msg: string) => void;
@@ -90,6 +92,7 @@ function lanes(
   peers: Map<PeerName, Peer<Role>>,
   proxy: ProxyProcess,
   storeProxy: ProxyProcess | undefined,
+  noResumeProxy: ProxyProcess | undefined,
   opened: { store: number },
 ): Map<Path, Lane> {
   const out = new Map<Path, Lane>();
@@ -113,6 +116,11 @@ function lanes(
           return openWs(storeProxy.port, role, mode);
         },
         cpu: () => storeProxy.sample(),
+      });
+    if (noResumeProxy !== undefined)
+      out.set(`${mode}-noresume`, {
+        open: (role) => openWs(noResumeProxy.port, role, mode),
+        cpu: () => noResumeProxy.sample(),
       });
   }
   return out;
@@ -197,12 +205,16 @@ export async function throughputSuites(o: ThroughputOptions): Promise<Measured> 
   const peers = await startPeers(ports, o);
   const proxy = await o.startProxy(ports);
   const storeWanted = o.wanted === undefined || o.wanted.some((p) => p.endsWith('-store'));
+  const noResumeWanted = o.wanted === undefined || o.wanted.some((p) => p.endsWith('-noresume'));
   let storeProxy: ProxyProcess | undefined;
+  let noResumeProxy: ProxyProcess | undefined;
   try {
     if (storeWanted && o.startStoreProxy !== undefined) storeProxy = await o.startStoreProxy(ports);
+    if (noResumeWanted && o.startNoResumeProxy !== undefined)
+      noResumeProxy = await o.startNoResumeProxy(ports);
     const opened = { store: 0 };
     const before = storeProxy === undefined ? undefined : await o.storeCommands?.();
-    const all = lanes(ports, peers, proxy, storeProxy, opened);
+    const all = lanes(ports, peers, proxy, storeProxy, noResumeProxy, opened);
     const paths = new Map([...all].filter(([p]) => o.wanted === undefined || o.wanted.includes(p)));
     o.log(`warm-up on ${[...paths.keys()].join(', ')}`);
     for (const lane of paths.values()) {
@@ -224,6 +236,7 @@ export async function throughputSuites(o: ThroughputOptions): Promise<Measured> 
   } finally {
     await proxy.stop();
     await storeProxy?.stop();
+    await noResumeProxy?.stop();
     for (const peer of peers.values()) peer.stop();
     backend.kill();
   }
