@@ -126,6 +126,18 @@ function lanes(
   return out;
 }
 
+/**
+ * The paths of repeat `r`, starting `r` places further along: each path follows a different
+ * one in each repeat. In a fixed order `v1` always ran right after the naive relay's
+ * download (that process perhaps still collecting its garbage), and its `down` median came
+ * out at 0.65–0.75× its twins', the same build in other processes.
+ */
+function rotated(paths: Map<Path, Lane>, r: number): [Path, Lane][] {
+  const all = [...paths];
+  const k = r % Math.max(1, all.length);
+  return [...all.slice(k), ...all.slice(0, k)];
+}
+
 async function measure(paths: Map<Path, Lane>, o: ThroughputOptions): Promise<Measured> {
   const measured: Measured = { down: {}, up: {}, rtt: {}, cpu: {} };
   const charged = async (key: string, path: Path, lane: Lane, bytes: number, frame?: number) => {
@@ -149,7 +161,8 @@ async function measure(paths: Map<Path, Lane>, o: ThroughputOptions): Promise<Me
   if (o.suites.has('down')) {
     const runs: Record<string, number[]> = {};
     for (let r = 0; r < o.repeats; r++)
-      for (const [p, lane] of paths) push(runs, p, await charged('down', p, lane, o.streamBytes));
+      for (const [p, lane] of rotated(paths, r))
+        push(runs, p, await charged('down', p, lane, o.streamBytes));
     for (const [p, v] of Object.entries(runs)) measured.down[p] = series(v);
     o.log(`down MB/s: ${fmtSeries(measured.down)}`);
   }
@@ -158,7 +171,7 @@ async function measure(paths: Map<Path, Lane>, o: ThroughputOptions): Promise<Me
       const runs: Record<string, number[]> = {};
       const tag = `up${frame / 1024}k`;
       for (let r = 0; r < o.repeats; r++)
-        for (const [p, lane] of paths)
+        for (const [p, lane] of rotated(paths, r))
           push(runs, p, await charged(tag, p, lane, o.streamBytes, frame));
       const key = `${frame / 1024}KiB`;
       const byPath: Record<string, Series> = {};
@@ -179,7 +192,7 @@ async function rtt(
   const p50: Record<string, number[]> = {};
   const p99: Record<string, number[]> = {};
   for (let r = 0; r < o.repeats; r++) {
-    for (const [p, lane] of paths) {
+    for (const [p, lane] of rotated(paths, r)) {
       const streams = await Promise.all(Array.from({ length: n }, () => lane.open('echo')));
       const samples = await runRtt(streams, n === 1 ? o.rttRounds : o.rttRounds16);
       for (const s of streams) s.close();
