@@ -102,6 +102,14 @@ class TurnBatcher {
   }
 }
 
+/** One batched stdout for every logger of the process (an embedder may create many). */
+let stdout: TurnBatcher | undefined;
+
+function sharedStdout(): TurnBatcher {
+  stdout ??= new TurnBatcher(pino.destination({ fd: 1, sync: false }));
+  return stdout;
+}
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -114,10 +122,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         censor: '[redacted]',
       },
     },
-    destination ??
-      (level === 'silent'
-        ? pino.destination({ fd: 1, sync: false })
-        : new TurnBatcher(pino.destination({ fd: 1, sync: false }))),
+    destination ?? (level === 'silent' ? pino.destination({ fd: 1, sync: false }) : sharedStdout()),
   );
 }
 

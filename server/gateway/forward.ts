@@ -38,7 +38,33 @@ export interface ForwardContext {
 
 /** Relays being looked up or connected at once, at most (beyond: answered here). */
 const MAX_PENDING = 256;
+/** The same, per owner: one dead or slow instance cannot take every slot. */
+const MAX_PENDING_PER_OWNER = 32;
+/** An owner that could not be reached is answered here at once for this long. */
+const UNREACHABLE_MS = 5000;
+/** Owners remembered as unreachable, at most (the oldest is forgotten first). */
+const MAX_UNREACHABLE = 1024;
 let pending = 0;
+const pendingFor = new Map<string, number>();
+const unreachableUntil = new Map<string, number>();
+
+/** Whether `owner` failed a connect within UNREACHABLE_MS (then its tokens are answered here). */
+function knownUnreachable(owner: string): boolean {
+  const until = unreachableUntil.get(owner);
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  unreachableUntil.delete(owner);
+  return false;
+}
+
+function markUnreachable(owner: string): void {
+  unreachableUntil.delete(owner);
+  if (unreachableUntil.size >= MAX_UNREACHABLE) {
+    const oldest = unreachableUntil.keys().next().value;
+    if (oldest !== undefined) unreachableUntil.delete(oldest);
+  }
+  unreachableUntil.set(owner, Date.now() + UNREACHABLE_MS);
+}
 
 /** The instance id at the start of a resume or watch token in the URL, if any. */
 function ownerOf(url: string | undefined): { owner: string; kind: 'resume' | 'watch' } | undefined {
@@ -125,10 +151,15 @@ export async function relay(
   head: Buffer,
   owner: string,
 ): Promise<boolean> {
-  if (pending >= MAX_PENDING) return false;
-  pending++;
+  const mine = pendingFor.get(owner) ?? 0;
+  if (pending >= MAX_PENDING || mine >= MAX_PENDING_PER_OWNER) return false;
   const ip = ctx.clientIp(req);
   const fields = { to: owner, ip, kind: ownerOf(req.url)?.kind };
+  pending++;
+  pendingFor.set(owner, mine + 1);
+  // Cut on shutdown while it is looked up or connected too (see createForwarding's close).
+  ctx.live.add(socket);
+  let piped = false;
   try {
     const address = await ctx.directory.addressOf(owner);
     const target = address === undefined ? undefined : splitAddress(address);
@@ -141,12 +172,15 @@ export async function relay(
     const signed = signForwarded(key, req, { ip, trusted: ctx.fromTrustedProxy(req) });
     // A client that left meanwhile is not relayed (nothing would ever close the owner's end).
     if (socket.destroyed) return true;
-    const up = await dial(target, ctx.connectTimeoutMs, socket);
+    const up = knownUnreachable(owner)
+      ? new Error('unreachable moments ago')
+      : await dial(target, ctx.connectTimeoutMs, socket);
     if (socket.destroyed) {
       if (!(up instanceof Error)) up.destroy();
       return true;
     }
     if (up instanceof Error) {
+      markUnreachable(owner);
       ctx.counted?.('unreachable');
       ctx.log.warn(
         { event: 'upgrade.forward-failed', ...fields, address, detail: up.message },
@@ -160,9 +194,14 @@ export async function relay(
       'upgrade relayed to its owner',
     );
     pipeBoth(socket, up, headOf(req, signed), head, ctx.live);
+    piped = true;
     return true;
   } finally {
     pending--;
+    const left = (pendingFor.get(owner) ?? 1) - 1;
+    if (left > 0) pendingFor.set(owner, left);
+    else pendingFor.delete(owner);
+    if (!piped) ctx.live.delete(socket);
   }
 }
 
