@@ -128,9 +128,9 @@ function lanes(
 
 /**
  * The paths of repeat `r`, starting `r` places further along: each path follows a different
- * one in each repeat. In a fixed order `v1` always ran right after the naive relay's
- * download (that process perhaps still collecting its garbage), and its `down` median came
- * out at 0.65–0.75× its twins', the same build in other processes.
+ * one in each repeat, so no path always runs right after the same one (a process still busy
+ * with the previous transfer). It did not explain why one Porthole process of a run can
+ * measure 0.55–0.75× its twins on `down`: that follows the process (see README, Performance).
  */
 function rotated(paths: Map<Path, Lane>, r: number): [Path, Lane][] {
   const all = [...paths];
