@@ -51,8 +51,9 @@ async function end(s: AdminSession): Promise<void> {
 
 function row(s: AdminSession, now: number): HTMLTableRowElement {
   const since = Date.parse(s.since);
-  const cell = (text: string, title?: string): HTMLTableCellElement =>
-    h('td', { text, ...(title === undefined ? {} : { attrs: { title } }) });
+  // data-label names the column in the phone layout, where each row is a card (style.css).
+  const cell = (label: string, text: string, title?: string): HTMLTableCellElement =>
+    h('td', { text, attrs: { 'data-label': label, ...(title === undefined ? {} : { title }) } });
   const button = h('button', {
     className: 'btn',
     text: 'End',
@@ -63,12 +64,12 @@ function row(s: AdminSession, now: number): HTMLTableRowElement {
   });
   listen(button, 'click', () => void end(s));
   return h('tr', { attrs: { 'data-session': s.id } }, [
-    cell(s.user === '' ? '—' : plainText(s.user, 80)),
-    cell(s.clientIp),
-    cell(plainText(s.host, 80)),
-    cell(formatAge(now - since), new Date(since).toLocaleString()),
-    cell(`↓ ${formatBytes(s.bytesDown)}  ↑ ${formatBytes(s.bytesUp)}`),
-    cell(s.detached ? 'held for resume' : 'connected'),
+    cell('User', s.user === '' ? '—' : plainText(s.user, 80)),
+    cell('Address', s.clientIp),
+    cell('Host', plainText(s.host, 80)),
+    cell('Since', formatAge(now - since), new Date(since).toLocaleString()),
+    cell('Down / up', `↓ ${formatBytes(s.bytesDown)}  ↑ ${formatBytes(s.bytesUp)}`),
+    cell('State', s.detached ? 'held for resume' : 'connected'),
     h('td', {}, [button]),
   ]);
 }

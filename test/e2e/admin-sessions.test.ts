@@ -46,10 +46,12 @@ test('an admin sees a player’s live session on /sessions/ and ends it; a playe
   assert.equal(cells[5], 'connected');
   assert.equal(await admin.locator('#sessions-count').textContent(), '1 live session.');
   await screenshot(admin, 'admin-sessions');
-  // On a phone the table scrolls sideways inside the page; the page itself does not.
+  // On a phone each session is a card that fits the screen, End included.
   await admin.setViewportSize({ width: 390, height: 844 });
   await screenshot(admin, 'admin-sessions-phone');
   assert.ok(await admin.evaluate(() => document.documentElement.scrollWidth <= 390));
+  const end = await row.locator('button', { hasText: 'End' }).boundingBox();
+  assert.ok(end !== null && end.x + end.width <= 390, 'End is on screen without scrolling');
   await admin.setViewportSize({ width: 1280, height: 800 });
 
   // End asks first; dismissing it ends nothing.
