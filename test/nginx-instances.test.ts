@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +16,10 @@ import { after, type TestContext, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
 import { startBackend } from './helpers/backends.ts';
+import { startNginxHttp } from './helpers/nginx.ts';
 import { type Collected, collect, waitFor } from './helpers/proxy.ts';
 import { sleep } from './helpers/security.ts';
 
-const NGINX = '/usr/sbin/nginx';
 const MAIN = new URL('../server/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'porthole-nginx-instances-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,45 +92,15 @@ async function startInstance(t: TestContext, id: string, hosts: unknown[]): Prom
 }
 
 async function startNginx(t: TestContext, a: number, b: number): Promise<number> {
-  assert.ok(existsSync(NGINX), 'nginx is missing: run .ci/run (it installs the Debian package)');
-  const port = await freePort();
-  const site = readFileSync(new URL('../deploy/nginx/two-instances.conf', import.meta.url), 'utf8')
-    .replaceAll('127.0.0.1:8081', `127.0.0.1:${a}`)
-    .replaceAll('127.0.0.1:8082', `127.0.0.1:${b}`)
-    .replace(/listen 80;/, `listen 127.0.0.1:${port};`)
-    .replace(/listen \[::\]:80;/, '');
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log stderr warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  ${site}
-}
-`,
+  const nginx = await startNginxHttp((port) =>
+    readFileSync(new URL('../deploy/nginx/two-instances.conf', import.meta.url), 'utf8')
+      .replaceAll('127.0.0.1:8081', `127.0.0.1:${a}`)
+      .replaceAll('127.0.0.1:8082', `127.0.0.1:${b}`)
+      .replace(/listen 80;/, `listen 127.0.0.1:${port};`)
+      .replace(/listen \[::\]:80;/, ''),
   );
-  const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  nginx.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  t.after(() => nginx.kill('SIGKILL'));
-  await waitFor(() => {
-    try {
-      return readFileSync(join(dir, 'nginx.pid'), 'utf8') !== '' || stderr.includes('emerg');
-    } catch {
-      return false;
-    }
-  }, 'nginx start');
-  assert.ok(!stderr.includes('emerg'), stderr);
-  return port;
+  t.after(() => nginx.close());
+  return nginx.port;
 }
 
 /** A reader that acks like the client, so the counter stream keeps flowing. */

@@ -16,45 +16,27 @@ export interface Nginx {
   close(): Promise<void>;
 }
 
-function siteConfig(
-  dir: string,
-  port: number,
+/**
+ * nginx proxying to Porthole on 127.0.0.1:`upstreamPort` with the shipped location block;
+ * resolves once it has started. `edit` may change that block first (a shorter timeout, say).
+ */
+export function startNginx(
   upstreamPort: number,
-  edit: (location: string) => string,
-): string {
+  edit: (location: string) => string = (l) => l,
+): Promise<Nginx> {
   const location = edit(
     readFileSync(
       new URL('../../deploy/nginx/porthole-location.conf', import.meta.url),
       'utf8',
     ).replace('127.0.0.1:8080', `127.0.0.1:${upstreamPort}`),
   );
-  return `daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log stderr warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  return startNginxHttp(
+    (port) => `map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   server {
     listen 127.0.0.1:${port};
     ${location}
-  }
-}
-`;
-}
-
-/**
- * nginx proxying to Porthole on 127.0.0.1:`upstreamPort`; resolves once it has started.
- * `edit` may change the shipped location block first (a shorter timeout, say).
- */
-export async function startNginx(
-  upstreamPort: number,
-  edit: (location: string) => string = (l) => l,
-): Promise<Nginx> {
-  return startNginxConfig((dir, port) => siteConfig(dir, port, upstreamPort, edit));
+  }`,
+  );
 }
 
 /** nginx with the `http` block's contents `site(port)` (temp paths and logging are set). */
