@@ -44,13 +44,6 @@ function cleanFields(obj: Record<string, unknown>): Record<string, unknown> {
 
 type Destination = ReturnType<typeof pino.destination>;
 
-/** Every batcher, for the one exit hook (not one listener per logger). */
-const batchers = new Set<TurnBatcher>();
-
-function flushAtExit(): void {
-  for (const b of batchers) b.flushSync();
-}
-
 /**
  * Lines logged during one turn of the event loop go to the file descriptor in one write.
  * pino's asynchronous destination hands every line to libuv's thread pool on its own (a
@@ -65,8 +58,6 @@ class TurnBatcher {
 
   constructor(out: Destination) {
     this.#out = out;
-    if (batchers.size === 0) process.on('exit', flushAtExit);
-    batchers.add(this);
   }
 
   /** At exit, after pino's own hook: what is pending here goes out synchronously. */
@@ -106,7 +97,11 @@ class TurnBatcher {
 let stdout: TurnBatcher | undefined;
 
 function sharedStdout(): TurnBatcher {
-  stdout ??= new TurnBatcher(pino.destination({ fd: 1, sync: false }));
+  if (stdout === undefined) {
+    const batcher = new TurnBatcher(pino.destination({ fd: 1, sync: false }));
+    process.on('exit', () => batcher.flushSync());
+    stdout = batcher;
+  }
   return stdout;
 }
 

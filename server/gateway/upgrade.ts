@@ -23,9 +23,6 @@ import { type ForwardContext, relayForeign } from './forward.ts';
 import { FORWARDED_HEADER } from './forwarded-for.ts';
 import { refuse } from './refuse.ts';
 import { newResumeToken, routeResume } from './resume-route.ts';
-
-export { refuse };
-
 import { attachViewers, type ViewerContext, willRecord } from './viewers.ts';
 import { admitWatch, isWatchRequest } from './watch.ts';
 

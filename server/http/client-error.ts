@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../common/log.ts';
-import { refuse } from '../gateway/upgrade.ts';
+import { refuse } from '../gateway/refuse.ts';
 
 /**
  * Node's own refusals (408 headers too slow, 431 headers too large, 400 malformed) answered
