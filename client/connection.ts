@@ -394,15 +394,20 @@ export class Connection {
     if (this.#transport !== undefined && this.#opened) this.#transport.send(encode(msg));
   }
 
-  /** Forgets the current socket (closing it if still open) without reporting anything. */
-  #drop(): void {
-    this.#generation++;
+  /** The current socket's timers: its handshake limit, its pings and its pending ack. */
+  #stopSocketTimers(): void {
     this.#cancelOpenTimeout?.();
     this.#cancelOpenTimeout = undefined;
     this.#cancelPing?.();
     this.#cancelPing = undefined;
     this.#cancelAckFlush?.();
     this.#cancelAckFlush = undefined;
+  }
+
+  /** Forgets the current socket (closing it if still open) without reporting anything. */
+  #drop(): void {
+    this.#generation++;
+    this.#stopSocketTimers();
     const transport = this.#transport;
     this.#transport = undefined;
     this.#opened = false;
@@ -417,12 +422,7 @@ export class Connection {
 
   #onClose(code: number, reason: string): void {
     const wasOpen = this.#opened;
-    this.#cancelOpenTimeout?.();
-    this.#cancelOpenTimeout = undefined;
-    this.#cancelPing?.();
-    this.#cancelPing = undefined;
-    this.#cancelAckFlush?.();
-    this.#cancelAckFlush = undefined;
+    this.#stopSocketTimers();
     this.#transport = undefined;
     this.#opened = false;
     if (!wasOpen && code === CloseCode.ABNORMAL && reason === '') {
