@@ -18,7 +18,8 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { ConfigError, resolveConfig } from '../server/config/config.ts';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
-import { echoBackend, type FakeBackend, startBackend } from './helpers/backends.ts';
+import { echoBackend, type FakeBackend } from './helpers/backends.ts';
+import { counterBackend, expected } from './helpers/counter.ts';
 import {
   freePort,
   type Instance,
@@ -33,29 +34,6 @@ import { rawUpgrade } from './helpers/raw-ws.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'porthole-forward-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A counter stream ("00000001\n"...), written as fast as the socket drains. */
-const LINE = 9;
-function expected(from: number, n: number): Buffer {
-  const first = Math.floor(from / LINE);
-  const lines = Math.ceil((from + n) / LINE) - first + 1;
-  const text = Array.from({ length: lines }, (_, i) => `${String(first + i).padStart(8, '0')}\n`);
-  return Buffer.from(text.join('')).subarray(from - first * LINE, from - first * LINE + n);
-}
-
-function counterBackend(): Promise<FakeBackend> {
-  return startBackend((s) => {
-    let line = 0;
-    const pump = (): void => {
-      while (!s.destroyed) {
-        const text = Array.from({ length: 512 }, () => `${String(line++).padStart(8, '0')}\n`);
-        if (!s.write(text.join(''))) return;
-      }
-    };
-    s.on('drain', pump);
-    pump();
-  });
-}
 
 test('config: store.advertise (or advertiseEnv) is validated by name and gives a per-address instanceId', () => {
   const base = { hosts: [{ id: 'demo', name: 'Demo', target: 'builtin:demo' }] };

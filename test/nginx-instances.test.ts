@@ -16,6 +16,7 @@ import { after, type TestContext, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
 import { startBackend } from './helpers/backends.ts';
+import { counterBackend, expected } from './helpers/counter.ts';
 import { startNginxHttp } from './helpers/nginx.ts';
 import { type Collected, collect, waitFor } from './helpers/proxy.ts';
 import { sleep } from './helpers/security.ts';
@@ -31,27 +32,6 @@ async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
-}
-
-/** A counter stream ("00000001\n"...), written as fast as the socket drains. */
-const LINE = 9;
-function expected(from: number, n: number): Buffer {
-  const first = Math.floor(from / LINE);
-  const lines = Math.ceil((from + n) / LINE) - first + 1;
-  const text = Array.from({ length: lines }, (_, i) => `${String(first + i).padStart(8, '0')}\n`);
-  return Buffer.from(text.join('')).subarray(from - first * LINE, from - first * LINE + n);
-}
-
-function counter(s: Socket): void {
-  let line = 0;
-  const pump = (): void => {
-    while (!s.destroyed) {
-      const text = Array.from({ length: 512 }, () => `${String(line++).padStart(8, '0')}\n`);
-      if (!s.write(text.join(''))) return;
-    }
-  };
-  s.on('drain', pump);
-  pump();
 }
 
 interface Instance {
@@ -127,7 +107,7 @@ const helloOf = (got: Collected): Record<string, unknown> | undefined =>
   got.control.find((m) => m.type === 'hello');
 
 test('two instances behind nginx: resumes and watch links go back to the instance holding the session', async (t) => {
-  const backend = await startBackend(counter);
+  const backend = await counterBackend();
   const echo = await startBackend((s) => s.pipe(s));
   t.after(async () => {
     await backend.close();

@@ -13,21 +13,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
-import { startBackend } from './helpers/backends.ts';
+import { counterBackend, expected } from './helpers/counter.ts';
 import { sleep } from './helpers/security.ts';
 
 const MAIN = new URL('../server/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'porthole-resume-cluster-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A counter stream ("00000001\n"...), written as fast as the socket drains. */
-const LINE = 9;
-function expected(from: number, n: number): Buffer {
-  const first = Math.floor(from / LINE);
-  const lines = Math.ceil((from + n) / LINE) - first + 1;
-  const text = Array.from({ length: lines }, (_, i) => `${String(first + i).padStart(8, '0')}\n`);
-  return Buffer.from(text.join('')).subarray(from - first * LINE, from - first * LINE + n);
-}
 
 interface Reader {
   ws: WebSocket;
@@ -74,17 +65,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 }
 
 test('--workers 2: a resume reaches the worker holding the session; bytes after N exactly once', async (t) => {
-  const backend = await startBackend((s) => {
-    let line = 0;
-    const pump = (): void => {
-      while (!s.destroyed) {
-        const text = Array.from({ length: 512 }, () => `${String(line++).padStart(8, '0')}\n`);
-        if (!s.write(text.join(''))) return;
-      }
-    };
-    s.on('drain', pump);
-    pump();
-  });
+  const backend = await counterBackend();
   const config = join(dir, 'config.json');
   writeFileSync(
     config,

@@ -8,44 +8,11 @@ import type { Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
-import { type FakeBackend, startBackend } from './helpers/backends.ts';
+import { counterBackend, expected } from './helpers/counter.ts';
 import { type ProxyFixture, waitFor, withProxy } from './helpers/proxy.ts';
 import { sleep } from './helpers/security.ts';
 
 const KiB = 1024;
-const LINE = 9; // "00000001\n"
-
-/** The counter stream from byte `from`, `n` bytes long. */
-function expected(from: number, n: number): Buffer {
-  const first = Math.floor(from / LINE);
-  const lines = Math.ceil((from + n) / LINE) - first + 1;
-  const text = Array.from({ length: lines }, (_, i) => `${String(first + i).padStart(8, '0')}\n`);
-  const start = from - first * LINE;
-  return Buffer.from(text.join('')).subarray(start, start + n);
-}
-
-/** Writes the counter stream as fast as the socket drains; counts what it wrote. */
-function counterBackend(): Promise<FakeBackend & { written: () => number }> {
-  let written = 0;
-  return startBackend((s) => {
-    let line = 0;
-    const next = (): Buffer => {
-      const text = Array.from({ length: 512 }, () => `${String(line++).padStart(8, '0')}\n`);
-      return Buffer.from(text.join(''));
-    };
-    const pump = (): void => {
-      for (;;) {
-        if (s.destroyed) return;
-        const chunk = next();
-        written += chunk.length;
-        if (!s.write(chunk)) return;
-      }
-    };
-    s.on('drain', pump);
-    pump();
-  }).then((b) => Object.assign(b, { written: () => written }));
-}
-
 interface Client {
   ws: WebSocket;
   bytes: Buffer[];
