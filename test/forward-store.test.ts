@@ -19,7 +19,7 @@ import { WebSocket } from 'ws';
 import { ConfigError, resolveConfig } from '../server/config/config.ts';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
 import { echoBackend, type FakeBackend } from './helpers/backends.ts';
-import { counterBackend, expected } from './helpers/counter.ts';
+import { acking, counterBackend, expected } from './helpers/counter.ts';
 import {
   freePort,
   type Instance,
@@ -314,19 +314,6 @@ test('forward: B stopping (SIGTERM) cuts the connections it relays and exits cle
   await waitFor(() => owner.got.bytes().toString().includes('still here'), 'owner echo');
   owner.ws.close(1000);
 });
-
-/** A reader that acks like the client, so the counter stream keeps flowing. */
-function acking(ws: WebSocket): void {
-  let pending = 0;
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary) return;
-    pending += data.length;
-    if (pending >= 32 * 1024) {
-      ws.send(JSON.stringify({ type: 'ack', bytes: pending }));
-      pending = 0;
-    }
-  });
-}
 
 test('forward: behind plain round-robin nginx (no token map), four resumes and four spectators all reach the owner', async (t) => {
   const [counter, redis] = await Promise.all([counterBackend(), startRedis()]);

@@ -16,7 +16,7 @@ import { after, type TestContext, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../shared/protocol.ts';
 import { startBackend } from './helpers/backends.ts';
-import { counterBackend, expected } from './helpers/counter.ts';
+import { acking, counterBackend, expected } from './helpers/counter.ts';
 import { startNginxHttp } from './helpers/nginx.ts';
 import { type Collected, collect, waitFor } from './helpers/proxy.ts';
 import { sleep } from './helpers/security.ts';
@@ -85,17 +85,8 @@ async function startNginx(t: TestContext, a: number, b: number): Promise<number>
 
 /** A reader that acks like the client, so the counter stream keeps flowing. */
 async function open(url: string, origin: string): Promise<{ ws: WebSocket; got: Collected }> {
-  const ws = new WebSocket(url, SUBPROTOCOL, { origin });
+  const ws = acking(new WebSocket(url, SUBPROTOCOL, { origin }));
   const got = collect(ws);
-  let pending = 0;
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary) return;
-    pending += data.length;
-    if (pending >= 32 * 1024) {
-      ws.send(JSON.stringify({ type: 'ack', bytes: pending }));
-      pending = 0;
-    }
-  });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);

@@ -2,6 +2,7 @@
  * The counter stream the resume tests check byte for byte: "00000000\n00000001\n…", written by
  * a backend as fast as the socket drains, so any byte lost, doubled or reordered shows.
  */
+import type { WebSocket } from 'ws';
 import { type FakeBackend, startBackend } from './backends.ts';
 
 /** Bytes per line ("00000001\n"). */
@@ -32,4 +33,18 @@ export function counterBackend(): Promise<FakeBackend & { written: () => number 
     s.on('drain', pump);
     pump();
   }).then((b) => Object.assign(b, { written: () => written }));
+}
+
+/** Acknowledges what `ws` receives every 32 KiB, like the client, so the stream keeps flowing. */
+export function acking(ws: WebSocket): WebSocket {
+  let pending = 0;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    pending += data.length;
+    if (pending >= 32 * 1024) {
+      ws.send(JSON.stringify({ type: 'ack', bytes: pending }));
+      pending = 0;
+    }
+  });
+  return ws;
 }
