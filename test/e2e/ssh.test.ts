@@ -67,7 +67,8 @@ test('SSH: log in with a typed password, run top, resize the window', async () =
   await page.keyboard.type('q');
   await page.keyboard.type("stty size | sed 's/^/SIZE=/'");
   await page.keyboard.press('Enter');
-  await waitForScreen(page, 'SIZE=', 15_000);
+  // The echoed command line holds "SIZE=" too: wait for the numbers stty prints.
+  await waitForScreen(page, /SIZE=\d+ \d+/, 15_000);
   const size = /SIZE=(\d+) (\d+)/.exec(await screenText(page));
   assert.equal(Number(size?.[1]), after, 'the PTY has as many rows as the terminal');
   assert.deepEqual(errors, []);
